@@ -1,0 +1,49 @@
+# Two commands do all set-up on a fresh machine: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAMP := $(VENV)/.installed
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
+APT_PACKAGES := ffmpeg espeak-ng fonts-dejavu-core libgl1 libglib2.0-0
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test dev bench system-deps install clean
+
+demo: install $(DAGSTER_HOME)/dagster.yaml
+	$(PY) -m video_assets.demo
+
+test: install
+	$(PY) -m pytest
+
+dev: install $(DAGSTER_HOME)/dagster.yaml
+	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+bench: install
+	$(PY) -m benchmark
+
+install: system-deps $(STAMP)
+
+# Debian packages: the decoder's ffmpeg CLI (sample corpus), espeak-ng (speech), fonts, libGL for OpenCV.
+system-deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages: $$missing"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+# torch is installed first and pinned exactly: a loose pin lets pip pull another multi-GB build.
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q torch==2.14.1 torchvision==0.29.1 > $(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; }
+	$(PIP) install -q -e '.[dev]' > $(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; }
+	$(PY) -c "import torch, torchvision, dagster, av; assert torch.__version__.startswith('2.14.1'), torch.__version__"
+	touch $(STAMP)
+
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+
+clean:
+	rm -rf $(DAGSTER_HOME) data/storage data/sample_corpus

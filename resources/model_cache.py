@@ -1,0 +1,46 @@
+"""Load each model once per process, and count the loads (a backfill should show one, not N).
+
+Dagster sets resources up once per run per process; the cache below also survives across runs in
+one process (the in-process executor, the CLI, tests), keyed by everything that changes weights.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Callable, Hashable
+
+_lock = threading.Lock()
+_models: dict[Hashable, "Loaded"] = {}
+LOAD_COUNTS: Counter = Counter()
+
+
+@dataclass
+class Loaded:
+    model: Any
+    load_seconds: float
+    key: Hashable
+
+
+def get_or_load(key: Hashable, loader: Callable[[], Any]) -> tuple[Loaded, bool]:
+    """Returns the cached model and whether this call loaded it."""
+    with _lock:
+        if key in _models:
+            return _models[key], False
+        t0 = time.perf_counter()
+        model = loader()
+        loaded = Loaded(model=model, load_seconds=time.perf_counter() - t0, key=key)
+        _models[key] = loaded
+        LOAD_COUNTS[key] += 1
+        return loaded, True
+
+
+def clear() -> None:
+    with _lock:
+        _models.clear()
+
+
+class MissingWeightsError(RuntimeError):
+    """Weights could not be found or fetched. The message says which setting to change."""

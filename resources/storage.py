@@ -1,0 +1,105 @@
+"""The I/O manager: one storage root, one file per asset and partition, atomic writes.
+
+Formats by type: pandas DataFrame -> Parquet (pyarrow, schema kept), FrameBundle -> frames Parquet
+(JPEG bytes per row), AudioTrack -> npz. A step that handles several partitions (a backfill run
+with a single-run policy) returns ``{partition_key: value}`` and gets the same shape back on load.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from pydantic import Field
+
+from video_assets import settings, storage
+from video_assets.frames import AudioTrack, FrameBundle
+
+SUFFIXES: dict[type, str] = {FrameBundle: ".frames.parquet", AudioTrack: ".audio.npz", pd.DataFrame: ".parquet"}
+
+
+def _suffix_for(obj: Any) -> str:
+    for cls, suffix in SUFFIXES.items():
+        if isinstance(obj, cls):
+            return suffix
+    raise TypeError(f"video-assets I/O manager cannot store {type(obj).__name__}")
+
+
+def dump(obj: Any) -> bytes:
+    if isinstance(obj, FrameBundle):
+        return obj.to_parquet_bytes()
+    if isinstance(obj, AudioTrack):
+        return obj.to_npz_bytes()
+    if isinstance(obj, pd.DataFrame):
+        sink = io.BytesIO()
+        schema = obj.attrs.get("arrow_schema")
+        plain = obj.copy(deep=False)
+        plain.attrs = {}  # the schema travels as the Parquet schema, not as pandas attrs
+        table = pa.Table.from_pandas(plain, schema=schema, preserve_index=False)
+        pq.write_table(table, sink, compression="zstd")
+        return sink.getvalue()
+    raise TypeError(f"video-assets I/O manager cannot store {type(obj).__name__}")
+
+
+def load(payload: bytes, suffix: str) -> Any:
+    if suffix == ".frames.parquet":
+        return FrameBundle.from_parquet_bytes(payload)
+    if suffix == ".audio.npz":
+        return AudioTrack.from_npz_bytes(payload)
+    table = pq.read_table(io.BytesIO(payload))
+    df = table.to_pandas()
+    df.attrs["arrow_schema"] = table.schema
+    return df
+
+
+class VideoAssetsIOManager(dg.ConfigurableIOManager):
+    """Stores every asset under ``root/<asset key>/<partition>.<suffix>``."""
+
+    root: str = Field(default_factory=settings.storage_root, description="local folder or fsspec URL (VIDEO_ASSETS_STORAGE)")
+
+    def _base(self, asset_key: dg.AssetKey, partition: str | None) -> str:
+        return storage.join(self.root, *asset_key.path, partition or "__all__")
+
+    def path_for(self, asset_key: dg.AssetKey, partition: str | None, suffix: str) -> str:
+        return self._base(asset_key, partition) + suffix
+
+    def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
+        if obj is None:
+            return
+        keys = context.asset_partition_keys if context.has_asset_partitions else [None]
+        if len(keys) > 1:
+            if not isinstance(obj, dict) or set(obj) != set(keys):
+                raise TypeError(
+                    f"{context.asset_key.to_user_string()}: a multi-partition step must return "
+                    f"{{partition_key: value}} for exactly its partitions {sorted(keys)}"
+                )
+            items = list(obj.items())
+        else:
+            items = [(keys[0], obj)]
+        for key, value in items:
+            url = self.path_for(context.asset_key, key, _suffix_for(value))
+            storage.write_bytes_atomic(url, dump(value))
+            context.log.debug(f"wrote {url}")
+
+    def load_partition(self, asset_key: dg.AssetKey, partition: str | None) -> Any:
+        for suffix in (".frames.parquet", ".audio.npz", ".parquet"):
+            url = self.path_for(asset_key, partition, suffix)
+            if storage.exists(url):
+                return load(storage.read_bytes(url), suffix)
+        raise FileNotFoundError(
+            f"no stored value for {asset_key.to_user_string()} partition {partition!r} under {self.root}; "
+            "materialize it first"
+        )
+
+    def load_input(self, context: dg.InputContext) -> Any:
+        asset_key = context.asset_key
+        if not context.has_asset_partitions:
+            return self.load_partition(asset_key, None)
+        keys = context.asset_partition_keys
+        if len(keys) == 1:
+            return self.load_partition(asset_key, keys[0])
+        return {key: self.load_partition(asset_key, key) for key in keys}

@@ -1,0 +1,170 @@
+"""One factory turns an analyzer core into its Dagster assets: the optimized asset and its
+``*_baseline`` twin, each a multi-asset with one output per table (main table first).
+
+The wrapper stays thin: load the models through the analyzer's resource (once per process), call
+the core's ``run`` for each partition of the step, and attach what a person wants to see in the
+UI: rows, seconds, realtime factor, model-load seconds (apart), device, weights, a preview.
+"""
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any, Callable
+
+import dagster as dg
+import pandas as pd
+
+from video_assets.partitions import videos_partitions_def
+
+ANALYSIS_GROUP = "analysis"
+BASELINE_GROUP = "baselines"
+GPU_POOL = "gpu"
+MAX_PARTITIONS_PER_RUN = 8
+
+
+@dataclass(frozen=True)
+class AnalyzerAssetSpec:
+    name: str
+    core: ModuleType
+    input_key: str  # "video_frames" or "audio_track"
+    resource_key: str
+    kinds: frozenset[str]
+    description: str
+    extra_metadata: Callable[[Any, str], dict[str, Any]] | None = None  # (result, partition) -> metadata
+    uses_gpu: bool = True
+    tables: tuple[str, ...] = field(default=())
+
+    def table_names(self) -> tuple[str, ...]:
+        return self.tables or tuple(self.core.TABLES)
+
+    def asset_key(self, table: str, preset: str) -> str:
+        base = self.name if table == self.table_names()[0] else f"{self.name}_{table}"
+        return base if preset == "optimized" else f"{base}_baseline"
+
+
+def video_seconds(inputs: Any) -> float:
+    info = getattr(inputs, "info", None)
+    if info is not None:
+        return float(info.duration_s)
+    return float(getattr(inputs, "video_duration_s", 0.0) or getattr(inputs, "duration_s", 0.0))
+
+
+def markdown_preview(df: pd.DataFrame, rows: int = 10, width: int = 80) -> str:
+    if df.empty:
+        return "_(no rows)_"
+    def cell(v: Any) -> str:
+        text = f"{v:.3f}" if isinstance(v, float) else str(v)
+        text = text.replace("|", "\\|").replace("\n", " ")
+        return text[:width] + "…" if len(text) > width else text
+
+    lines = ["| " + " | ".join(df.columns) + " |", "|" + "---|" * len(df.columns)]
+    for row in df.head(rows).itertuples(index=False):
+        lines.append("| " + " | ".join(cell(v) for v in row) + " |")
+    if len(df) > rows:
+        lines.append(f"\n_{len(df) - rows} more rows_")
+    return "\n".join(lines)
+
+
+def code_version(spec: AnalyzerAssetSpec, preset: str, model_id: str) -> str:
+    """Changes when the preset, the model or an output schema changes, so stored tables go stale."""
+    payload = {
+        "config": spec.core.PRESETS[preset].as_dict(),
+        "model": model_id,
+        "schemas": [str(s) for s in spec.core.SCHEMAS.values()],
+    }
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:12]
+    return f"{spec.name}-{preset}-{digest}"
+
+
+def build_analyzer_assets(spec: AnalyzerAssetSpec, preset: str, model_id: str) -> dg.AssetsDefinition:
+    config = spec.core.PRESETS[preset]
+    tables = spec.table_names()
+    main_key = spec.asset_key(tables[0], preset)
+    outs = {
+        table: dg.AssetOut(
+            key=spec.asset_key(table, preset),
+            description=(spec.description if i == 0 else f"{spec.name}: {table} table")
+            + ("" if preset == "optimized" else " (baseline preset: the original, slow configuration)"),
+            metadata={"schema": dg.TableSchema(columns=[dg.TableColumn(f.name, str(f.type), description=(f.metadata or {}).get(b"doc", b"").decode()) for f in spec.core.SCHEMAS[table]])},
+            code_version=code_version(spec, preset, model_id),
+            kinds=set(spec.kinds),
+        )
+        for i, table in enumerate(tables)
+    }
+
+    @dg.multi_asset(
+        name=main_key,
+        outs=outs,
+        ins={"inputs": dg.AssetIn(key=spec.input_key)},
+        partitions_def=videos_partitions_def,
+        group_name=ANALYSIS_GROUP if preset == "optimized" else BASELINE_GROUP,
+        required_resource_keys={spec.resource_key},
+        backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=MAX_PARTITIONS_PER_RUN),
+        pool=GPU_POOL if spec.uses_gpu else None,
+        retry_policy=None,
+    )
+    def _analyzer(context: dg.AssetExecutionContext, inputs):
+        keys = list(context.partition_keys)
+        by_key = inputs if len(keys) > 1 else {keys[0]: inputs}
+        loaded = getattr(context.resources, spec.resource_key).load(preset)
+        context.log.info(
+            f"{spec.name}[{preset}]: model {loaded.model_id} on {loaded.device} "
+            f"({'loaded in %.2f s' % loaded.load_seconds if loaded.loaded_now else 'reused, already loaded in this process'}), "
+            f"{len(keys)} partition(s)"
+        )
+        values: dict[str, dict[str, pd.DataFrame]] = {t: {} for t in tables}
+        per_partition: dict[str, dict[str, Any]] = {}
+        extra: dict[str, Any] = {}
+        for key in keys:
+            t0 = time.perf_counter()
+            result = spec.core.run(by_key[key], config, loaded.model)
+            seconds = time.perf_counter() - t0
+            vid_s = video_seconds(by_key[key])
+            for t in tables:
+                values[t][key] = result.tables[t]
+            per_partition[key] = {
+                "seconds": round(seconds, 3),
+                "video_s": round(vid_s, 3),
+                "realtime_factor": round(seconds / vid_s, 4) if vid_s > 0 else None,
+                "rows": len(result.tables[tables[0]]),
+                **result.stats,
+            }
+            if spec.extra_metadata is not None and len(keys) == 1:
+                extra = spec.extra_metadata(result, key)
+            for note in result.notes:
+                context.log.info(f"{key}: {note}")
+        first = per_partition[keys[0]]
+        common = {
+            "preset": preset,
+            "model": loaded.model_id,
+            "model_detail": loaded.detail,
+            "device": loaded.device,
+            "profile": "gpu" if loaded.device == "cuda" else "cpu",
+            "weights": loaded.weights,
+            "model_load_seconds": round(loaded.load_seconds, 3),
+            "model_loaded_in_this_step": loaded.loaded_now,
+            "partitions_in_step": len(keys),
+            "per_partition": dg.MetadataValue.json(per_partition),
+        }
+        if len(keys) == 1:
+            common |= {k: v for k, v in first.items() if v is not None}
+        else:
+            total_s = sum(p["seconds"] for p in per_partition.values())
+            total_v = sum(p["video_s"] for p in per_partition.values())
+            common |= {"seconds": round(total_s, 3), "realtime_factor": round(total_s / total_v, 4) if total_v else 0.0}
+        if loaded.weights != "real":
+            common["WARNING"] = f"weights: {loaded.weights} - outputs are plumbing only, not results"
+        for i, t in enumerate(tables):
+            value = values[t] if len(keys) > 1 else values[t][keys[0]]
+            md = dict(common) if i == 0 else {"preset": preset, "weights": loaded.weights}
+            if len(keys) == 1:
+                df = values[t][keys[0]]
+                md["rows"] = len(df)
+                md["preview"] = dg.MetadataValue.md(markdown_preview(df))
+            if i == 0:
+                md |= extra
+            yield dg.Output(value, output_name=t, metadata=md)
+
+    return _analyzer

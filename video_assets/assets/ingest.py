@@ -1,0 +1,95 @@
+"""The shared upstream assets: each video decoded once into frames and into audio.
+
+``video_file`` is the source (observed by the corpus sensor, data version = content hash);
+``video_frames`` and ``audio_track`` are what every analyzer reads.
+"""
+
+
+import dagster as dg
+
+from resources.corpus import VideoCorpus
+from video_assets import analyzers, settings
+from video_assets.corpus import content_hash
+from video_assets.decode import decode_audio, decode_frames
+from video_assets.frames import AudioTrack, FrameBundle, png_markdown
+from video_assets.partitions import videos_partitions_def
+from video_assets.sampling import plans_fingerprint
+
+INGEST_GROUP = "ingest"
+FRAMES_FORMAT_VERSION = "1"
+
+video_file = dg.AssetSpec(
+    key="video_file",
+    description="A video in the corpus. Observed by corpus_sensor; its data version is the file's sha256.",
+    partitions_def=videos_partitions_def,
+    group_name="corpus",
+    kinds={"file"},
+)
+
+
+def _frames_code_version() -> str:
+    # A changed sampling plan (or storage format) makes stored frames stale.
+    return f"frames-{FRAMES_FORMAT_VERSION}-{settings.frame_codec()}-{plans_fingerprint(analyzers.sampling_plans())}"
+
+
+@dg.asset(
+    partitions_def=videos_partitions_def,
+    deps=[video_file],
+    group_name=INGEST_GROUP,
+    kinds={"pyav", "parquet"},
+    code_version=_frames_code_version(),
+    description="Frames each analyzer needs, decoded once per video (JPEG in Parquet, with timestamps).",
+)
+def video_frames(context: dg.AssetExecutionContext, corpus: VideoCorpus) -> dg.Output[FrameBundle]:
+    video = corpus.find(context.partition_key)
+    plans = analyzers.sampling_plans()
+    bundle = decode_frames(video.url, plans, codec=settings.frame_codec())
+    sha = content_hash(video.url)
+    info = bundle.info
+    sheet = bundle.contact_sheet()
+    metadata = {
+        "source": dg.MetadataValue.path(video.url),
+        "sha256": sha,
+        "duration_s": round(info.duration_s, 3),
+        "fps": round(info.fps, 3),
+        "resolution": f"{info.width}x{info.height}",
+        "rotation": info.rotation,
+        "codec": info.codec,
+        "frames_decoded": info.frame_count,
+        "frames_kept": len(bundle),
+        "decode_seconds": round(bundle.decode_seconds, 3),
+        "decode_s_per_video_s": round(bundle.decode_seconds / max(info.duration_s, 1e-9), 4),
+        "bytes_stored": bundle.nbytes,
+        "bytes_per_video_s": int(bundle.nbytes / max(info.duration_s, 1e-9)),
+        "plans": ", ".join(p.name for p in plans) or "none",
+    }
+    if sheet:
+        metadata["contact_sheet"] = dg.MetadataValue.md(png_markdown(sheet, f"{context.partition_key} contact sheet"))
+    return dg.Output(bundle, metadata=metadata, data_version=dg.DataVersion(sha[:16]))
+
+
+@dg.asset(
+    partitions_def=videos_partitions_def,
+    deps=[video_file],
+    group_name=INGEST_GROUP,
+    kinds={"pyav", "numpy"},
+    code_version="audio-1-16k-mono-f32",
+    description="16 kHz mono float32 PCM of the video's first audio stream; explicit has_audio=False when there is none.",
+)
+def audio_track(context: dg.AssetExecutionContext, corpus: VideoCorpus) -> dg.Output[AudioTrack]:
+    video = corpus.find(context.partition_key)
+    track = decode_audio(video.url)
+    sha = content_hash(video.url)
+    return dg.Output(
+        track,
+        metadata={
+            "source": dg.MetadataValue.path(video.url),
+            "has_audio": track.has_audio,
+            "sample_rate": track.sample_rate,
+            "audio_duration_s": round(track.duration_s, 3),
+            "video_duration_s": round(track.video_duration_s, 3),
+            "decode_seconds": round(track.decode_seconds, 3),
+            "peak": round(float(abs(track.samples).max()) if track.samples.size else 0.0, 4),
+        },
+        data_version=dg.DataVersion(sha[:16]),
+    )

@@ -1,0 +1,45 @@
+"""The code location: every asset, check, job, sensor and schedule, with default resources."""
+
+import warnings
+
+import dagster as dg
+
+from resources.corpus import VideoCorpus
+from resources.device import DeviceResource
+from resources.speech import SpeechModelsResource
+from resources.storage import VideoAssetsIOManager
+from video_assets.assets import ingest
+from video_assets.assets import speech_rate as speech_rate_assets
+from video_assets.checks import CheckSettings
+from video_assets.jobs import corpus_job
+from video_assets.sensors import corpus_sensor
+
+warnings.filterwarnings("ignore", category=dg.BetaWarning)
+warnings.filterwarnings("ignore", category=dg.PreviewWarning)
+
+
+def default_resources() -> dict[str, object]:
+    return {
+        "io_manager": VideoAssetsIOManager(),
+        "corpus": VideoCorpus(),
+        "device": DeviceResource(),
+        "check_settings": CheckSettings(),
+        speech_rate_assets.RESOURCE_KEY: SpeechModelsResource(),
+    }
+
+
+ingest_defs = dg.Definitions(assets=[ingest.video_file, ingest.video_frames, ingest.audio_track])
+
+speech_rate_defs = dg.Definitions(
+    assets=[speech_rate_assets.speech_rate, speech_rate_assets.speech_rate_baseline],
+    asset_checks=speech_rate_assets.speech_rate_checks,
+)
+
+operations_defs = dg.Definitions(jobs=[corpus_job], sensors=[corpus_sensor])
+
+defs = dg.Definitions.merge(
+    ingest_defs,
+    speech_rate_defs,
+    operations_defs,
+    dg.Definitions(resources=default_resources()),
+)

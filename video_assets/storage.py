@@ -1,0 +1,52 @@
+"""Atomic reads and writes on one storage root: a local folder by default, any fsspec URL in production.
+
+Every write goes to a temporary name beside the target and is renamed into place, so a reader (or a
+run killed half-way) never sees a half-written file: either the old version or the new one.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+
+def _fs(url: str):
+    import fsspec
+
+    return fsspec.core.url_to_fs(url)
+
+
+def join(root: str, *parts: str) -> str:
+    return "/".join([root.rstrip("/"), *(p.strip("/") for p in parts)])
+
+
+def write_bytes_atomic(url: str, data: bytes) -> None:
+    fs, path = _fs(url)
+    parent = path.rsplit("/", 1)[0] if "/" in path else "."
+    fs.makedirs(parent, exist_ok=True)
+    tmp = f"{path}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        with fs.open(tmp, "wb") as fh:
+            fh.write(data)
+        fs.mv(tmp, path)
+    except BaseException:
+        try:
+            if fs.exists(tmp):
+                fs.rm(tmp)
+        finally:
+            raise
+
+
+def read_bytes(url: str) -> bytes:
+    fs, path = _fs(url)
+    with fs.open(path, "rb") as fh:
+        return fh.read()
+
+
+def exists(url: str) -> bool:
+    fs, path = _fs(url)
+    return fs.exists(path)
+
+
+def is_local(url: str) -> bool:
+    return "://" not in url or url.startswith("file://")
