@@ -84,7 +84,7 @@ def _video_stream(container, source: str):
     stream = container.streams.video[0]
     codec = stream.codec_context
     if codec is None or codec.codec is None or not codec.name or codec.name == "none":
-        raise MediaError(source, f"unsupported video codec (tag {stream.codec_tag!r})")
+        raise MediaError(source, f"unsupported video codec (tag {getattr(stream.codec_context, 'codec_tag', '?')!r}); FFmpeg has no decoder for it")
     return stream
 
 

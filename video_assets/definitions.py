@@ -7,8 +7,10 @@ import dagster as dg
 from resources.corpus import VideoCorpus
 from resources.device import DeviceResource
 from resources.speech import SpeechModelsResource
+from resources.yolo import YoloResource
 from resources.storage import VideoAssetsIOManager
 from video_assets.assets import ingest
+from video_assets.assets import object_detection as object_detection_assets
 from video_assets.assets import speech_rate as speech_rate_assets
 from video_assets.checks import CheckSettings
 from video_assets.jobs import corpus_job
@@ -25,6 +27,7 @@ def default_resources() -> dict[str, object]:
         "device": DeviceResource(),
         "check_settings": CheckSettings(),
         speech_rate_assets.RESOURCE_KEY: SpeechModelsResource(),
+        object_detection_assets.RESOURCE_KEY: YoloResource(),
     }
 
 
@@ -35,11 +38,17 @@ speech_rate_defs = dg.Definitions(
     asset_checks=speech_rate_assets.speech_rate_checks,
 )
 
+object_detection_defs = dg.Definitions(
+    assets=[object_detection_assets.object_detection, object_detection_assets.object_detection_baseline],
+    asset_checks=object_detection_assets.object_detection_checks,
+)
+
 operations_defs = dg.Definitions(jobs=[corpus_job], sensors=[corpus_sensor])
 
 defs = dg.Definitions.merge(
     ingest_defs,
     speech_rate_defs,
+    object_detection_defs,
     operations_defs,
     dg.Definitions(resources=default_resources()),
 )

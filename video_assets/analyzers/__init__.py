@@ -12,7 +12,7 @@ import importlib
 
 from video_assets.sampling import SamplingPlan
 
-FRAME_ANALYZERS: tuple[str, ...] = ()
+FRAME_ANALYZERS: tuple[str, ...] = ("object_detection",)
 
 
 def sampling_plans() -> list[SamplingPlan]:

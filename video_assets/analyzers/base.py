@@ -11,11 +11,13 @@ import pyarrow as pa
 @dataclass
 class AnalyzerResult:
     """tables: the analyzer's named tables, the main one first; stats: numbers for metadata
-    (frames processed, tokens, ...); notes: human-readable caveats for metadata."""
+    (frames processed, tokens, ...); notes: human-readable caveats for metadata; images: small
+    PNGs for the UI (name -> bytes)."""
 
     tables: dict[str, pd.DataFrame]
     stats: dict[str, float | int | str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    images: dict[str, bytes] = field(default_factory=dict)
 
 
 @dataclass

@@ -16,6 +16,7 @@ from typing import Any, Callable
 import dagster as dg
 import pandas as pd
 
+from video_assets.frames import png_markdown
 from video_assets.partitions import videos_partitions_def
 
 ANALYSIS_GROUP = "analysis"
@@ -131,8 +132,10 @@ def build_analyzer_assets(spec: AnalyzerAssetSpec, preset: str, model_id: str) -
                 "rows": len(result.tables[tables[0]]),
                 **result.stats,
             }
-            if spec.extra_metadata is not None and len(keys) == 1:
-                extra = spec.extra_metadata(result, key)
+            if len(keys) == 1:
+                extra = {name: dg.MetadataValue.md(png_markdown(png, f"{key} {name}")) for name, png in result.images.items()}
+                if spec.extra_metadata is not None:
+                    extra |= spec.extra_metadata(result, key)
             for note in result.notes:
                 context.log.info(f"{key}: {note}")
         first = per_partition[keys[0]]

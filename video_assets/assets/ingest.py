@@ -5,12 +5,14 @@
 """
 
 
+import contextlib
+
 import dagster as dg
 
 from resources.corpus import VideoCorpus
 from video_assets import analyzers, settings
 from video_assets.corpus import content_hash
-from video_assets.decode import decode_audio, decode_frames
+from video_assets.decode import MediaError, decode_audio, decode_frames
 from video_assets.frames import AudioTrack, FrameBundle, png_markdown
 from video_assets.partitions import videos_partitions_def
 from video_assets.sampling import plans_fingerprint
@@ -27,6 +29,24 @@ video_file = dg.AssetSpec(
 )
 
 
+@contextlib.contextmanager
+def bad_input_fails_fast():
+    """Bad input is a Failure with the file and the cause as its message, never retried."""
+    try:
+        yield
+    except MediaError as exc:
+        raise dg.Failure(
+            description=str(exc), metadata={"file": exc.source, "cause": exc.cause}, allow_retries=False
+        ) from exc
+
+
+def _find(corpus: VideoCorpus, key: str):
+    try:
+        return corpus.find(key)
+    except FileNotFoundError as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from exc
+
+
 def _frames_code_version() -> str:
     # A changed sampling plan (or storage format) makes stored frames stale.
     return f"frames-{FRAMES_FORMAT_VERSION}-{settings.frame_codec()}-{plans_fingerprint(analyzers.sampling_plans())}"
@@ -41,9 +61,10 @@ def _frames_code_version() -> str:
     description="Frames each analyzer needs, decoded once per video (JPEG in Parquet, with timestamps).",
 )
 def video_frames(context: dg.AssetExecutionContext, corpus: VideoCorpus) -> dg.Output[FrameBundle]:
-    video = corpus.find(context.partition_key)
+    video = _find(corpus, context.partition_key)
     plans = analyzers.sampling_plans()
-    bundle = decode_frames(video.url, plans, codec=settings.frame_codec())
+    with bad_input_fails_fast():
+        bundle = decode_frames(video.url, plans, codec=settings.frame_codec())
     sha = content_hash(video.url)
     info = bundle.info
     sheet = bundle.contact_sheet()
@@ -77,8 +98,9 @@ def video_frames(context: dg.AssetExecutionContext, corpus: VideoCorpus) -> dg.O
     description="16 kHz mono float32 PCM of the video's first audio stream; explicit has_audio=False when there is none.",
 )
 def audio_track(context: dg.AssetExecutionContext, corpus: VideoCorpus) -> dg.Output[AudioTrack]:
-    video = corpus.find(context.partition_key)
-    track = decode_audio(video.url)
+    video = _find(corpus, context.partition_key)
+    with bad_input_fails_fast():
+        track = decode_audio(video.url)
     sha = content_hash(video.url)
     return dg.Output(
         track,

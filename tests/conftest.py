@@ -1,0 +1,90 @@
+"""Session fixtures: the sample corpus is generated once, models load once, storage is per session.
+
+Environment set here before any project import, so resources pick test defaults up:
+random-init YOLO weights (no trained weights exist offline) with the small yolov8n architecture,
+and a model cache and storage root inside the session's temp folder.
+"""
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="video-assets-tests-"))
+os.environ["VIDEO_ASSETS_STORAGE"] = str(_SESSION_DIR / "storage")
+os.environ["VIDEO_ASSETS_MODEL_CACHE"] = os.environ.get("VIDEO_ASSETS_TEST_MODEL_CACHE", str(_SESSION_DIR / "model_cache"))
+os.environ["VIDEO_ASSETS_CORPUS"] = str(_SESSION_DIR / "corpus")
+os.environ["VIDEO_ASSETS_YOLO_BASELINE"] = "random:yolov8n"
+os.environ["VIDEO_ASSETS_YOLO_OPTIMIZED"] = "random:yolov8n"
+os.environ.setdefault("VIDEO_ASSETS_DEVICE", "cpu")
+
+
+@pytest.fixture(scope="session")
+def session_dir() -> Path:
+    return _SESSION_DIR
+
+
+@pytest.fixture(scope="session")
+def corpus_dir(session_dir: Path) -> Path:
+    """The full deterministic sample corpus (about 20 s to write)."""
+    from video_assets.sample_corpus import write_corpus
+
+    out = Path(os.environ["VIDEO_ASSETS_CORPUS"])
+    if not (out / "ground_truth.json").exists():
+        write_corpus(out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def ground_truth(corpus_dir: Path) -> dict:
+    import json
+
+    return json.loads((corpus_dir / "ground_truth.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def video(corpus_dir: Path):
+    """Path of a clip by name."""
+    return lambda name: str(corpus_dir / f"{name}.mp4")
+
+
+@pytest.fixture(scope="session")
+def bad_inputs(corpus_dir: Path, session_dir: Path) -> dict[str, Path]:
+    """Broken and odd files, each in its own folder so a corpus scan sees only it."""
+    import subprocess
+
+    root = session_dir / "bad"
+    root.mkdir(exist_ok=True)
+    src = (corpus_dir / "cafe_cat.mp4").read_bytes()
+    files = {}
+
+    def put(name: str, data: bytes) -> Path:
+        folder = root / name
+        folder.mkdir(exist_ok=True)
+        path = folder / f"{name}.mp4"
+        path.write_bytes(data)
+        files[name] = path
+        return path
+
+    put("empty", b"")
+    put("truncated", src[: len(src) // 3])
+    put("text_file", b"this is not a video\n" * 50)
+    # An unknown codec: the sample entry's fourcc rewritten, so FFmpeg finds no decoder.
+    assert src.count(b"avc1") >= 1
+    put("unsupported_codec", src.replace(b"avc1", b"zzzz").replace(b"avcC", b"zzzC"))
+    rotated = root / "rotated"
+    rotated.mkdir(exist_ok=True)
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", str(corpus_dir / "cafe_cat.mp4"),
+         "-t", "2", "-c", "copy", "-metadata:s:v:0", "rotate=90", str(rotated / "rotated.mp4")],
+        check=True,
+    )
+    files["rotated"] = rotated / "rotated.mp4"
+    return files
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if os.environ.get("VIDEO_ASSETS_KEEP_TEST_DIR") != "1":
+        shutil.rmtree(_SESSION_DIR, ignore_errors=True)

@@ -1,0 +1,85 @@
+"""Partition keys, and the corpus sensor: new, unstable, changed and unchanged files."""
+
+import json
+import os
+import shutil
+import time
+
+import dagster as dg
+
+from resources.corpus import VideoCorpus
+from video_assets.corpus import partition_key, scan
+from video_assets.sensors import DATA_VERSION_TAG, scan_corpus
+
+
+def test_partition_keys_are_readable_stable_and_collision_free():
+    assert partition_key("7301234567890.mp4") == "7301234567890"
+    assert partition_key("city_ride.mp4") == "city_ride"
+    k1, k2 = partition_key("clip.mov"), partition_key("clip.mp4")
+    assert k1 != k2 and k1.startswith("clip-")
+    messy = partition_key("Trip/My Clip (1).MP4")
+    assert messy.startswith("trip_my_clip_1-") and messy == partition_key("Trip/My Clip (1).MP4")
+    assert partition_key("a/b.mp4") != partition_key("a_b.mp4") != partition_key("a__b.mp4")
+
+
+def _tick(instance, corpus, cursor, now):
+    ctx = dg.build_sensor_context(instance=instance, cursor=cursor)
+    result = scan_corpus(ctx, corpus, now=now)
+    for req in result.dynamic_partitions_requests:
+        instance.add_dynamic_partitions(req.partitions_def_name, list(req.partition_keys))
+    return result
+
+
+def test_sensor_adds_partitions_and_waits_for_unstable_files(tmp_path, corpus_dir):
+    instance = dg.DagsterInstance.ephemeral()
+    corpus = VideoCorpus(root=str(tmp_path), settle_seconds=60)
+    old = tmp_path / "old_clip.mp4"
+    shutil.copy(corpus_dir / "rocket_story.mp4", old)
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    growing = tmp_path / "growing.mp4"
+    growing.write_bytes((corpus_dir / "cafe_cat.mp4").read_bytes()[:1000])
+    (tmp_path / "notes.txt").write_text("not a video")
+
+    now = time.time()
+    first = _tick(instance, corpus, None, now)
+    assert [r.partition_key for r in first.run_requests] == ["old_clip"]  # settled for an hour
+    assert instance.get_dynamic_partitions("videos") == ["old_clip"]
+    obs = first.asset_events[0]
+    assert obs.partition == "old_clip" and len(obs.tags[DATA_VERSION_TAG]) == 16
+
+    # Still being written: size moved since the last tick.
+    with open(growing, "ab") as fh:
+        fh.write(b"\0" * 1000)
+    second = _tick(instance, corpus, first.cursor, now + 1)
+    assert second.run_requests == []
+
+    # Stopped moving: picked up on the next tick, with no duplicate run for the old file.
+    third = _tick(instance, corpus, second.cursor, now + 2)
+    assert [r.partition_key for r in third.run_requests] == ["growing"]
+    assert sorted(instance.get_dynamic_partitions("videos")) == ["growing", "old_clip"]
+    assert "growing" in json.loads(third.cursor)
+
+
+def test_sensor_reruns_changed_files_only(tmp_path, corpus_dir):
+    instance = dg.DagsterInstance.ephemeral()
+    corpus = VideoCorpus(root=str(tmp_path), settle_seconds=0)
+    clip = tmp_path / "clip.mp4"
+    shutil.copy(corpus_dir / "rocket_story.mp4", clip)
+    first = _tick(instance, corpus, None, time.time())
+    assert len(first.run_requests) == 1
+
+    os.utime(clip, (time.time() + 5, time.time() + 5))  # touched, same bytes
+    second = _tick(instance, corpus, first.cursor, time.time() + 10)
+    assert second.run_requests == []
+
+    shutil.copy(corpus_dir / "cafe_cat.mp4", clip)  # new content under the same name
+    os.utime(clip, (time.time() + 20, time.time() + 20))
+    third = _tick(instance, corpus, second.cursor, time.time() + 30)
+    assert [r.partition_key for r in third.run_requests] == ["clip"]
+    assert third.run_requests[0].run_key != first.run_requests[0].run_key
+    assert third.asset_events[0].tags[DATA_VERSION_TAG] != first.asset_events[0].tags[DATA_VERSION_TAG]
+
+
+def test_scan_lists_videos_below_the_root(corpus_dir):
+    keys = [v.key for v in scan(str(corpus_dir))]
+    assert keys == ["cafe_cat", "city_ride", "quiet_coffee", "rocket_story"]

@@ -1,0 +1,121 @@
+"""The shared assets through Dagster: every sample clip materializes; bad input fails alone."""
+
+import os
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from resources.corpus import VideoCorpus
+from resources.storage import VideoAssetsIOManager
+from video_assets.assets import ingest
+from video_assets.definitions import defs
+from video_assets.frames import AudioTrack, FrameBundle
+
+ASSETS = [ingest.video_file, ingest.video_frames, ingest.audio_track]
+SELECTION = [ingest.video_frames, ingest.audio_track]
+
+
+def _materialize(instance, corpus_root, storage_root, key, raise_on_error=True):
+    return dg.materialize(
+        ASSETS,
+        selection=SELECTION,
+        instance=instance,
+        partition_key=key,
+        resources={"io_manager": VideoAssetsIOManager(root=str(storage_root)), "corpus": VideoCorpus(root=str(corpus_root))},
+        raise_on_error=raise_on_error,
+    )
+
+
+def test_definitions_load():
+    repo = defs.get_repository_def()
+    keys = {k.to_user_string() for k in repo.asset_graph.get_all_asset_keys()}
+    assert {"video_file", "video_frames", "audio_track"} <= keys
+    assert defs.resolve_job_def("corpus_job") is not None
+    assert defs.resolve_sensor_def("corpus_sensor") is not None
+
+
+def test_foundation_materializes_the_sample_corpus(corpus_dir, tmp_path, ground_truth):
+    instance = dg.DagsterInstance.ephemeral()
+    keys = sorted(ground_truth["clips"])
+    instance.add_dynamic_partitions("videos", keys)
+    for key in keys:
+        result = _materialize(instance, corpus_dir, tmp_path, key)
+        assert result.success
+        mats = {e.asset_key.to_user_string(): e.materialization.metadata for e in result.get_asset_materialization_events()}
+        frames_md = mats["video_frames"]
+        truth = ground_truth["clips"][key]
+        assert frames_md["duration_s"].value == pytest.approx(truth["duration"], abs=0.05)
+        assert frames_md["fps"].value == truth["fps"]
+        assert frames_md["resolution"].value == "1080x1920"
+        assert frames_md["frames_kept"].value > 0
+        assert "data:image/png;base64," in frames_md["contact_sheet"].value
+        assert mats["audio_track"]["has_audio"].value == truth["has_audio"]
+        bundle = FrameBundle.from_parquet_bytes((tmp_path / "video_frames" / f"{key}.frames.parquet").read_bytes())
+        assert len(bundle) == frames_md["frames_kept"].value
+        track = AudioTrack.from_npz_bytes((tmp_path / "audio_track" / f"{key}.audio.npz").read_bytes())
+        assert track.has_audio == truth["has_audio"]
+    # Data version: the content hash (first 16 hex digits) of the file.
+    record = instance.get_latest_data_version_record(dg.AssetKey("video_frames"), partition_key="city_ride")
+    assert record is not None
+    leftovers = [p for p in Path(tmp_path).rglob("*") if ".tmp" in p.name]
+    assert leftovers == []
+
+
+@pytest.mark.parametrize("name, cause", [
+    ("empty", "file is empty"),
+    ("truncated", "truncated|no decodable|not a readable"),
+    ("text_file", "not a readable video file"),
+    ("unsupported_codec", "unsupported video codec|no decodable|decoding failed"),
+])
+def test_bad_input_fails_its_partition_alone(bad_inputs, corpus_dir, tmp_path, name, cause):
+    instance = dg.DagsterInstance.ephemeral()
+    corpus_root = bad_inputs[name].parent
+    # A good partition materialized first must be left exactly as it was.
+    instance.add_dynamic_partitions("videos", ["rocket_story", name])
+    assert _materialize(instance, corpus_dir, tmp_path, "rocket_story").success
+    good = tmp_path / "video_frames" / "rocket_story.frames.parquet"
+    before = (good.read_bytes(), os.stat(good).st_mtime_ns)
+
+    result = _materialize(instance, corpus_root, tmp_path, name, raise_on_error=False)
+    assert not result.success
+    failures = [e for e in result.all_events if e.is_step_failure]
+    assert failures
+    message = failures[0].step_failure_data.error.message
+    assert str(bad_inputs[name]) in message
+    import re
+    assert re.search(cause, message), message
+    assert not (tmp_path / "video_frames" / f"{name}.frames.parquet").exists()
+    assert (good.read_bytes(), os.stat(good).st_mtime_ns) == before
+    assert [p for p in Path(tmp_path).rglob("*") if ".tmp" in p.name] == []
+
+
+def test_missing_file_names_the_partition_and_the_root(tmp_path):
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("videos", ["gone"])
+    (tmp_path / "corpus").mkdir()
+    result = _materialize(instance, tmp_path / "corpus", tmp_path / "store", "gone", raise_on_error=False)
+    assert not result.success
+    message = next(e for e in result.all_events if e.is_step_failure).step_failure_data.error.message
+    assert "gone" in message and str(tmp_path / "corpus") in message
+
+
+def test_atomic_write_leaves_no_partial_file(tmp_path, monkeypatch):
+    from video_assets import storage
+
+    target = tmp_path / "x" / "out.bin"
+    storage.write_bytes_atomic(str(target), b"old")
+
+    class Boom(Exception):
+        pass
+
+    import fsspec.implementations.local as local
+
+    def failing_mv(self, *args, **kwargs):
+        raise Boom()
+
+    monkeypatch.setattr(local.LocalFileSystem, "mv", failing_mv)
+    with pytest.raises(Boom):
+        storage.write_bytes_atomic(str(target), b"new")
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in target.parent.iterdir()] == ["out.bin"]
