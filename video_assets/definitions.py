@@ -5,6 +5,7 @@ import warnings
 import dagster as dg
 
 from resources.corpus import VideoCorpus
+from resources.easyocr import EasyOcrResource
 from resources.device import DeviceResource
 from resources.speech import SpeechModelsResource
 from resources.yolo import YoloResource
@@ -12,6 +13,7 @@ from resources.storage import VideoAssetsIOManager
 from video_assets.assets import ingest
 from video_assets.assets import object_detection as object_detection_assets
 from video_assets.assets import speech_rate as speech_rate_assets
+from video_assets.assets import text_overlay as text_overlay_assets
 from video_assets.checks import CheckSettings
 from video_assets.jobs import corpus_job
 from video_assets.sensors import corpus_sensor
@@ -28,6 +30,7 @@ def default_resources() -> dict[str, object]:
         "check_settings": CheckSettings(),
         speech_rate_assets.RESOURCE_KEY: SpeechModelsResource(),
         object_detection_assets.RESOURCE_KEY: YoloResource(),
+        text_overlay_assets.RESOURCE_KEY: EasyOcrResource(),
     }
 
 
@@ -43,12 +46,18 @@ object_detection_defs = dg.Definitions(
     asset_checks=object_detection_assets.object_detection_checks,
 )
 
+text_overlay_defs = dg.Definitions(
+    assets=[text_overlay_assets.text_overlay, text_overlay_assets.text_overlay_baseline],
+    asset_checks=text_overlay_assets.text_overlay_checks,
+)
+
 operations_defs = dg.Definitions(jobs=[corpus_job], sensors=[corpus_sensor])
 
 defs = dg.Definitions.merge(
     ingest_defs,
     speech_rate_defs,
     object_detection_defs,
+    text_overlay_defs,
     operations_defs,
     dg.Definitions(resources=default_resources()),
 )

@@ -1,0 +1,138 @@
+"""text_overlay with real EasyOCR on a few frames of the sample corpus (it is slow on CPU)."""
+
+import subprocess
+
+import dagster as dg
+import numpy as np
+import pandas as pd
+import pytest
+
+from resources.easyocr import EasyOcrResource
+from resources.model_cache import MissingWeightsError
+from video_assets.analyzers import text_overlay as core
+from video_assets.decode import decode_frames
+
+
+def cut(src: str, start: float, duration: float, out) -> str:
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", src, "-ss", str(start), "-t", str(duration),
+         "-c:v", "libx264", "-preset", "veryfast", "-an", str(out)],
+        check=True,
+    )
+    return str(out)
+
+
+@pytest.fixture(scope="module")
+def clips(video, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("ocr_clips")
+    src = video("rocket_story")
+    return {
+        # 4.0-7.0 s: "Launch day" until 5.0 s, nothing, "The cat was not impressed" from 6.0 s.
+        "change": cut(src, 4.0, 3.0, folder / "change.mp4"),
+        # 5.05-5.95 s: between the two captions.
+        "blank": cut(src, 5.05, 0.9, folder / "blank.mp4"),
+    }
+
+
+@pytest.fixture(scope="module")
+def reader():
+    return EasyOcrResource().load("optimized").model
+
+
+def test_known_captions_are_read_split_and_reused(clips, reader):
+    bundle = decode_frames(clips["change"], core.sampling_plans())
+    result = core.run(bundle, core.OPTIMIZED, reader)
+    segments = result.tables["segments"]
+    assert list(segments.text) == ["Launch day", "The cat was not impressed"]
+    assert segments.start_s.tolist() == pytest.approx([0.0, 2.0], abs=0.05)
+    assert segments.end_s.tolist() == pytest.approx([1.0, 3.0], abs=0.05)
+    det = result.tables["detections"]
+    assert list(det.columns) == core.DETECTIONS_SCHEMA.names
+    # The second sample of each caption: same caption boxes, recognition skipped and flagged.
+    assert det.groupby("text").reused.sum().to_dict() == {"Launch day": 1, "The cat was not impressed": 1}
+    assert result.stats["frames_reused"] == 2
+    cat = det[det.text.str.startswith("The cat")].iloc[0]
+    assert 0.05 < cat.x0 < cat.x1 < 0.95 and 0.6 < cat.y0 < cat.y1 < 0.8  # truth: y 0.675-0.725
+
+
+def test_a_partition_without_text_gives_an_empty_table(clips, reader):
+    result = core.run(decode_frames(clips["blank"], core.sampling_plans()), core.OPTIMIZED, reader)
+    assert result.tables["segments"].empty and result.tables["detections"].empty
+    assert list(result.tables["segments"].columns) == core.SEGMENTS_SCHEMA.names
+
+
+def test_box_hash_ignores_a_moving_background_but_not_a_new_caption(video):
+    import cv2
+
+    bundle = decode_frames(video("rocket_story"), core.sampling_plans())
+    frames = {round(f.pts_s, 1): f.image for f in bundle.select(core.sampling_plans()[1])}
+    box = (97, 1290, 983, 1395)  # "The cat was not impressed" (x0, y0, x1, y1) at 1080x1920
+    a, b = (cv2.cvtColor(frames[t], cv2.COLOR_RGB2GRAY) for t in (6.5, 9.5))  # same caption, background panned
+    blank = cv2.cvtColor(frames[5.5], cv2.COLOR_RGB2GRAY)
+    same = np.count_nonzero(core.box_hash(a, box) != core.box_hash(b, box))
+    differ = np.count_nonzero(core.box_hash(a, box) != core.box_hash(blank, box))
+    assert same <= core.OPTIMIZED.hash_bits_tolerance < differ
+
+
+def test_segments_merge_across_samples_and_split_on_gaps():
+    rows = [{"timestamp_s": t, "frame_index": int(t * 30), "text": text, "confidence": 0.9, "x0": 0.1, "y0": 0.1,
+             "x1": 0.9, "y1": 0.2, "reused": False}
+            for t, text in [(0.0, "Launch day"), (0.5, "Launch dav"), (1.0, "Launch day"), (3.0, "Launch day"), (3.5, "Other")]]
+    seg = core.merge_segments(core.typed_table(rows, core.DETECTIONS_SCHEMA), 0.5, 0.1)
+    assert seg[["text", "start_s", "end_s", "samples"]].values.tolist() == [
+        ["Launch day", 0.0, 1.5, 3], ["Launch day", 3.0, 3.5, 1], ["Other", 3.5, 4.0, 1]]
+
+
+def test_reading_order_of_a_block():
+    lines = [core.Line((720, 1004, 900, 1058), "year", 0.8), core.Line((100, 1000, 700, 1060), "Best ride of the", 0.9),
+             core.Line((100, 1070, 500, 1130), "with me", 0.7)]
+    [block] = core.group_blocks(lines)
+    assert block.text == "Best ride of the year with me" and block.confidence == 0.7
+
+
+def test_parity_with_itself_and_perturbed():
+    seg = pd.DataFrame({"text": ["Launch day", "The cat was not impressed"], "start_s": [0.0, 6.0], "end_s": [5.0, 10.5]})
+    assert core.parity({"segments": seg}, {"segments": seg}).score == 1.0
+    wrong = seg.copy()
+    wrong.loc[1, "text"] = "The dog was impressed"
+    late = seg.copy()
+    late.loc[0, ["start_s", "end_s"]] = [20.0, 21.0]
+    assert core.parity({"segments": seg}, {"segments": wrong}).score == 0.5
+    assert not core.parity({"segments": seg}, {"segments": late}).passed
+    assert core.cer("Launch day", "Launch dav") == 0.1
+
+
+def test_german_without_weights_says_what_to_install(tmp_path):
+    resource = EasyOcrResource(languages="de,en", model_dir=str(tmp_path))
+    with pytest.raises(MissingWeightsError, match="latin_g2.pth.*VIDEO_ASSETS_OCR_MODEL_DIR"):
+        resource.load("optimized")
+
+
+def test_assets_and_checks_through_materialize(clips, tmp_path):
+    from resources.corpus import VideoCorpus
+    from resources.storage import VideoAssetsIOManager
+    from video_assets.assets import ingest
+    from video_assets.assets import text_overlay as assets
+    from video_assets.checks import CheckSettings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    cut(clips["change"], 2.0, 1.0, corpus / "cat_caption.mp4")  # 2 samples, both with the caption
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("videos", ["cat_caption"])
+    resources = {
+        "io_manager": VideoAssetsIOManager(root=str(tmp_path / "store")),
+        "corpus": VideoCorpus(root=str(corpus)),
+        "easyocr": EasyOcrResource(),
+        "check_settings": CheckSettings(),
+    }
+    everything = [ingest.video_file, ingest.video_frames, assets.text_overlay, assets.text_overlay_baseline, *assets.text_overlay_checks]
+    result = dg.materialize(everything, instance=instance, partition_key="cat_caption", resources=resources)
+    assert result.success
+    mats = {e.asset_key.to_user_string(): e.materialization.metadata for e in result.get_asset_materialization_events()}
+    assert mats["text_overlay"]["segments_found"].value == 1
+    assert "The cat was not impressed" in mats["text_overlay"]["preview"].value
+    assert mats["text_overlay_baseline"]["segments_found"].value == 1
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    assert checks["text_overlay_parity"].passed and checks["text_overlay_parity"].metadata["score"].value == 1.0
+    assert checks["text_overlay_speed"].metadata["realtime_factor"].value > 0
