@@ -6,16 +6,18 @@ import dagster as dg
 
 from resources.corpus import VideoCorpus
 from resources.easyocr import EasyOcrResource
+from resources.qwen import QwenResource
 from resources.device import DeviceResource
 from resources.speech import SpeechModelsResource
 from resources.yolo import YoloResource
 from resources.storage import VideoAssetsIOManager
 from video_assets.assets import ingest
 from video_assets.assets import object_detection as object_detection_assets
+from video_assets.assets import qwen2_vl_temporal as qwen_assets
 from video_assets.assets import speech_rate as speech_rate_assets
 from video_assets.assets import text_overlay as text_overlay_assets
 from video_assets.checks import CheckSettings
-from video_assets.jobs import corpus_job
+from video_assets.jobs import canary_parity_job, corpus_job
 from video_assets.sensors import corpus_sensor
 
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
@@ -31,6 +33,7 @@ def default_resources() -> dict[str, object]:
         speech_rate_assets.RESOURCE_KEY: SpeechModelsResource(),
         object_detection_assets.RESOURCE_KEY: YoloResource(),
         text_overlay_assets.RESOURCE_KEY: EasyOcrResource(),
+        qwen_assets.RESOURCE_KEY: QwenResource(),
     }
 
 
@@ -51,13 +54,19 @@ text_overlay_defs = dg.Definitions(
     asset_checks=text_overlay_assets.text_overlay_checks,
 )
 
-operations_defs = dg.Definitions(jobs=[corpus_job], sensors=[corpus_sensor])
+qwen_defs = dg.Definitions(
+    assets=[qwen_assets.qwen2_vl_temporal, qwen_assets.qwen2_vl_temporal_baseline],
+    asset_checks=qwen_assets.qwen2_vl_temporal_checks,
+)
+
+operations_defs = dg.Definitions(jobs=[corpus_job, canary_parity_job], sensors=[corpus_sensor])
 
 defs = dg.Definitions.merge(
     ingest_defs,
     speech_rate_defs,
     object_detection_defs,
     text_overlay_defs,
+    qwen_defs,
     operations_defs,
     dg.Definitions(resources=default_resources()),
 )

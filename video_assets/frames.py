@@ -129,6 +129,19 @@ class FrameBundle:
         w, h = self.sizes[i]
         return decode_image(self.data[i], self.codec, w, h)
 
+    def trimmed(self, seconds: float) -> "FrameBundle":
+        """The first ``seconds`` of the video, as if it had been that long (same plans, same frames).
+        For benchmarks that must bound a slow baseline without changing what each frame costs.
+        Cut at a whole number of segments (2 s) so segment plans find the frames they were stored with."""
+        count = min(self.plan_frame_count, max(1, int(round(seconds * self.info.fps))))
+        keep = [i for i, idx in enumerate(self.source_index) if idx < count]
+        info = VideoInfo(**{**asdict(self.info), "duration_s": min(self.info.duration_s, count / self.info.fps), "frame_count": count})
+        return FrameBundle(
+            info=info, plan_frame_count=count, codec=self.codec,
+            source_index=[self.source_index[i] for i in keep], pts_s=[self.pts_s[i] for i in keep],
+            sizes=[self.sizes[i] for i in keep], data=[self.data[i] for i in keep], decode_seconds=self.decode_seconds,
+        )
+
     def select(self, plan: SamplingPlan) -> list[Frame]:
         """The frames of one analyzer's plan, each resized to the plan's size.
 
@@ -242,6 +255,13 @@ class AudioTrack:
     @property
     def duration_s(self) -> float:
         return len(self.samples) / self.sample_rate
+
+    def trimmed(self, seconds: float) -> "AudioTrack":
+        n = int(round(seconds * self.sample_rate))
+        return AudioTrack(
+            source=self.source, samples=self.samples[:n], has_audio=self.has_audio, sample_rate=self.sample_rate,
+            video_duration_s=min(self.video_duration_s, seconds), decode_seconds=self.decode_seconds,
+        )
 
     def to_npz_bytes(self) -> bytes:
         out = io.BytesIO()

@@ -3,17 +3,23 @@
 import dagster as dg
 
 from video_assets.assets import ANALYZER_SPECS
-from video_assets.checks import speed_check_name
+from video_assets.checks import parity_check_name, speed_check_name
 from video_assets.partitions import videos_partitions_def
 
 CORPUS_JOB_NAME = "corpus_job"
+CANARY_PARITY_JOB_NAME = "canary_parity_job"
+
+
+def _main_key(spec) -> dg.AssetKey:
+    return dg.AssetKey(spec.asset_key(spec.table_names()[0], "optimized"))
 
 
 def speed_check_keys() -> list[dg.AssetCheckKey]:
-    return [
-        dg.AssetCheckKey(dg.AssetKey(s.asset_key(s.table_names()[0], "optimized")), speed_check_name(s.name))
-        for s in ANALYZER_SPECS
-    ]
+    return [dg.AssetCheckKey(_main_key(s), speed_check_name(s.name)) for s in ANALYZER_SPECS]
+
+
+def parity_check_keys() -> list[dg.AssetCheckKey]:
+    return [dg.AssetCheckKey(_main_key(s), parity_check_name(s.name)) for s in ANALYZER_SPECS]
 
 
 # Everything a new or changed video needs: decoding, the optimized analyzers and their speed checks.
@@ -27,4 +33,16 @@ corpus_job = dg.define_asset_job(
     selection=corpus_selection,
     partitions_def=videos_partitions_def,
     description="Decode a video and run every optimized analyzer on it, with speed checks.",
+)
+
+# The baseline twins, then every parity check, for the canary partitions (see canary.py).
+canary_parity_selection = dg.AssetSelection.groups("baselines").without_checks() | dg.AssetSelection.checks(
+    *parity_check_keys()
+)
+
+canary_parity_job = dg.define_asset_job(
+    name=CANARY_PARITY_JOB_NAME,
+    selection=canary_parity_selection,
+    partitions_def=videos_partitions_def,
+    description="Materialize the *_baseline twins of a canary video and compare the optimized analyzers with them.",
 )

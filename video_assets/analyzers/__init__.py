@@ -12,7 +12,7 @@ import importlib
 
 from video_assets.sampling import SamplingPlan
 
-FRAME_ANALYZERS: tuple[str, ...] = ("object_detection", "text_overlay")
+FRAME_ANALYZERS: tuple[str, ...] = ("object_detection", "qwen2_vl_temporal", "text_overlay")
 
 
 def sampling_plans() -> list[SamplingPlan]:

@@ -1,0 +1,304 @@
+"""Baseline vs optimized, per analyzer, on the same inputs, in one process.
+
+    python -m benchmark [--analyzers speech_rate object_detection text_overlay]
+                        [--reps 3] [--seconds N] [--corpus DIR] [--out bench]
+
+Inputs are decoded once (the shared assets' own code). For every repetition and clip the two
+presets run back to back, in alternating order, so drift and caches hit both alike. Reported:
+median seconds per clip summed over clips, realtime factor (seconds / video seconds), speedup
+(baseline / optimized), parity (the analyzer's own measure, optimized against baseline, mean over
+clips), accuracy against ground_truth.json where the analyzer has one, model-load seconds (apart),
+peak RSS during the runs. ``--seconds`` bounds each clip (both presets alike) where a baseline is
+too slow to run whole on this machine; the table says so.
+
+Writes ``bench/results.json`` (merged with earlier analyzers' entries) and ``bench/results.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from video_assets import settings
+
+DEFAULT_REPS = {"speech_rate": 3, "object_detection": 2, "text_overlay": 1, "qwen2_vl_temporal": 2}
+# Where the baseline cannot run whole clips in reasonable time on 2 CPU cores (about 9 s a frame
+# for EasyOCR's full-resolution pass), both presets see the same first N seconds.
+DEFAULT_SECONDS = {"text_overlay": 4.0}
+
+
+class PeakRss:
+    """Samples this process' resident memory while a block runs."""
+
+    def __init__(self, interval: float = 0.05):
+        self.interval = interval
+        self.peak = 0
+
+    def _rss(self) -> int:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+    def __enter__(self):
+        self._stop = threading.Event()
+        self.peak = self._rss()
+
+        def loop():
+            while not self._stop.wait(self.interval):
+                self.peak = max(self.peak, self._rss())
+
+        self._thread = threading.Thread(target=loop, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self._rss())
+
+
+def machine() -> dict:
+    import torch
+
+    cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name")), platform.processor())
+    info = {"cpu": cpu, "cores": len(os.sched_getaffinity(0)), "device": "cuda" if torch.cuda.is_available() else "cpu"}
+    if torch.cuda.is_available():
+        info["gpu"] = torch.cuda.get_device_name(0)
+    return info
+
+
+def commit() -> str:
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=settings.PROJECT_DIR).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, cwd=settings.PROJECT_DIR).stdout.strip()
+        return sha + ("+dirty" if dirty else "")
+    except OSError:
+        return "unknown"
+
+
+def load_inputs(corpus: Path, clips: list[str]):
+    from video_assets import analyzers
+    from video_assets.decode import decode_audio, decode_frames
+
+    plans = analyzers.sampling_plans()
+    frames = {c: decode_frames(str(corpus / f"{c}.mp4"), plans) for c in clips}
+    audio = {c: decode_audio(str(corpus / f"{c}.mp4")) for c in clips}
+    return frames, audio
+
+
+def bench_analyzer(name: str, frames: dict, audio: dict, truth: dict, reps: int, seconds: float | None) -> dict:
+    from video_assets.assets import ANALYZER_SPECS
+    from video_assets.definitions import default_resources
+
+    spec = next(s for s in ANALYZER_SPECS if s.name == name)
+    core = spec.core
+    resource = default_resources()[spec.resource_key]
+    inputs = frames if spec.input_key == "video_frames" else audio
+    if seconds:
+        inputs = {c: v.trimmed(seconds) for c, v in inputs.items()}
+    loaded = {p: resource.load(p) for p in ("baseline", "optimized")}
+    times: dict[str, dict[str, list[float]]] = {p: {c: [] for c in inputs} for p in loaded}
+    outputs: dict[str, dict] = {p: {} for p in loaded}
+    peaks: dict[str, int] = {p: 0 for p in loaded}
+    for rep in range(reps):
+        for i, (clip, value) in enumerate(inputs.items()):
+            order = ("baseline", "optimized") if (rep + i) % 2 == 0 else ("optimized", "baseline")
+            for preset in order:
+                with PeakRss() as mem:
+                    t0 = time.perf_counter()
+                    result = core.run(value, core.PRESETS[preset], loaded[preset].model)
+                    times[preset][clip].append(time.perf_counter() - t0)
+                peaks[preset] = max(peaks[preset], mem.peak)
+                outputs[preset][clip] = result
+                print(f"  {name} {preset:9s} {clip:14s} rep {rep + 1}/{reps}: {times[preset][clip][-1]:.2f} s", flush=True)
+    video_s = sum(_duration(v) for v in inputs.values())
+    med = {p: sum(statistics.median(ts) for ts in times[p].values()) for p in times}
+    parities = {c: core.parity(outputs["baseline"][c].tables, outputs["optimized"][c].tables) for c in inputs}
+    entry = {
+        "baseline_s": round(med["baseline"], 3),
+        "optimized_s": round(med["optimized"], 3),
+        "speedup": round(med["baseline"] / med["optimized"], 2) if med["optimized"] else None,
+        "parity": round(float(np.mean([p.score for p in parities.values()])), 4),
+        "parity_passed": f"{sum(p.passed for p in parities.values())}/{len(parities)}",
+        "parity_by_clip": {c: {"score": p.score, **p.parts} for c, p in parities.items()},
+        "video_s": round(video_s, 2),
+        "rtf_baseline": round(med["baseline"] / video_s, 4),
+        "rtf_optimized": round(med["optimized"] / video_s, 4),
+        "model_load_s": {p: round(loaded[p].load_seconds, 2) for p in loaded},
+        "model": {p: f"{loaded[p].model_id} ({loaded[p].detail})" for p in loaded},
+        "peak_rss_mb": {p: round(peaks[p] / 2**20) for p in peaks},
+        "weights": loaded["optimized"].weights if loaded["optimized"].weights == loaded["baseline"].weights else f"baseline {loaded['baseline'].weights}, optimized {loaded['optimized'].weights}",
+        "reps": reps,
+        "clips": list(inputs),
+        "seconds_per_clip": seconds,
+        "per_clip_s": {p: {c: round(statistics.median(ts), 3) for c, ts in times[p].items()} for p in times},
+    }
+    extra = EXTRAS.get(name)
+    if extra:
+        entry |= extra(outputs, inputs, truth, loaded)
+    if isinstance(entry.get("frames"), int) and entry["frames"]:
+        entry["s_per_frame"] = {p: round(med[p] / entry["frames"], 4) for p in med}
+    return entry
+
+
+def _duration(value) -> float:
+    info = getattr(value, "info", None)
+    return float(info.duration_s) if info is not None else float(value.video_duration_s)
+
+
+def _speech_extra(outputs, inputs, truth, loaded) -> dict:
+    from video_assets.analyzers import speech_rate as core
+
+    acc = {}
+    for preset in ("baseline", "optimized"):
+        per = {c: core.accuracy(r.tables["summary"], truth[c]["speech"]) for c, r in outputs[preset].items() if truth[c].get("speech")}
+        acc[preset] = {
+            "word_count_rel_error": round(float(np.mean([a["word_count_rel_error"] for a in per.values()])), 4),
+            "wpm_rel_error": round(float(np.mean([a["wpm_rel_error"] for a in per.values()])), 4),
+            "by_clip": per,
+        }
+    return {"accuracy": acc}
+
+
+def _text_extra(outputs, inputs, truth, loaded) -> dict:
+    from video_assets.analyzers import text_overlay as core
+
+    acc = {}
+    for preset in ("baseline", "optimized"):
+        per = {}
+        for clip, result in outputs[preset].items():
+            limit = _duration(inputs[clip])
+            captions = [c | {"end": min(c["end"], limit)} for c in truth[clip]["captions"] if c["start"] < limit]
+            per[clip] = core.accuracy(result.tables["segments"], captions)
+        acc[preset] = {k: round(float(np.mean([a[k] for a in per.values()])), 4) for k in ("recall", "precision", "mean_cer")} | {"by_clip": per}
+    frames = {p: {"ocr": sum(r.stats.get("frames_ocr", 0) for r in outputs[p].values()),
+                  "reused": sum(r.stats.get("frames_reused", 0) for r in outputs[p].values())} for p in outputs}
+    return {"accuracy": acc, "frames": frames}
+
+
+def _objects_extra(outputs, inputs, truth, loaded) -> dict:
+    """Engine parity on raw tensors (same model, PyTorch vs engine), then model size, apart."""
+    from resources.yolo import TorchDetector
+    from video_assets.analyzers import object_detection as core
+
+    opt = loaded["optimized"].model
+    base = loaded["baseline"].model
+    frames_all = [f for b in inputs.values() for f in b.select(core.sampling_plans()[0])]
+    sample = frames_all[:: max(1, len(frames_all) // 8)][:8]
+    box = core.Letterbox.for_size(sample[0].image.shape[1], sample[0].image.shape[0], 640, True)
+    batch = np.stack([box.apply(f.image) for f in sample])
+    same_model_torch = TorchDetector(opt_weights(loaded), "cpu", "fp32") if opt.engine != "torch" else opt
+    ref, got = same_model_torch.raw(batch), opt.raw(batch)
+    diff = np.abs(ref - got)
+    low = core.Config(preset="t", model="", engine="", precision="", batch=8, rect=True, conf=0.001)
+
+    def f1(a_det, b_det):
+        rows = lambda dets: core.typed_table([  # noqa: E731
+            {"timestamp_s": 0.0, "frame_index": i, "class_id": int(d[5]), "class_name": "", "confidence": float(d[4]),
+             "x0": float(d[0]), "y0": float(d[1]), "x1": float(d[2]), "y1": float(d[3])} for i, ds in enumerate(dets) for d in ds
+        ], core.DETECTIONS_SCHEMA)
+        return core.detection_f1(rows(a_det), rows(b_det))
+
+    engine_f1, engine_parts = f1(core.detect(sample, same_model_torch, low), core.detect(sample, opt, low))
+    size_f1, size_parts = f1(core.detect(sample, base, low), core.detect(sample, same_model_torch, low))
+    n_frames = sum(len(b.select(core.sampling_plans()[0])) for b in inputs.values())
+    return {
+        "frames": n_frames,
+        "engine": f"{opt.engine}/{opt.precision}",
+        "engine_build_s": loaded["optimized"].detail,
+        "engine_parity": {
+            "frames": len(sample),
+            "raw_max_abs_diff": float(diff.max()),
+            "raw_max_rel_diff": float((diff / np.maximum(np.abs(ref), 1e-3)).max()),
+            "raw_ref_max": float(np.abs(ref).max()),
+            "f1_conf_0.001": round(engine_f1, 4),
+            **{f"detections_{k}": v for k, v in engine_parts.items() if k in ("reference", "candidate", "matched")},
+        },
+        "model_size_parity": {"f1_conf_0.001": round(size_f1, 4), "note": "yolov8x vs yolov8l, both PyTorch; with random-init weights this number means nothing"},
+    }
+
+
+def opt_weights(loaded):
+    from resources.yolo import resolve_weights
+    from video_assets.definitions import default_resources
+
+    yolo = default_resources()["yolo"]
+    return resolve_weights(yolo.optimized_weights, yolo.cache_root, "VIDEO_ASSETS_YOLO_OPTIMIZED")
+
+
+EXTRAS = {"speech_rate": _speech_extra, "text_overlay": _text_extra, "object_detection": _objects_extra}
+
+
+def markdown(results: dict) -> str:
+    lines = [
+        f"Commit `{results['commit']}` on {results['machine']['cpu']} ({results['machine']['cores']} cores), device {results['machine']['device']}.",
+        "",
+        "| analyzer | clips x s | reps | baseline s | optimized s | speedup | RTF base | RTF opt | parity | model load s (base/opt) | peak RSS MB (base/opt) | weights |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, a in results["analyzers"].items():
+        lines.append(
+            f"| {name} | {len(a['clips'])} x {a['seconds_per_clip'] or 'full'} ({a['video_s']} s) | {a['reps']} | {a['baseline_s']} | {a['optimized_s']} | "
+            f"{a['speedup']}x | {a['rtf_baseline']} | {a['rtf_optimized']} | {a['parity']} ({a['parity_passed']} pass) | "
+            f"{a['model_load_s']['baseline']}/{a['model_load_s']['optimized']} | {a['peak_rss_mb']['baseline']}/{a['peak_rss_mb']['optimized']} | {a['weights']} |"
+        )
+    for name, a in results["analyzers"].items():
+        if "accuracy" in a:
+            acc = {p: {k: v for k, v in d.items() if k != "by_clip"} for p, d in a["accuracy"].items()}
+            lines.append(f"\n{name} accuracy against ground_truth.json: {json.dumps(acc)}")
+        if "engine_parity" in a:
+            lines.append(f"\n{name} engine {a['engine']} ({a['engine_build_s']}): raw-output parity vs PyTorch, same model: {json.dumps(a['engine_parity'])}")
+            lines.append(f"{name} model size (x vs l, PyTorch): {json.dumps(a['model_size_parity'])}")
+        if "frames" in a and isinstance(a["frames"], dict):
+            lines.append(f"\n{name} frames OCR'd / reused: {json.dumps(a['frames'])}")
+        if "tokens" in a:
+            lines.append(f"\n{name} tokens: {json.dumps(a['tokens'])}")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--analyzers", nargs="*", default=["speech_rate", "object_detection", "text_overlay"])
+    parser.add_argument("--reps", type=int, default=None, help="repetitions (default per analyzer)")
+    parser.add_argument("--seconds", type=float, default=None, help="bound every clip to its first N seconds")
+    parser.add_argument("--clips", nargs="*", default=None)
+    parser.add_argument("--corpus", type=Path, default=Path(settings.corpus_root()))
+    parser.add_argument("--out", type=Path, default=settings.PROJECT_DIR / "bench")
+    args = parser.parse_args(argv)
+
+    from video_assets.sample_corpus import write_corpus
+
+    if not (args.corpus / "ground_truth.json").exists():
+        write_corpus(args.corpus)
+    truth = json.loads((args.corpus / "ground_truth.json").read_text())["clips"]
+    clips = args.clips or sorted(truth)
+    frames, audio = load_inputs(args.corpus, clips)
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / "results.json"
+    results = json.loads(path.read_text()) if path.exists() else {"analyzers": {}}
+    results |= {"commit": commit(), "machine": machine(), "device": machine()["device"]}
+    for name in args.analyzers:
+        reps = args.reps or DEFAULT_REPS.get(name, 2)
+        seconds = args.seconds if args.seconds is not None else DEFAULT_SECONDS.get(name)
+        print(f"{name}: {reps} rep(s), clips {clips}, {'first %s s' % seconds if seconds else 'whole clips'}", flush=True)
+        entry = bench_analyzer(name, frames, audio, truth, reps, seconds)
+        entry["commit"] = results["commit"]
+        results["analyzers"][name] = entry
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(results, indent=2, default=str))
+        tmp.replace(path)
+    (args.out / "results.md").write_text(markdown(results))
+    print(markdown(results))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
