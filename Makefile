@@ -9,7 +9,20 @@ export DAGSTER_HOME := $(CURDIR)/.dagster_home
 APT_PACKAGES := ffmpeg espeak-ng fonts-dejavu-core libgl1 libglib2.0-0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test dev bench system-deps install clean
+# Offline there are no trained YOLO or Qwen2-VL weights: the demo, the UI and the benchmark use
+# random-init weights of the real architectures, labelled `weights: random-init` everywhere.
+# Set these to real weights (paths or hub ids) to get results.
+demo dev: export VIDEO_ASSETS_YOLO_BASELINE ?= random:yolov8x
+demo dev: export VIDEO_ASSETS_YOLO_OPTIMIZED ?= random:yolov8l
+demo dev: export VIDEO_ASSETS_QWEN_BASELINE ?= random:tiny
+demo dev: export VIDEO_ASSETS_QWEN_OPTIMIZED ?= random:tiny
+demo dev: export VIDEO_ASSETS_CANARY ?= rocket_story
+bench bench-decode: export VIDEO_ASSETS_YOLO_BASELINE ?= random:yolov8x
+bench bench-decode: export VIDEO_ASSETS_YOLO_OPTIMIZED ?= random:yolov8l
+bench bench-decode: export VIDEO_ASSETS_QWEN_BASELINE ?= random:2b
+bench bench-decode: export VIDEO_ASSETS_QWEN_OPTIMIZED ?= random:2b
+
+.PHONY: demo test dev bench bench-decode system-deps install clean
 
 demo: install $(DAGSTER_HOME)/dagster.yaml
 	$(PY) -m video_assets.demo
@@ -22,6 +35,9 @@ dev: install $(DAGSTER_HOME)/dagster.yaml
 
 bench: install
 	$(PY) -m benchmark
+
+bench-decode: install
+	$(PY) -m benchmark.decode
 
 install: system-deps $(STAMP)
 

@@ -17,6 +17,7 @@ Writes ``bench/results.json`` (merged with earlier analyzers' entries) and ``ben
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -33,7 +34,10 @@ from video_assets import settings
 DEFAULT_REPS = {"speech_rate": 3, "object_detection": 2, "text_overlay": 1, "qwen2_vl_temporal": 2}
 # Where the baseline cannot run whole clips in reasonable time on 2 CPU cores (about 9 s a frame
 # for EasyOCR's full-resolution pass), both presets see the same first N seconds.
-DEFAULT_SECONDS = {"text_overlay": 4.0}
+DEFAULT_SECONDS = {"text_overlay": 4.0, "qwen2_vl_temporal": 4.0}
+# Qwen2-VL on CPU: generation capped for both presets alike (prefill and vision tower dominate the
+# difference between them; decoding 200 tokens of a 2B model on 2 cores would take many minutes).
+DEFAULT_MAX_NEW_TOKENS = {"qwen2_vl_temporal": 16}
 
 
 class PeakRss:
@@ -94,7 +98,8 @@ def load_inputs(corpus: Path, clips: list[str]):
     return frames, audio
 
 
-def bench_analyzer(name: str, frames: dict, audio: dict, truth: dict, reps: int, seconds: float | None) -> dict:
+def bench_analyzer(name: str, frames: dict, audio: dict, truth: dict, reps: int, seconds: float | None,
+                   max_new_tokens: int | None = None) -> dict:
     from video_assets.assets import ANALYZER_SPECS
     from video_assets.definitions import default_resources
 
@@ -105,6 +110,9 @@ def bench_analyzer(name: str, frames: dict, audio: dict, truth: dict, reps: int,
     if seconds:
         inputs = {c: v.trimmed(seconds) for c, v in inputs.items()}
     loaded = {p: resource.load(p) for p in ("baseline", "optimized")}
+    configs = {p: core.PRESETS[p] for p in loaded}
+    if max_new_tokens and all(hasattr(c, "max_new_tokens") for c in configs.values()):
+        configs = {p: dataclasses.replace(c, max_new_tokens=max_new_tokens) for p, c in configs.items()}
     times: dict[str, dict[str, list[float]]] = {p: {c: [] for c in inputs} for p in loaded}
     outputs: dict[str, dict] = {p: {} for p in loaded}
     peaks: dict[str, int] = {p: 0 for p in loaded}
@@ -114,7 +122,7 @@ def bench_analyzer(name: str, frames: dict, audio: dict, truth: dict, reps: int,
             for preset in order:
                 with PeakRss() as mem:
                     t0 = time.perf_counter()
-                    result = core.run(value, core.PRESETS[preset], loaded[preset].model)
+                    result = core.run(value, configs[preset], loaded[preset].model)
                     times[preset][clip].append(time.perf_counter() - t0)
                 peaks[preset] = max(peaks[preset], mem.peak)
                 outputs[preset][clip] = result
@@ -140,6 +148,7 @@ def bench_analyzer(name: str, frames: dict, audio: dict, truth: dict, reps: int,
         "clips": list(inputs),
         "seconds_per_clip": seconds,
         "per_clip_s": {p: {c: round(statistics.median(ts), 3) for c, ts in times[p].items()} for p in times},
+        "max_new_tokens": max_new_tokens,
     }
     extra = EXTRAS.get(name)
     if extra:
@@ -234,7 +243,24 @@ def opt_weights(loaded):
     return resolve_weights(yolo.optimized_weights, yolo.cache_root, "VIDEO_ASSETS_YOLO_OPTIMIZED")
 
 
-EXTRAS = {"speech_rate": _speech_extra, "text_overlay": _text_extra, "object_detection": _objects_extra}
+def _qwen_extra(outputs, inputs, truth, loaded) -> dict:
+    tokens = {}
+    for preset, per_clip in outputs.items():
+        stats = [r.stats for r in per_clip.values()]
+        video_s = sum(_duration(v) for v in inputs.values())
+        segments = sum(s["segments"] for s in stats)
+        tokens[preset] = {
+            "segments": segments,
+            "visual_tokens_per_segment": round(sum(s["visual_tokens"] for s in stats) / max(segments, 1), 1),
+            "visual_tokens_per_video_s": round(sum(s["visual_tokens"] for s in stats) / video_s, 1),
+            "prompt_tokens": sum(s["prompt_tokens"] for s in stats),
+            "generated_tokens": sum(s["generated_tokens"] for s in stats),
+        }
+    tokens["visual_tokens_reduction"] = round(tokens["baseline"]["visual_tokens_per_video_s"] / tokens["optimized"]["visual_tokens_per_video_s"], 2)
+    return {"tokens": tokens}
+
+
+EXTRAS = {"speech_rate": _speech_extra, "text_overlay": _text_extra, "object_detection": _objects_extra, "qwen2_vl_temporal": _qwen_extra}
 
 
 def markdown(results: dict) -> str:
@@ -266,10 +292,11 @@ def markdown(results: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--analyzers", nargs="*", default=["speech_rate", "object_detection", "text_overlay"])
+    parser.add_argument("--analyzers", nargs="*", default=["speech_rate", "object_detection", "text_overlay", "qwen2_vl_temporal"])
     parser.add_argument("--reps", type=int, default=None, help="repetitions (default per analyzer)")
     parser.add_argument("--seconds", type=float, default=None, help="bound every clip to its first N seconds")
     parser.add_argument("--clips", nargs="*", default=None)
+    parser.add_argument("--max-new-tokens", type=int, default=None, help="cap generation (Qwen2-VL), both presets alike")
     parser.add_argument("--corpus", type=Path, default=Path(settings.corpus_root()))
     parser.add_argument("--out", type=Path, default=settings.PROJECT_DIR / "bench")
     args = parser.parse_args(argv)
@@ -289,7 +316,8 @@ def main(argv: list[str] | None = None) -> int:
         reps = args.reps or DEFAULT_REPS.get(name, 2)
         seconds = args.seconds if args.seconds is not None else DEFAULT_SECONDS.get(name)
         print(f"{name}: {reps} rep(s), clips {clips}, {'first %s s' % seconds if seconds else 'whole clips'}", flush=True)
-        entry = bench_analyzer(name, frames, audio, truth, reps, seconds)
+        cap = args.max_new_tokens or DEFAULT_MAX_NEW_TOKENS.get(name)
+        entry = bench_analyzer(name, frames, audio, truth, reps, seconds, cap)
         entry["commit"] = results["commit"]
         results["analyzers"][name] = entry
         tmp = path.with_suffix(".json.tmp")

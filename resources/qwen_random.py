@@ -122,6 +122,8 @@ def build(shape: str, folder: Path, seed: int = 0) -> Path:
     )
     torch.manual_seed(seed)
     model = Qwen2VLForConditionalGeneration(config).eval()
+    if shape != "tiny":
+        model = model.to(torch.bfloat16)  # half the disk; loading casts to the preset's dtype
     model.generation_config.eos_token_id = ids["<|im_end|>"]
     model.generation_config.pad_token_id = ids["<|endoftext|>"]
     tmp = folder.with_name(f".{folder.name}.tmp{os.getpid()}")

@@ -119,3 +119,26 @@ def test_atomic_write_leaves_no_partial_file(tmp_path, monkeypatch):
         storage.write_bytes_atomic(str(target), b"new")
     assert target.read_bytes() == b"old"
     assert [p.name for p in target.parent.iterdir()] == ["out.bin"]
+
+
+def test_any_fsspec_url_works_for_corpus_and_storage(corpus_dir):
+    """The corpus and the storage root through fsspec's in-memory filesystem (as s3:// would go)."""
+    import fsspec
+
+    fs = fsspec.filesystem("memory")
+    fs.pipe("/corpus/sub/clip.mp4", (corpus_dir / "rocket_story.mp4").read_bytes())
+    from video_assets.corpus import scan
+
+    [video] = scan("memory://corpus")
+    assert video.url == "memory:///corpus/sub/clip.mp4" and video.key.startswith("sub_clip-")
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("videos", [video.key])
+    result = dg.materialize(
+        ASSETS, selection=SELECTION, instance=instance, partition_key=video.key,
+        resources={"io_manager": VideoAssetsIOManager(root="memory://store"), "corpus": VideoCorpus(root="memory://corpus")},
+    )
+    assert result.success
+    track = AudioTrack.from_npz_bytes(fs.cat(f"/store/audio_track/{video.key}.audio.npz"))
+    assert track.has_audio and abs(track.duration_s - 11.0) < 0.05
+    assert fs.exists(f"/store/video_frames/{video.key}.frames.parquet")
+    assert not [p for p in fs.find("/store") if ".tmp" in p]
