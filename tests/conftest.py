@@ -88,3 +88,38 @@ def bad_inputs(corpus_dir: Path, session_dir: Path) -> dict[str, Path]:
 def pytest_sessionfinish(session, exitstatus):
     if os.environ.get("VIDEO_ASSETS_KEEP_TEST_DIR") != "1":
         shutil.rmtree(_SESSION_DIR, ignore_errors=True)
+
+
+@pytest.fixture
+def materialize_analyzer(tmp_path):
+    """Materialize an analyzer's optimized asset, its baseline twin and both checks for one partition
+    (with the shared upstream assets), through Dagster's materialize(). Returns the result, the
+    materializations' metadata by asset key, and the check evaluations by name."""
+    import dagster as dg
+
+    from resources.corpus import VideoCorpus
+    from resources.storage import VideoAssetsIOManager
+    from video_assets.assets import ingest
+    from video_assets.checks import CheckSettings
+
+    def run(module, resource, corpus_root, partition: str, check_settings=None, instance=None):
+        spec = module.SPEC
+        instance = instance or dg.DagsterInstance.ephemeral()
+        if partition not in instance.get_dynamic_partitions("videos"):
+            instance.add_dynamic_partitions("videos", [partition])
+        upstream = ingest.video_frames if spec.input_key == "video_frames" else ingest.audio_track
+        twins = [a for a in vars(module).values() if isinstance(a, dg.AssetsDefinition)]
+        checks = getattr(module, f"{spec.name}_checks")
+        resources = {
+            "io_manager": VideoAssetsIOManager(root=str(tmp_path / "store")),
+            "corpus": VideoCorpus(root=str(corpus_root)),
+            spec.resource_key: resource,
+            "check_settings": check_settings or CheckSettings(),
+        }
+        result = dg.materialize([ingest.video_file, upstream, *twins, *checks], instance=instance,
+                                partition_key=partition, resources=resources)
+        mats = {e.asset_key.to_user_string(): e.materialization.metadata for e in result.get_asset_materialization_events()}
+        evaluations = {c.check_name: c for c in result.get_asset_check_evaluations()}
+        return result, mats, evaluations
+
+    return run

@@ -10,7 +10,6 @@ from resources.model_cache import MissingWeightsError
 from resources.yolo import OpenVinoDetector, TorchDetector, YoloResource, build_engine, resolve_weights
 from video_assets.analyzers import object_detection as core
 from video_assets.decode import decode_frames
-from video_assets.frames import Frame
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +95,6 @@ def test_boxes_map_back_to_normalized_frame_coordinates(w, h, rect):
 
 
 def test_parity_measure():
-    df = core.typed_table  # noqa: F841  (the schema helper is exercised below through tables)
     rows = [{"timestamp_s": 0.0, "frame_index": 0, "class_id": 0, "class_name": "person", "confidence": 0.9,
              "x0": 0.1, "y0": 0.1, "x1": 0.5, "y1": 0.9}]
     ref = core.typed_table(rows, core.DETECTIONS_SCHEMA)
@@ -119,32 +117,17 @@ def test_failed_engine_build_falls_back_to_pytorch(tmp_path):
     assert bundle.detector.engine == "torch" and "tensorrt" in bundle.fallback
 
 
-def test_assets_and_checks_through_materialize(corpus_dir, tmp_path):
-    from resources.corpus import VideoCorpus
-    from resources.storage import VideoAssetsIOManager
-    from video_assets.assets import ingest
+def test_assets_and_checks_through_materialize(corpus_dir, materialize_analyzer):
     from video_assets.assets import object_detection as assets
-    from video_assets.checks import CheckSettings
 
-    instance = dg.DagsterInstance.ephemeral()
-    instance.add_dynamic_partitions("videos", ["rocket_story"])
-    resources = {
-        "io_manager": VideoAssetsIOManager(root=str(tmp_path)),
-        "corpus": VideoCorpus(root=str(corpus_dir)),
-        "yolo": YoloResource(),
-        "check_settings": CheckSettings(),
-    }
-    everything = [ingest.video_file, ingest.video_frames, assets.object_detection, assets.object_detection_baseline, *assets.object_detection_checks]
-    result = dg.materialize(everything, instance=instance, partition_key="rocket_story", resources=resources)
+    result, mats, checks = materialize_analyzer(assets, YoloResource(), corpus_dir, "rocket_story")
     assert result.success
-    mats = {e.asset_key.to_user_string(): e.materialization.metadata for e in result.get_asset_materialization_events()}
     md = mats["object_detection"]
     assert md["weights"].value == "random-init" and "random-init" in md["WARNING"].value
     assert md["frames"].value == 33  # 11 s at 30 fps, every 10th frame
     assert md["engine"].value == "openvino"
     assert "data:image/png;base64," in md["annotated_frame"].value
     assert mats["object_detection_baseline"]["engine"].value == "torch"
-    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
     assert set(checks) == {"object_detection_speed", "object_detection_parity"}
     parity = checks["object_detection_parity"]
     assert parity.severity == dg.AssetCheckSeverity.WARN and "not meaningful" in parity.description

@@ -96,29 +96,15 @@ def test_missing_production_model_names_the_setting(tmp_path):
         resource.load("baseline")
 
 
-def test_assets_and_checks_through_materialize(corpus_dir, tmp_path):
-    from resources.corpus import VideoCorpus
-    from resources.storage import VideoAssetsIOManager
-    from video_assets.assets import ingest
+def test_assets_and_checks_through_materialize(corpus_dir, materialize_analyzer):
     from video_assets.assets import qwen2_vl_temporal as assets
-    from video_assets.checks import CheckSettings
 
-    instance = dg.DagsterInstance.ephemeral()
-    instance.add_dynamic_partitions("videos", ["rocket_story"])
-    resources = {
-        "io_manager": VideoAssetsIOManager(root=str(tmp_path)),
-        "corpus": VideoCorpus(root=str(corpus_dir)),
-        "qwen": QwenResource(baseline_model="random:tiny", optimized_model="random:tiny"),
-        "check_settings": CheckSettings(),
-    }
-    everything = [ingest.video_file, ingest.video_frames, assets.qwen2_vl_temporal, assets.qwen2_vl_temporal_baseline, *assets.qwen2_vl_temporal_checks]
-    result = dg.materialize(everything, instance=instance, partition_key="rocket_story", resources=resources)
+    resource = QwenResource(baseline_model="random:tiny", optimized_model="random:tiny")
+    result, mats, checks = materialize_analyzer(assets, resource, corpus_dir, "rocket_story")
     assert result.success
-    mats = {e.asset_key.to_user_string(): e.materialization.metadata for e in result.get_asset_materialization_events()}
     md = mats["qwen2_vl_temporal"]
     assert md["weights"].value == "random-init" and "WARNING" in md
     assert md["segments"].value == 6 and md["visual_tokens_per_segment"].value == 504
     assert mats["qwen2_vl_temporal_baseline"]["visual_tokens_per_segment"].value == 1530
-    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
     assert "not meaningful" in checks["qwen2_vl_temporal_parity"].description
     assert checks["qwen2_vl_temporal_parity"].severity == dg.AssetCheckSeverity.WARN

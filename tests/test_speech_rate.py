@@ -104,41 +104,24 @@ def test_missing_asr_model_names_the_setting(tmp_path):
         resource.load("optimized")
 
 
-def test_assets_and_checks_through_materialize(corpus_dir, tmp_path):
-    from resources.corpus import VideoCorpus
-    from resources.storage import VideoAssetsIOManager
-    from video_assets.assets import ingest
+def test_assets_and_checks_through_materialize(corpus_dir, materialize_analyzer):
     from video_assets.assets import speech_rate as assets
     from video_assets.checks import CheckSettings
 
-    instance = dg.DagsterInstance.ephemeral()
-    instance.add_dynamic_partitions("videos", ["rocket_story"])
-    resources = {
-        "io_manager": VideoAssetsIOManager(root=str(tmp_path)),
-        "corpus": VideoCorpus(root=str(corpus_dir)),
-        "speech_models": SpeechModelsResource(),
-        "check_settings": CheckSettings(),
-    }
-    everything = [ingest.video_file, ingest.audio_track, assets.speech_rate, assets.speech_rate_baseline, *assets.speech_rate_checks]
-    result = dg.materialize(everything, instance=instance, partition_key="rocket_story", resources=resources)
+    result, mats, checks = materialize_analyzer(assets, SpeechModelsResource(), corpus_dir, "rocket_story")
     assert result.success
-    mats = {e.asset_key.to_user_string(): e.materialization.metadata for e in result.get_asset_materialization_events()}
     assert {"speech_rate", "speech_rate_summary", "speech_rate_baseline", "speech_rate_summary_baseline"} <= set(mats)
     md = mats["speech_rate"]
     assert md["weights"].value == "real" and md["realtime_factor"].value > 0
     assert md["summary/total_words"].value > 10
     assert "data:image/png;base64," in md["wpm_plot"].value
-    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
     assert set(checks) == {"speech_rate_speed", "speech_rate_parity"}
     assert checks["speech_rate_parity"].metadata["score"].value > 0.9
     assert checks["speech_rate_speed"].metadata["target_rtf"].value == core.SPEED_TARGET_RTF["cpu"]
     # A target no run can meet fails the speed check (the check can fail).
-    strict = dg.materialize(
-        everything, instance=instance, partition_key="rocket_story",
-        resources=resources | {"check_settings": CheckSettings(rtf_targets={"speech_rate:cpu": 1e-6})},
-        selection=dg.AssetSelection.assets("speech_rate", "speech_rate_summary").without_checks() | dg.AssetSelection.checks(
-            dg.AssetCheckKey(dg.AssetKey("speech_rate"), "speech_rate_speed")
-        ),
+    _, _, strict = materialize_analyzer(
+        assets, SpeechModelsResource(), corpus_dir, "rocket_story",
+        check_settings=CheckSettings(rtf_targets={"speech_rate:cpu": 1e-6}),
     )
-    speed = strict.get_asset_check_evaluations()[0]
-    assert not speed.passed and speed.severity == dg.AssetCheckSeverity.ERROR
+    assert not strict["speech_rate_speed"].passed
+    assert strict["speech_rate_speed"].severity == dg.AssetCheckSeverity.ERROR

@@ -108,31 +108,16 @@ def test_german_without_weights_says_what_to_install(tmp_path):
         resource.load("optimized")
 
 
-def test_assets_and_checks_through_materialize(clips, tmp_path):
-    from resources.corpus import VideoCorpus
-    from resources.storage import VideoAssetsIOManager
-    from video_assets.assets import ingest
+def test_assets_and_checks_through_materialize(clips, tmp_path, materialize_analyzer):
     from video_assets.assets import text_overlay as assets
-    from video_assets.checks import CheckSettings
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     cut(clips["change"], 2.0, 1.0, corpus / "cat_caption.mp4")  # 2 samples, both with the caption
-    instance = dg.DagsterInstance.ephemeral()
-    instance.add_dynamic_partitions("videos", ["cat_caption"])
-    resources = {
-        "io_manager": VideoAssetsIOManager(root=str(tmp_path / "store")),
-        "corpus": VideoCorpus(root=str(corpus)),
-        "easyocr": EasyOcrResource(),
-        "check_settings": CheckSettings(),
-    }
-    everything = [ingest.video_file, ingest.video_frames, assets.text_overlay, assets.text_overlay_baseline, *assets.text_overlay_checks]
-    result = dg.materialize(everything, instance=instance, partition_key="cat_caption", resources=resources)
+    result, mats, checks = materialize_analyzer(assets, EasyOcrResource(), corpus, "cat_caption")
     assert result.success
-    mats = {e.asset_key.to_user_string(): e.materialization.metadata for e in result.get_asset_materialization_events()}
     assert mats["text_overlay"]["segments_found"].value == 1
     assert "The cat was not impressed" in mats["text_overlay"]["preview"].value
     assert mats["text_overlay_baseline"]["segments_found"].value == 1
-    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
     assert checks["text_overlay_parity"].passed and checks["text_overlay_parity"].metadata["score"].value == 1.0
     assert checks["text_overlay_speed"].metadata["realtime_factor"].value > 0

@@ -7,7 +7,6 @@ import dagster as dg
 from resources.corpus import VideoCorpus
 from resources.easyocr import EasyOcrResource
 from resources.qwen import QwenResource
-from resources.device import DeviceResource
 from resources.speech import SpeechModelsResource
 from resources.yolo import YoloResource
 from resources.storage import VideoAssetsIOManager
@@ -28,7 +27,6 @@ def default_resources() -> dict[str, object]:
     return {
         "io_manager": VideoAssetsIOManager(),
         "corpus": VideoCorpus(),
-        "device": DeviceResource(),
         "check_settings": CheckSettings(),
         speech_rate_assets.RESOURCE_KEY: SpeechModelsResource(),
         object_detection_assets.RESOURCE_KEY: YoloResource(),

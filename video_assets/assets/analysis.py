@@ -104,7 +104,6 @@ def build_analyzer_assets(spec: AnalyzerAssetSpec, preset: str, model_id: str) -
         required_resource_keys={spec.resource_key},
         backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=MAX_PARTITIONS_PER_RUN),
         pool=GPU_POOL if spec.uses_gpu else None,
-        retry_policy=None,
     )
     def _analyzer(context: dg.AssetExecutionContext, inputs):
         keys = list(context.partition_keys)
