@@ -77,7 +77,7 @@ def test_box_hash_ignores_a_moving_background_but_not_a_new_caption(video):
 def test_segments_merge_across_samples_and_split_on_gaps():
     rows = [{"timestamp_s": t, "frame_index": int(t * 30), "text": text, "confidence": 0.9, "x0": 0.1, "y0": 0.1,
              "x1": 0.9, "y1": 0.2, "reused": False}
-            for t, text in [(0.0, "Launch day"), (0.5, "Launch dav"), (1.0, "Launch day"), (3.0, "Launch day"), (3.5, "Other")]]
+            for t, text in [(0.0, "Launch day"), (0.5, "Launch dav"), (1.0, "Launch day"), (3.0, "Launch day"), (3.5, "Other"), (4.0, ".)")]]
     seg = core.merge_segments(core.typed_table(rows, core.DETECTIONS_SCHEMA), 0.5, 0.1)
     assert seg[["text", "start_s", "end_s", "samples"]].values.tolist() == [
         ["Launch day", 0.0, 1.5, 3], ["Launch day", 3.0, 3.5, 1], ["Other", 3.5, 4.0, 1]]

@@ -17,7 +17,7 @@ from video_assets.assets import speech_rate as speech_rate_assets
 from video_assets.assets import text_overlay as text_overlay_assets
 from video_assets.checks import CheckSettings
 from video_assets.jobs import canary_parity_job, corpus_job
-from video_assets.sensors import corpus_sensor
+from video_assets.sensors import alerts_sensor, corpus_sensor
 
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 warnings.filterwarnings("ignore", category=dg.PreviewWarning)
@@ -57,7 +57,7 @@ qwen_defs = dg.Definitions(
     asset_checks=qwen_assets.qwen2_vl_temporal_checks,
 )
 
-operations_defs = dg.Definitions(jobs=[corpus_job, canary_parity_job], sensors=[corpus_sensor])
+operations_defs = dg.Definitions(jobs=[corpus_job, canary_parity_job], sensors=[corpus_sensor, alerts_sensor])
 
 defs = dg.Definitions.merge(
     ingest_defs,

@@ -83,11 +83,12 @@ def results_table(instance, partitions: list[str], check_events: dict) -> str:
                 weights.add(f"{spec.name}: weights {md['weights']}")
             rows = md.get("rows", "-")
             rtf = md.get("realtime_factor", "-")
-            row += [f"{rows}{'*' if md.get('weights', 'real') != 'real' else ''}", str(rtf),
-                    check_status(check_events, main, f"{spec.name}_speed", key),
-                    check_status(check_events, main, f"{spec.name}_parity", key)]
+            star = "*" if md.get("weights", "real") != "real" else ""
+            parity = check_status(check_events, main, f"{spec.name}_parity", key)
+            row += [f"{rows}{star}", str(rtf), check_status(check_events, main, f"{spec.name}_speed", key),
+                    parity + (star if parity != "-" else "")]
         lines.append(" | ".join(row))
-    notes = [f"* {w}: plumbing and speed only, not results (no trained weights offline)" for w in sorted(weights)]
+    notes = [f"* {w}: plumbing and speed only, not results, and its parity is not meaningful (no trained weights offline)" for w in sorted(weights)]
     return "\n".join(lines + [""] + notes)
 
 

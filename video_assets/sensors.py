@@ -71,3 +71,37 @@ def scan_corpus(context: dg.SensorEvaluationContext, corpus: VideoCorpus, now: f
 )
 def corpus_sensor(context: dg.SensorEvaluationContext, corpus: VideoCorpus) -> dg.SensorResult:
     return scan_corpus(context, corpus)
+
+
+@dg.sensor(
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Posts failed speed/parity checks and failed runs to VIDEO_ASSETS_ALERT_WEBHOOK (off when unset).",
+)
+def alerts_sensor(context: dg.SensorEvaluationContext) -> dg.SkipReason:
+    return post_alerts(context)
+
+
+def post_alerts(context: dg.SensorEvaluationContext, url: str | None = None, backoff_s: float = 0.5):
+    """The alert sensor's body. The cursor is the last event posted (or skipped as unpostable); a
+    failed post stops the tick there, so the same event is tried again next tick, never lost and
+    never posted twice."""
+    from video_assets import alerts
+
+    url = alerts.webhook_url() if url is None else url
+    if not url:
+        return dg.SkipReason("VIDEO_ASSETS_ALERT_WEBHOOK is not set")
+    after = int(context.cursor or 0)
+    posted = 0
+    for storage_id, alert in alerts.alerts_since(context.instance, after):
+        ok, error = alerts.post(url, alert.payload(), backoff_s=backoff_s)
+        if not ok and not error.startswith("HTTP 4"):
+            context.log.warning(f"alert for event {storage_id} not delivered ({error}); will retry next tick")
+            break
+        if not ok:
+            context.log.error(f"alert for event {storage_id} rejected by the webhook ({error}); skipped")
+        else:
+            posted += 1
+        after = storage_id
+    context.update_cursor(str(after))
+    return dg.SkipReason(f"posted {posted} alert(s)")

@@ -298,11 +298,18 @@ def _optimized_frames(reader, frames: list[Frame], config: Config) -> tuple[list
     return results, reused, stats
 
 
+def is_caption(text: str) -> bool:
+    """A reading with no letter or digit (".)", "--") is OCR noise on texture, not a caption."""
+    return any(ch.isalnum() for ch in text)
+
+
 def merge_segments(detections: pd.DataFrame, interval: float, max_cer: float) -> pd.DataFrame:
-    """The same caption over consecutive samples -> one segment (a gap of one missed sample is bridged)."""
+    """The same caption over consecutive samples -> one segment (a gap of one missed sample is
+    bridged). Readings without a letter or digit stay in the detections table but make no segment."""
     open_segments: list[dict] = []
     done: list[dict] = []
-    for t, group in detections.sort_values(["timestamp_s", "y0"]).groupby("timestamp_s", sort=True):
+    captions = detections[detections.text.map(is_caption)] if len(detections) else detections
+    for t, group in captions.sort_values(["timestamp_s", "y0"]).groupby("timestamp_s", sort=True):
         still_open = []
         for seg in open_segments:
             if t - seg["last"] > 2.5 * interval:
