@@ -17,6 +17,7 @@ from video_assets.assets import speech_rate as speech_rate_assets
 from video_assets.assets import text_overlay as text_overlay_assets
 from video_assets.checks import CheckSettings
 from video_assets.jobs import canary_parity_job, corpus_job
+from video_assets.schedules import canary_parity_schedule, corpus_backfill_schedule
 from video_assets.sensors import alerts_sensor, corpus_sensor
 
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
@@ -57,7 +58,11 @@ qwen_defs = dg.Definitions(
     asset_checks=qwen_assets.qwen2_vl_temporal_checks,
 )
 
-operations_defs = dg.Definitions(jobs=[corpus_job, canary_parity_job], sensors=[corpus_sensor, alerts_sensor])
+operations_defs = dg.Definitions(
+    jobs=[corpus_job, canary_parity_job],
+    sensors=[corpus_sensor, alerts_sensor],
+    schedules=[corpus_backfill_schedule, canary_parity_schedule],
+)
 
 defs = dg.Definitions.merge(
     ingest_defs,

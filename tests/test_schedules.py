@@ -1,0 +1,70 @@
+"""The nightly backfill finds missing and stale partitions from Dagster's versioning records, and
+an analyzer step over several videos loads its model once."""
+
+import dagster as dg
+
+from resources import model_cache
+from resources.corpus import VideoCorpus
+from resources.speech import SpeechModelsResource
+from resources.storage import VideoAssetsIOManager
+from video_assets.assets import ingest
+from video_assets.assets import speech_rate as speech
+from video_assets.definitions import defs
+from video_assets.schedules import backfill_request, stale_asset_partitions
+
+KEYS = [dg.AssetKey(k) for k in ("audio_track", "speech_rate", "speech_rate_summary")]
+PARTITIONS = ["cafe_cat", "rocket_story"]
+
+
+def _resources(tmp_path, corpus_dir):
+    return {"io_manager": VideoAssetsIOManager(root=str(tmp_path)), "corpus": VideoCorpus(root=str(corpus_dir)),
+            "speech_models": SpeechModelsResource()}
+
+
+def test_backfill_of_two_videos_loads_the_model_once_and_then_nothing_is_stale(tmp_path, corpus_dir):
+    import shutil
+
+    from video_assets.demo import register_partitions
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for p in PARTITIONS:
+        shutil.copy(corpus_dir / f"{p}.mp4", corpus / f"{p}.mp4")
+    corpus_dir = corpus
+    instance = dg.DagsterInstance.ephemeral()
+    assert register_partitions(instance, str(corpus)) == PARTITIONS  # as the sensor does: partitions + observed versions
+    graph = defs.get_repository_def().asset_graph
+    assert stale_asset_partitions(instance, graph, KEYS, PARTITIONS) == {(k, p) for k in KEYS for p in PARTITIONS}
+
+    assets = [ingest.video_file, ingest.audio_track, speech.speech_rate]
+    for p in PARTITIONS:
+        assert dg.materialize(assets, selection=[ingest.audio_track], instance=instance, partition_key=p,
+                              resources=_resources(tmp_path, corpus_dir)).success
+    model_cache.clear()
+    before = sum(n for key, n in model_cache.LOAD_COUNTS.items() if key[0] == "whisper")
+    # One run over both videos (what the backfill launches under BackfillPolicy.multi_run).
+    result = dg.materialize(assets, selection=[speech.speech_rate], instance=instance, resources=_resources(tmp_path, corpus_dir),
+                            tags={"dagster/asset_partition_range_start": PARTITIONS[0], "dagster/asset_partition_range_end": PARTITIONS[-1]})
+    assert result.success
+    loads = sum(n for key, n in model_cache.LOAD_COUNTS.items() if key[0] == "whisper") - before
+    assert loads == 1
+    mats = [e for e in result.get_asset_materialization_events() if e.asset_key == dg.AssetKey("speech_rate")]
+    assert sorted(e.partition for e in mats) == PARTITIONS
+    md = mats[0].materialization.metadata
+    assert md["partitions_in_step"].value == 2 and md["model_loaded_in_this_step"].value is True
+    assert set(md["per_partition"].value) == set(PARTITIONS)
+    assert stale_asset_partitions(instance, graph, KEYS, PARTITIONS) == set()
+
+    # The file behind one video changes: the sensor records a new data version for video_file.
+    instance.report_runless_asset_event(dg.AssetObservation("video_file", partition="cafe_cat", tags={"dagster/data_version": "0" * 16}))
+    assert stale_asset_partitions(instance, graph, KEYS, PARTITIONS) == {(k, "cafe_cat") for k in KEYS}
+
+
+def test_schedule_requests_a_backfill_of_what_is_missing():
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("videos", ["a_new_video"])
+        ctx = dg.build_schedule_context(instance=instance, repository_def=defs.get_repository_def())
+        request = backfill_request(ctx)
+    assert isinstance(request, dg.RunRequest) and request.requires_backfill_daemon()
+    subset = request.asset_graph_subset
+    assert dg.AssetKey("speech_rate") in subset.asset_keys and dg.AssetKey("speech_rate_baseline") not in subset.asset_keys
