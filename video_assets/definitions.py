@@ -64,6 +64,9 @@ operations_defs = dg.Definitions(
     schedules=[corpus_backfill_schedule, canary_parity_schedule],
 )
 
+ALL_ASSETS = [a for d in (ingest_defs, speech_rate_defs, object_detection_defs, text_overlay_defs, qwen_defs) for a in d.assets]
+ALL_CHECKS = [c for d in (speech_rate_defs, object_detection_defs, text_overlay_defs, qwen_defs) for c in d.asset_checks]
+
 defs = dg.Definitions.merge(
     ingest_defs,
     speech_rate_defs,

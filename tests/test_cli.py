@@ -1,0 +1,38 @@
+"""The one-file CLI runs the same assets in-process and prints a summary."""
+
+import subprocess
+import sys
+
+import pyarrow.parquet as pq
+
+from video_assets import cli
+
+
+def test_help_explains_every_command():
+    out = subprocess.run([sys.executable, "-m", "video_assets.cli", "--help"], capture_output=True, text=True, check=True).stdout
+    for command in ("analyze", "sample-corpus", "demo"):
+        assert command in out
+    sub = subprocess.run([sys.executable, "-m", "video_assets.cli", "analyze", "--help"], capture_output=True, text=True, check=True).stdout
+    assert "--preset" in sub and "--only" in sub and "--out" in sub
+
+
+def test_analyze_one_file(corpus_dir, tmp_path, monkeypatch, capsys):
+    # The CLI points the storage and corpus variables at its own folders; keep that to this test.
+    monkeypatch.setenv("VIDEO_ASSETS_STORAGE", str(tmp_path / "unused"))
+    monkeypatch.setenv("VIDEO_ASSETS_CORPUS", str(tmp_path / "unused"))
+    code = cli.main(["analyze", str(corpus_dir / "rocket_story.mp4"), "--only", "speech_rate", "--out", str(tmp_path / "out")])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "rocket_story" in printed and "speech_rate rows" in printed
+    table = pq.read_table(tmp_path / "out" / "storage" / "speech_rate_summary" / "rocket_story.parquet").to_pandas()
+    assert table.total_words.iloc[0] > 10
+
+
+def test_analyze_reports_bad_input(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("VIDEO_ASSETS_STORAGE", str(tmp_path / "unused"))
+    monkeypatch.setenv("VIDEO_ASSETS_CORPUS", str(tmp_path / "unused"))
+    bad = tmp_path / "broken.mp4"
+    bad.write_text("not a video")
+    code = cli.main(["analyze", str(bad), "--only", "speech_rate", "--out", str(tmp_path / "out")])
+    assert code == 1
+    assert "not a readable video file" in capsys.readouterr().err
