@@ -36,3 +36,22 @@ def test_analyze_reports_bad_input(tmp_path, monkeypatch, capsys):
     code = cli.main(["analyze", str(bad), "--only", "speech_rate", "--out", str(tmp_path / "out")])
     assert code == 1
     assert "not a readable video file" in capsys.readouterr().err
+
+
+def test_report_has_every_video_and_the_dataset(corpus_dir, tmp_path, monkeypatch):
+    import re
+
+    monkeypatch.setenv("VIDEO_ASSETS_STORAGE", str(tmp_path / "unused"))
+    monkeypatch.setenv("VIDEO_ASSETS_CORPUS", str(tmp_path / "unused"))
+    folder = tmp_path / "videos"
+    folder.mkdir()
+    for name in ("rocket_story", "quiet_coffee"):
+        (folder / f"{name}.mp4").symlink_to(corpus_dir / f"{name}.mp4")
+    assert cli.main(["analyze", str(folder), "--only", "speech_rate", "--out", str(tmp_path / "out")]) == 0
+    page = (tmp_path / "out" / "report" / "report.html").read_text()
+    assert "<section id=\"rocket_story\">" in page and "<section id=\"quiet_coffee\">" in page
+    assert page.count("data:image/png;base64,") >= 3  # two contact sheets and a words-per-minute plot
+    assert re.search(r"speech_rate_speed</th>", page)
+    summary = pq.read_table(tmp_path / "out" / "report" / "tables" / "speech_rate_summary.parquet").to_pandas()
+    assert sorted(summary.video) == ["quiet_coffee", "rocket_story"]
+    assert summary.set_index("video").loc["quiet_coffee", "has_audio"] == False  # noqa: E712

@@ -80,7 +80,11 @@ def analyze(args: argparse.Namespace) -> int:
     print("  ".join(h.ljust(w) for h, w in zip(header, widths)))
     for row in rows:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths)))
-    print(f"\ntables: {out / 'storage'} (one Parquet file per asset and video)")
+    from video_assets.assets.report import build_report
+
+    html_url, _, _ = build_report(instance, resources["io_manager"], partitions, str(out / "report"))
+    print(f"\ntables: {out / 'storage'} (one Parquet file per asset and video); all videos together: {out / 'report' / 'tables'}")
+    print(f"report: {html_url}")
     if any("*" in c for r in rows for c in r):
         print("* random-init weights: plumbing and speed only, not results")
     for failure in failures:

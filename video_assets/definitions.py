@@ -15,6 +15,7 @@ from video_assets.assets import object_detection as object_detection_assets
 from video_assets.assets import qwen2_vl_temporal as qwen_assets
 from video_assets.assets import speech_rate as speech_rate_assets
 from video_assets.assets import text_overlay as text_overlay_assets
+from video_assets.assets.report import corpus_report
 from video_assets.checks import CheckSettings
 from video_assets.jobs import canary_parity_job, corpus_job
 from video_assets.schedules import canary_parity_schedule, corpus_backfill_schedule
@@ -58,6 +59,8 @@ qwen_defs = dg.Definitions(
     asset_checks=qwen_assets.qwen2_vl_temporal_checks,
 )
 
+report_defs = dg.Definitions(assets=[corpus_report])
+
 operations_defs = dg.Definitions(
     jobs=[corpus_job, canary_parity_job],
     sensors=[corpus_sensor, alerts_sensor],
@@ -73,6 +76,7 @@ defs = dg.Definitions.merge(
     object_detection_defs,
     text_overlay_defs,
     qwen_defs,
+    report_defs,
     operations_defs,
     dg.Definitions(resources=default_resources()),
 )

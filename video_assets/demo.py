@@ -135,8 +135,17 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_parity:
         for key in canary_partitions(partitions):
             execute("canary_parity_job", key)
+    from video_assets.assets.report import corpus_report
+    from video_assets.definitions import default_resources
+
+    report = dg.materialize([corpus_report], instance=instance, resources=default_resources(), raise_on_error=False)
+    report_path = next((e.materialization.metadata["report"].value for e in report.get_asset_materialization_events()), None)
+    if not report.success:
+        failed.append("corpus_report")
     print()
     print(results_table(instance, partitions, check_events))
+    if report_path:
+        print(f"\nCorpus report: {report_path}")
     print(f"\nInstance: {os.environ.get('DAGSTER_HOME', 'ephemeral')}; storage: {settings.storage_root()}. Open the UI with `make dev`.")
     if failed:
         print(f"failed runs: {failed}")

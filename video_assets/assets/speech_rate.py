@@ -1,6 +1,5 @@
 """speech_rate assets: segments (main) and a one-row summary, optimized and baseline, with checks."""
 
-import io
 from typing import Any
 
 from resources.speech import SpeechModelsResource
@@ -9,28 +8,9 @@ from video_assets.analyzers.base import AnalyzerResult
 from video_assets.assets.analysis import AnalyzerAssetSpec, build_analyzer_assets
 from video_assets.checks import build_checks
 from video_assets.frames import png_markdown
+from video_assets.plots import wpm_plot
 
 RESOURCE_KEY = "speech_models"
-
-
-def wpm_plot(segments, duration: float) -> bytes:
-    """A small PNG of words per minute over time (one bar per segment)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(4.8, 1.8), dpi=80)
-    for row in segments.itertuples():
-        ax.bar(row.start_s, row.words_per_minute, width=max(row.end_s - row.start_s, 0.05), align="edge", color="#4c72b0")
-    ax.set_xlim(0, max(duration, 1.0))
-    ax.set_xlabel("s")
-    ax.set_ylabel("wpm")
-    fig.tight_layout()
-    out = io.BytesIO()
-    fig.savefig(out, format="png")
-    plt.close(fig)
-    return out.getvalue()
 
 
 def _metadata(result: AnalyzerResult, partition: str) -> dict[str, Any]:

@@ -1,0 +1,85 @@
+"""corpus_report: the latest table of every analyzer for every video, as one Parquet dataset and
+one self-contained HTML page linked from the asset's metadata."""
+
+import dagster as dg
+
+from video_assets import storage
+from video_assets.assets import ANALYZER_SPECS
+from video_assets.checks import latest_materialization_metadata
+from video_assets.partitions import VIDEOS_PARTITION_NAME
+from video_assets.report import VideoReport, render_html, write_dataset
+
+REPORT_GROUP = "report"
+
+
+def latest_check_status(instance: dg.DagsterInstance, limit: int = 10_000) -> dict[tuple[str, str], str]:
+    """(check name, partition) -> 'pass' | 'warn' | 'error', from the latest evaluation of each."""
+    records = instance.get_event_records(
+        dg.EventRecordsFilter(event_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION), limit=limit, ascending=False
+    )
+    status: dict[tuple[str, str], str] = {}
+    for record in records:
+        evaluation = record.event_log_entry.dagster_event.event_specific_data
+        key = (evaluation.check_name, evaluation.partition or "")
+        if key not in status:
+            status[key] = "pass" if evaluation.passed else evaluation.severity.value.lower()
+    return status
+
+
+def build_report(instance: dg.DagsterInstance, io_manager, partitions: list[str], out_root: str) -> tuple[str, dict[str, int], list[VideoReport]]:
+    checks = latest_check_status(instance)
+    videos = []
+    for key in partitions:
+        video = VideoReport(key=key)
+        try:
+            bundle = io_manager.load_partition(dg.AssetKey("video_frames"), key)
+            video.duration_s = bundle.info.duration_s
+            video.contact_sheet = bundle.contact_sheet()
+        except FileNotFoundError:
+            pass
+        for spec in ANALYZER_SPECS:
+            for table in spec.table_names():
+                asset = spec.asset_key(table, "optimized")
+                try:
+                    video.tables[asset] = io_manager.load_partition(dg.AssetKey(asset), key)
+                except FileNotFoundError:
+                    continue
+            md = latest_materialization_metadata(instance, dg.AssetKey(spec.asset_key(spec.table_names()[0], "optimized")), key) or {}
+            per = (md.get("per_partition") or {}).get(key, {})
+            rtf = per.get("realtime_factor", md.get("realtime_factor"))
+            if rtf is not None:
+                video.rtf[spec.name] = float(rtf)
+            if md.get("weights"):
+                video.weights[spec.name] = md["weights"]
+            for check in (f"{spec.name}_speed", f"{spec.name}_parity"):
+                if (check, key) in checks:
+                    video.checks[check] = checks[(check, key)]
+        videos.append(video)
+    rows = write_dataset(videos, storage.join(out_root, "tables"))
+    html_url = storage.join(out_root, "report.html")
+    storage.write_bytes_atomic(html_url, render_html(videos).encode())
+    return html_url, rows, videos
+
+
+@dg.asset(
+    deps=[dg.AssetKey(s.asset_key(t, "optimized")) for s in ANALYZER_SPECS for t in s.table_names()] + [dg.AssetKey("video_frames")],
+    group_name=REPORT_GROUP,
+    kinds={"html", "parquet"},
+    required_resource_keys={"io_manager"},
+    description="Every analyzer's latest table for every video (one Parquet dataset) and a self-contained HTML report.",
+)
+def corpus_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    io = context.resources.io_manager
+    partitions = sorted(context.instance.get_dynamic_partitions(VIDEOS_PARTITION_NAME))
+    html_url, rows, videos = build_report(context.instance, io, partitions, storage.join(io.root, "corpus_report"))
+    random = sorted({f"{a}: {w}" for v in videos for a, w in v.weights.items() if w != "real"})
+    metadata = {
+        "report": dg.MetadataValue.path(html_url),
+        "videos": len(videos),
+        "rows_per_table": dg.MetadataValue.json(rows),
+    }
+    if storage.is_local(html_url):
+        metadata["open_report"] = dg.MetadataValue.url("file://" + html_url.removeprefix("file://"))
+    if random:
+        metadata["WARNING"] = "random-init weights in " + ", ".join(random)
+    return dg.MaterializeResult(metadata=metadata)
