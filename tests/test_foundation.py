@@ -142,3 +142,61 @@ def test_any_fsspec_url_works_for_corpus_and_storage(corpus_dir):
     assert track.has_audio and abs(track.duration_s - 11.0) < 0.05
     assert fs.exists(f"/store/video_frames/{video.key}.frames.parquet")
     assert not [p for p in fs.find("/store") if ".tmp" in p]
+
+
+def test_a_killed_writer_leaves_nothing_and_a_rerun_gives_the_same_table(tmp_path, corpus_dir):
+    """A materialization killed half-way (SIGKILL while writing) leaves no partial output under its
+    name; its stray temp file is removed by the next write; re-running gives identical bytes."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    store = tmp_path / "store"
+    script = f"""
+import os, sys, time
+import fsspec.implementations.local as local
+from video_assets import storage
+real_open = local.LocalFileSystem.open
+def slow_open(self, path, mode="rb", **kw):
+    fh = real_open(self, path, mode, **kw)
+    if ".tmp-" in str(path) and "w" in mode:
+        fh.write(b"partial")
+        fh.flush()
+        print("writing", flush=True)
+        time.sleep(60)  # killed here
+    return fh
+local.LocalFileSystem.open = slow_open
+storage.write_bytes_atomic({str(store / "x" / "table.parquet")!r}, b"complete")
+"""
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "writing"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    target = store / "x" / "table.parquet"
+    assert not target.exists()
+    leftovers = list((store / "x").glob("table.parquet.tmp-*"))
+    assert len(leftovers) == 1  # a temp name, never the real one
+    from video_assets import storage
+
+    storage.write_bytes_atomic(str(target), b"complete")
+    assert target.read_bytes() == b"complete"
+    assert [p.name for p in (store / "x").iterdir()] == ["table.parquet"]
+
+    # Re-running a materialization gives the same table, byte for byte.
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("videos", ["rocket_story"])
+    first = _materialize(instance, corpus_dir, tmp_path / "a", "rocket_story")
+    second = _materialize(instance, corpus_dir, tmp_path / "b", "rocket_story")
+    assert first.success and second.success
+    for rel in ("audio_track/rocket_story.audio.npz", "video_frames/rocket_story.frames.parquet"):
+        a, b = (tmp_path / d / rel for d in ("a", "b"))
+        if rel.endswith(".npz"):
+            from video_assets.frames import AudioTrack
+
+            assert (AudioTrack.from_npz_bytes(a.read_bytes()).samples == AudioTrack.from_npz_bytes(b.read_bytes()).samples).all()
+        else:
+            from video_assets.frames import FrameBundle
+
+            fa, fb = FrameBundle.from_parquet_bytes(a.read_bytes()), FrameBundle.from_parquet_bytes(b.read_bytes())
+            assert fa.data == fb.data and fa.pts_s == fb.pts_s

@@ -20,10 +20,35 @@ def join(root: str, *parts: str) -> str:
     return "/".join([root.rstrip("/"), *(p.strip("/") for p in parts)])
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_temps(fs, path: str) -> list[str]:
+    """Temp files of this target left by a killed writer (its pid is gone): remove them.
+    Only on local storage, where the pid can be checked."""
+    if "file" not in (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)):
+        return []
+    removed = []
+    for tmp in fs.glob(f"{path}.tmp-*"):
+        pid = tmp.rsplit(".tmp-", 1)[-1].split("-", 1)[0]
+        if pid.isdigit() and not _pid_alive(int(pid)):
+            fs.rm(tmp)
+            removed.append(tmp)
+    return removed
+
+
 def write_bytes_atomic(url: str, data: bytes) -> None:
     fs, path = _fs(url)
     parent = path.rsplit("/", 1)[0] if "/" in path else "."
     fs.makedirs(parent, exist_ok=True)
+    remove_stale_temps(fs, path)
     tmp = f"{path}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     try:
         with fs.open(tmp, "wb") as fh:
