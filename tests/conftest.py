@@ -102,9 +102,12 @@ def materialize_analyzer(tmp_path):
     from video_assets.assets import ingest
     from video_assets.checks import CheckSettings
 
+    alive = []  # results hold only a weak reference to their instance
+
     def run(module, resource, corpus_root, partition: str, check_settings=None, instance=None):
         spec = module.SPEC
         instance = instance or dg.DagsterInstance.ephemeral()
+        alive.append(instance)
         if partition not in instance.get_dynamic_partitions("videos"):
             instance.add_dynamic_partitions("videos", [partition])
         upstream = ingest.video_frames if spec.input_key == "video_frames" else ingest.audio_track
