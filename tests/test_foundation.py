@@ -27,6 +27,19 @@ def _materialize(instance, corpus_root, storage_root, key, raise_on_error=True):
     )
 
 
+def test_the_code_location_validates_as_dagster_loads_it():
+    """What `dagster dev` / `make dev` does first: load workspace.yaml's module and validate it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    dagster = Path(sys.executable).with_name("dagster")
+    proc = subprocess.run([str(dagster), "definitions", "validate", "-w", "workspace.yaml"], cwd=root, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "All code locations passed validation" in proc.stdout + proc.stderr
+
+
 def test_definitions_load():
     repo = defs.get_repository_def()
     keys = {k.to_user_string() for k in repo.asset_graph.get_all_asset_keys()}

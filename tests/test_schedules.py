@@ -61,10 +61,9 @@ def test_backfill_of_two_videos_loads_the_model_once_and_then_nothing_is_stale(t
 
 
 def test_schedule_requests_a_backfill_of_what_is_missing():
-    with dg.instance_for_test() as instance:
-        instance.add_dynamic_partitions("videos", ["a_new_video"])
-        ctx = dg.build_schedule_context(instance=instance, repository_def=defs.get_repository_def())
-        request = backfill_request(ctx)
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("videos", ["a_new_video"])
+    request = backfill_request(instance, defs.get_repository_def().asset_graph)
     assert isinstance(request, dg.RunRequest) and request.requires_backfill_daemon()
     subset = request.asset_graph_subset
     assert dg.AssetKey("speech_rate") in subset.asset_keys and dg.AssetKey("speech_rate_baseline") not in subset.asset_keys

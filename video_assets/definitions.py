@@ -37,46 +37,34 @@ def default_resources() -> dict[str, object]:
     }
 
 
-ingest_defs = dg.Definitions(assets=[ingest.video_file, ingest.video_frames, ingest.audio_track])
+# One Definitions per concern, merged below. Built in a function: Dagster loads a code location
+# module that holds exactly one Definitions object at module scope.
+ANALYZER_MODULES = (qwen_assets, text_overlay_assets, object_detection_assets, speech_rate_assets)
+ALL_ASSETS = [ingest.video_file, ingest.video_frames, ingest.audio_track] + [
+    asset for m in ANALYZER_MODULES for asset in (getattr(m, m.SPEC.name), getattr(m, f"{m.SPEC.name}_baseline"))
+]
+ALL_CHECKS = [check for m in ANALYZER_MODULES for check in getattr(m, f"{m.SPEC.name}_checks")]
 
-speech_rate_defs = dg.Definitions(
-    assets=[speech_rate_assets.speech_rate, speech_rate_assets.speech_rate_baseline],
-    asset_checks=speech_rate_assets.speech_rate_checks,
-)
 
-object_detection_defs = dg.Definitions(
-    assets=[object_detection_assets.object_detection, object_detection_assets.object_detection_baseline],
-    asset_checks=object_detection_assets.object_detection_checks,
-)
+def _concerns() -> list[dg.Definitions]:
+    analyzers = [
+        dg.Definitions(
+            assets=[getattr(m, m.SPEC.name), getattr(m, f"{m.SPEC.name}_baseline")],
+            asset_checks=getattr(m, f"{m.SPEC.name}_checks"),
+        )
+        for m in ANALYZER_MODULES
+    ]
+    return [
+        dg.Definitions(assets=[ingest.video_file, ingest.video_frames, ingest.audio_track]),
+        *analyzers,
+        dg.Definitions(assets=[corpus_report]),
+        dg.Definitions(
+            jobs=[corpus_job, canary_parity_job],
+            sensors=[corpus_sensor, alerts_sensor],
+            schedules=[corpus_backfill_schedule, canary_parity_schedule],
+        ),
+        dg.Definitions(resources=default_resources()),
+    ]
 
-text_overlay_defs = dg.Definitions(
-    assets=[text_overlay_assets.text_overlay, text_overlay_assets.text_overlay_baseline],
-    asset_checks=text_overlay_assets.text_overlay_checks,
-)
 
-qwen_defs = dg.Definitions(
-    assets=[qwen_assets.qwen2_vl_temporal, qwen_assets.qwen2_vl_temporal_baseline],
-    asset_checks=qwen_assets.qwen2_vl_temporal_checks,
-)
-
-report_defs = dg.Definitions(assets=[corpus_report])
-
-operations_defs = dg.Definitions(
-    jobs=[corpus_job, canary_parity_job],
-    sensors=[corpus_sensor, alerts_sensor],
-    schedules=[corpus_backfill_schedule, canary_parity_schedule],
-)
-
-ALL_ASSETS = [a for d in (ingest_defs, speech_rate_defs, object_detection_defs, text_overlay_defs, qwen_defs) for a in d.assets]
-ALL_CHECKS = [c for d in (speech_rate_defs, object_detection_defs, text_overlay_defs, qwen_defs) for c in d.asset_checks]
-
-defs = dg.Definitions.merge(
-    ingest_defs,
-    speech_rate_defs,
-    object_detection_defs,
-    text_overlay_defs,
-    qwen_defs,
-    report_defs,
-    operations_defs,
-    dg.Definitions(resources=default_resources()),
-)
+defs = dg.Definitions.merge(*_concerns())

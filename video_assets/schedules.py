@@ -81,20 +81,21 @@ def stale_asset_partitions(instance: dg.DagsterInstance, asset_graph, keys: list
     return stale
 
 
-def backfill_request(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
+def backfill_request(instance: dg.DagsterInstance, asset_graph) -> dg.RunRequest | dg.SkipReason:
+    """One backfill of every missing or stale (asset, video) of the corpus job's assets."""
     from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset  # no public constructor yet
     from dagster._core.definitions.events import AssetKeyPartitionKey
 
-    asset_graph = context.repository_def.asset_graph
     keys = list(corpus_selection.resolve(asset_graph))
-    partitions = context.instance.get_dynamic_partitions(VIDEOS_PARTITION_NAME)
-    stale = stale_asset_partitions(context.instance, asset_graph, keys, partitions)
+    partitions = instance.get_dynamic_partitions(VIDEOS_PARTITION_NAME)
+    stale = stale_asset_partitions(instance, asset_graph, keys, partitions)
     if not stale:
         return dg.SkipReason(f"all {len(partitions)} partitions are up to date")
     subset = AssetGraphSubset.from_asset_partition_set({AssetKeyPartitionKey(k, p) for k, p in stale}, asset_graph)
     videos = sorted({p for _, p in stale})
-    context.log.info(f"backfilling {len(stale)} asset partitions over {len(videos)} videos: {videos[:10]}")
-    return dg.RunRequest.for_asset_graph_subset(subset, tags={"video_assets/trigger": "corpus_backfill_schedule"})
+    return dg.RunRequest.for_asset_graph_subset(
+        subset, tags={"video_assets/trigger": "corpus_backfill_schedule", "video_assets/videos": str(len(videos))}
+    )
 
 
 @dg.schedule(
@@ -104,7 +105,10 @@ def backfill_request(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | d
     description="Nightly: backfill every video partition that is missing or stale (VIDEO_ASSETS_BACKFILL_CRON).",
 )
 def corpus_backfill_schedule(context: dg.ScheduleEvaluationContext):
-    return backfill_request(context)
+    request = backfill_request(context.instance, context.repository_def.asset_graph)
+    if isinstance(request, dg.RunRequest):
+        context.log.info(f"backfilling {request.tags.get('video_assets/videos')} video(s)")
+    return request
 
 
 @dg.schedule(
