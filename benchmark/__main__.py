@@ -311,11 +311,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=settings.PROJECT_DIR / "bench")
     args = parser.parse_args(argv)
 
-    from video_assets.sample_corpus import write_corpus
+    from video_assets.sample_corpus import ensure_corpus
 
-    if not (args.corpus / "ground_truth.json").exists():
-        write_corpus(args.corpus)
-    truth = json.loads((args.corpus / "ground_truth.json").read_text())["clips"]
+    truth = ensure_corpus(args.corpus)["clips"]
     clips = args.clips or sorted(truth)
     frames, audio = load_inputs(args.corpus, clips)
     args.out.mkdir(parents=True, exist_ok=True)

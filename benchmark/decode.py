@@ -81,11 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=Path(settings.corpus_root()))
     parser.add_argument("--out", type=Path, default=settings.PROJECT_DIR / "bench")
     args = parser.parse_args(argv)
-    from video_assets.sample_corpus import write_corpus
+    from video_assets.sample_corpus import ensure_corpus
 
-    if not (args.corpus / "ground_truth.json").exists():
-        write_corpus(args.corpus)
-    truth = json.loads((args.corpus / "ground_truth.json").read_text())["clips"]
+    truth = ensure_corpus(args.corpus)["clips"]
     clips = {c: str(args.corpus / f"{c}.mp4") for c in sorted(truth)}
     video_s = sum(t["duration"] for t in truth.values())
     plans = {c: _plan(p) for c, p in clips.items()}

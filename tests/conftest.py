@@ -29,11 +29,10 @@ def session_dir() -> Path:
 @pytest.fixture(scope="session")
 def corpus_dir(session_dir: Path) -> Path:
     """The full deterministic sample corpus (about 20 s to write)."""
-    from video_assets.sample_corpus import write_corpus
+    from video_assets.sample_corpus import ensure_corpus
 
     out = Path(os.environ["VIDEO_ASSETS_CORPUS"])
-    if not (out / "ground_truth.json").exists():
-        write_corpus(out)
+    ensure_corpus(out)
     return out
 
 

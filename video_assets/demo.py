@@ -104,14 +104,13 @@ def main(argv: list[str] | None = None) -> int:
 
     from video_assets import settings
     from video_assets.canary import canary_partitions
-    from video_assets.sample_corpus import write_corpus
-
-    corpus_root = settings.corpus_root()
     from pathlib import Path
 
-    if not (Path(corpus_root) / "ground_truth.json").exists():
-        print(f"writing the sample corpus to {corpus_root}")
-        write_corpus(Path(corpus_root))
+    from video_assets.sample_corpus import ensure_corpus
+
+    corpus_root = settings.corpus_root()
+    print(f"sample corpus: {corpus_root}")
+    ensure_corpus(Path(corpus_root))
     from video_assets.definitions import defs
 
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()

@@ -372,6 +372,14 @@ def write_corpus(out_dir: Path, names: list[str] | None = None) -> dict:
     return truth
 
 
+def ensure_corpus(out_dir: Path) -> dict:
+    """The ground truth of the corpus in out_dir, writing the corpus first if it is not there."""
+    out_dir = Path(out_dir)
+    if not (out_dir / "ground_truth.json").exists():
+        write_corpus(out_dir)
+    return json.loads((out_dir / "ground_truth.json").read_text())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out_dir", type=Path)
