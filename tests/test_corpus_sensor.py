@@ -83,3 +83,11 @@ def test_sensor_reruns_changed_files_only(tmp_path, corpus_dir):
 def test_scan_lists_videos_below_the_root(corpus_dir):
     keys = [v.key for v in scan(str(corpus_dir))]
     assert keys == ["cafe_cat", "city_ride", "quiet_coffee", "rocket_story"]
+
+
+def test_a_missing_corpus_root_is_a_skip_with_the_reason(tmp_path):
+    from video_assets.sensors import corpus_sensor
+
+    result = corpus_sensor(dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral()),
+                           corpus=VideoCorpus(root=str(tmp_path / "nowhere")))
+    assert isinstance(result, dg.SkipReason) and "VIDEO_ASSETS_CORPUS" in result.skip_message

@@ -69,8 +69,11 @@ def scan_corpus(context: dg.SensorEvaluationContext, corpus: VideoCorpus, now: f
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Adds a partition per new video in VIDEO_ASSETS_CORPUS and runs new and changed files.",
 )
-def corpus_sensor(context: dg.SensorEvaluationContext, corpus: VideoCorpus) -> dg.SensorResult:
-    return scan_corpus(context, corpus)
+def corpus_sensor(context: dg.SensorEvaluationContext, corpus: VideoCorpus) -> dg.SensorResult | dg.SkipReason:
+    try:
+        return scan_corpus(context, corpus)
+    except FileNotFoundError as exc:  # not created yet, or a typo in VIDEO_ASSETS_CORPUS: say so every tick
+        return dg.SkipReason(str(exc))
 
 
 @dg.sensor(
