@@ -204,7 +204,7 @@ def _objects_extra(outputs, inputs, truth, loaded) -> dict:
     sample = frames_all[:: max(1, len(frames_all) // 8)][:8]
     box = core.Letterbox.for_size(sample[0].image.shape[1], sample[0].image.shape[0], 640, True)
     batch = np.stack([box.apply(f.image) for f in sample])
-    same_model_torch = TorchDetector(opt_weights(loaded), "cpu", "fp32") if opt.engine != "torch" else opt
+    same_model_torch = TorchDetector(optimized_weights(), "cpu", "fp32") if opt.engine != "torch" else opt
     ref, got = same_model_torch.raw(batch), opt.raw(batch)
     diff = np.abs(ref - got)
     scores = ref[:, 4:, :].max(axis=1)
@@ -245,7 +245,7 @@ def _objects_extra(outputs, inputs, truth, loaded) -> dict:
     }
 
 
-def opt_weights(loaded):
+def optimized_weights():
     from resources.yolo import resolve_weights
     from video_assets.definitions import default_resources
 

@@ -14,6 +14,7 @@ failed build falls back to PyTorch and says so (``engine_fallback`` in the metad
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import shutil
@@ -264,8 +265,10 @@ def build_engine(weights: YoloWeights, engine: str, precision: str, batch: int, 
     key = engine_key(weights, engine, precision, batch, imgsz)
     final = root / key
     artifact_name = {"openvino": "model.xml", "onnx": "model.onnx", "tensorrt": "model.engine"}[engine]
-    if (final / artifact_name).exists():
+    if (final / artifact_name).exists() and (final / "names.json").exists():
         return final / artifact_name, False
+    if final.exists():  # an entry from before names were stored beside engines: rebuild it
+        shutil.rmtree(final, ignore_errors=True)
     root.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=root))
     try:
@@ -281,9 +284,12 @@ def build_engine(weights: YoloWeights, engine: str, precision: str, batch: int, 
         if precision == "fp16" and engine == "tensorrt":
             kwargs["half"] = True
         fmt = {"openvino": "openvino", "onnx": "onnx", "tensorrt": "engine"}[engine]
-        exported = Path(YOLO(str(local)).export(format=fmt, **kwargs))
+        yolo = YOLO(str(local))
+        exported = Path(yolo.export(format=fmt, **kwargs))
         out = work / "out"
         out.mkdir()
+        # Class names beside the engine, so using it never needs the PyTorch model loaded again.
+        (out / "names.json").write_text(json.dumps({int(k): v for k, v in yolo.names.items()}))
         if exported.is_dir():  # openvino: a folder with model.xml/.bin
             xml = next(exported.glob("*.xml"))
             shutil.move(str(xml), out / "model.xml")
@@ -353,7 +359,6 @@ class YoloResource(AnalyzerModels):
         threads = self.cpu_threads or len(os.sched_getaffinity(0))
         if engine == "torch":
             return DetectorBundle(TorchDetector(weights, device, precision), weights)
-        names = TorchDetector(weights, "cpu", "fp32").names
         t0 = time.perf_counter()
         try:
             if engine == "tensorrt":
@@ -362,6 +367,7 @@ class YoloResource(AnalyzerModels):
                 calibration_frames = corpus_calibration_frames(self.calibration_storage)
             path, built = build_engine(weights, engine, precision, config.batch, config.imgsz, self.cache_root, calibration_frames)
             build_s = time.perf_counter() - t0 if built else 0.0
+            names = {int(k): v for k, v in json.loads((path.parent / "names.json").read_text()).items()}
             if engine == "openvino":
                 det = OpenVinoDetector(path, names, precision, threads)
             elif engine == "onnx":

@@ -38,8 +38,7 @@ def partition_key(rel_path: str) -> str:
         stem, ext = rel_path, ""
     if "/" not in stem and ext == "mp4" and _CLEAN.match(stem) and len(stem) <= 120:
         return stem
-    clean = re.sub(r"[^a-z0-9]+", "_", stem.lower().replace("/", "__slash__"))
-    clean = clean.replace("_slash_", "_").strip("_")[:100] or "video"
+    clean = re.sub(r"[^a-z0-9]+", "_", stem.lower()).strip("_")[:100] or "video"
     digest = hashlib.sha1(rel_path.encode()).hexdigest()[:6]
     return f"{clean}-{digest}"
 

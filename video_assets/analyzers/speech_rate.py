@@ -130,10 +130,6 @@ class SpeechModels:
     device: str = "cpu"
 
 
-def sampling_plans() -> list:
-    return []  # audio only
-
-
 @dataclass
 class Word:
     start: float
