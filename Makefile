@@ -7,6 +7,8 @@ PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 APT_PACKAGES := ffmpeg espeak-ng fonts-dejavu-core libgl1 libglib2.0-0
+# The UI test drives `dagster dev` in headless Chromium.
+TEST_APT_PACKAGES := chromium chromium-driver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Offline there are no trained YOLO or Qwen2-VL weights: the demo, the UI and the benchmark use
@@ -22,19 +24,19 @@ bench bench-decode: export VIDEO_ASSETS_YOLO_OPTIMIZED ?= random:yolov8l
 bench bench-decode: export VIDEO_ASSETS_QWEN_BASELINE ?= random:2b
 bench bench-decode: export VIDEO_ASSETS_QWEN_OPTIMIZED ?= random:2b
 
-.PHONY: demo test dev bench bench-decode system-deps install clean
+.PHONY: demo test dev bench bench-decode system-deps test-system-deps install clean
 
 demo: install $(DAGSTER_HOME)/dagster.yaml
 	$(PY) -m video_assets.demo
 
-test: install
+test: install test-system-deps
 	$(PY) -m pytest
 
 dev: install $(DAGSTER_HOME)/dagster.yaml
 	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 bench: install
-	$(PY) -m benchmark
+	$(PY) -m benchmark --long-audio 68.4
 
 bench-decode: install
 	$(PY) -m benchmark.decode
@@ -42,12 +44,19 @@ bench-decode: install
 install: system-deps $(STAMP)
 
 # Debian packages: the decoder's ffmpeg CLI (sample corpus), espeak-ng (speech), fonts, libGL for OpenCV.
-system-deps:
-	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+define apt_install
+	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages: $$missing"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
+endef
+
+system-deps:
+	$(call apt_install,$(APT_PACKAGES))
+
+test-system-deps:
+	$(call apt_install,$(TEST_APT_PACKAGES))
 
 # torch is installed first and pinned exactly: a loose pin lets pip pull another multi-GB build.
 $(STAMP): pyproject.toml

@@ -27,6 +27,15 @@ def session_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Kept after the run (screenshots, timelines, received alerts): VIDEO_ASSETS_TEST_ARTIFACTS,
+    default test-artifacts/ in the repository (git-ignored)."""
+    path = Path(os.environ.get("VIDEO_ASSETS_TEST_ARTIFACTS", Path(__file__).resolve().parents[1] / "test-artifacts"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
 def corpus_dir(session_dir: Path) -> Path:
     """The full deterministic sample corpus (about 20 s to write)."""
     from video_assets.sample_corpus import ensure_corpus
@@ -103,7 +112,7 @@ def materialize_analyzer(tmp_path):
 
     alive = []  # results hold only a weak reference to their instance
 
-    def run(module, resource, corpus_root, partition: str, check_settings=None, instance=None):
+    def run(module, resource, corpus_root, partition: str, check_settings=None, instance=None, raise_on_error=True):
         spec = module.SPEC
         instance = instance or dg.DagsterInstance.ephemeral()
         alive.append(instance)
@@ -119,7 +128,7 @@ def materialize_analyzer(tmp_path):
             "check_settings": check_settings or CheckSettings(),
         }
         result = dg.materialize([ingest.video_file, upstream, *twins, *checks], instance=instance,
-                                partition_key=partition, resources=resources)
+                                partition_key=partition, resources=resources, raise_on_error=raise_on_error)
         mats = {e.asset_key.to_user_string(): e.materialization.metadata for e in result.get_asset_materialization_events()}
         evaluations = {c.check_name: c for c in result.get_asset_check_evaluations()}
         return result, mats, evaluations

@@ -47,7 +47,7 @@ def webhook():
     hook.close()
 
 
-def test_failed_checks_and_runs_are_posted_once(webhook, corpus_dir, bad_inputs, materialize_analyzer):
+def test_failed_checks_and_runs_are_posted_once(webhook, corpus_dir, bad_inputs, materialize_analyzer, artifacts):
     from resources.speech import SpeechModelsResource
     from video_assets.assets import speech_rate as assets
     from video_assets.checks import CheckSettings
@@ -77,6 +77,7 @@ def test_failed_checks_and_runs_are_posted_once(webhook, corpus_dir, bad_inputs,
     assert "`speech_rate`" in check and "`rocket_story`" in check and "target: 0.001" in check and "/runs/" in check
     run = next(t for t in texts if t.startswith("*run failed"))
     assert "`empty`" in run and "file is empty" in run
+    (artifacts / "alerts_received.json").write_text(json.dumps(webhook.received, indent=2))
 
     # Next tick: nothing new, nothing posted again.
     post_alerts(dg.build_sensor_context(instance=instance, cursor=ctx.cursor), url=webhook.url, backoff_s=0.01)

@@ -80,6 +80,30 @@ def test_sensor_reruns_changed_files_only(tmp_path, corpus_dir):
     assert third.asset_events[0].tags[DATA_VERSION_TAG] != first.asset_events[0].tags[DATA_VERSION_TAG]
 
 
+def test_a_new_cursor_does_not_rerun_what_the_instance_already_processed(tmp_path, corpus_dir):
+    from resources.storage import VideoAssetsIOManager
+    from video_assets.assets import ingest
+
+    instance = dg.DagsterInstance.ephemeral()
+    root = tmp_path / "corpus"
+    root.mkdir()
+    clip = root / "clip.mp4"
+    shutil.copy(corpus_dir / "rocket_story.mp4", clip)
+    corpus = VideoCorpus(root=str(root), settle_seconds=0)
+    first = _tick(instance, corpus, None, time.time())
+    for event in first.asset_events:
+        instance.report_runless_asset_event(event)
+    assert len(first.run_requests) == 1
+    assert len(_tick(instance, corpus, None, time.time()).run_requests) == 1  # observed, not yet decoded: still to do
+
+    assert dg.materialize([ingest.video_file, ingest.video_frames], selection=[ingest.video_frames], instance=instance,
+                          partition_key="clip", resources={"corpus": corpus, "io_manager": VideoAssetsIOManager(root=str(tmp_path / "store"))}).success
+    assert _tick(instance, corpus, None, time.time()).run_requests == []  # e.g. `make dev` after `make demo`
+
+    shutil.copy(corpus_dir / "cafe_cat.mp4", clip)  # other bytes: run again
+    assert [r.partition_key for r in _tick(instance, corpus, None, time.time()).run_requests] == ["clip"]
+
+
 def test_scan_lists_videos_below_the_root(corpus_dir):
     keys = [v.key for v in scan(str(corpus_dir))]
     assert keys == ["cafe_cat", "city_ride", "quiet_coffee", "rocket_story"]

@@ -1,6 +1,8 @@
 """The nightly backfill finds missing and stale partitions from Dagster's versioning records, and
 an analyzer step over several videos loads its model once."""
 
+import json
+
 import dagster as dg
 
 from resources import model_cache
@@ -21,7 +23,7 @@ def _resources(tmp_path, corpus_dir):
             "speech_models": SpeechModelsResource()}
 
 
-def test_backfill_of_two_videos_loads_the_model_once_and_then_nothing_is_stale(tmp_path, corpus_dir):
+def test_backfill_of_two_videos_loads_the_model_once_and_then_nothing_is_stale(tmp_path, corpus_dir, artifacts):
     import shutil
 
     from video_assets.demo import register_partitions
@@ -53,6 +55,11 @@ def test_backfill_of_two_videos_loads_the_model_once_and_then_nothing_is_stale(t
     md = mats[0].materialization.metadata
     assert md["partitions_in_step"].value == 2 and md["model_loaded_in_this_step"].value is True
     assert set(md["per_partition"].value) == set(PARTITIONS)
+    (artifacts / "backfill_model_loads.json").write_text(json.dumps({
+        "partitions": PARTITIONS, "whisper_loads_in_the_run": loads,
+        "speech_rate_metadata": {k: md[k].value for k in ("partitions_in_step", "model_loaded_in_this_step", "model_load_seconds")},
+        "per_partition": md["per_partition"].value,
+    }, indent=2))
     assert stale_asset_partitions(instance, graph, KEYS, PARTITIONS) == set()
 
     # The file behind one video changes: the sensor records a new data version for video_file.

@@ -93,6 +93,41 @@ def test_parity_of_a_table_with_itself_and_a_perturbed_one(models, video):
     assert worse.score < 0.9 and not worse.passed
 
 
+@pytest.mark.parametrize("hz", [80.0, 150.0, 440.0])
+def test_yin_finds_a_tone_and_calls_silence_unvoiced(hz):
+    from video_assets.analyzers.pitch import yin
+
+    t = np.arange(16000) / 16000
+    tone = (0.3 * np.sin(2 * np.pi * hz * t) + 0.1 * np.sin(2 * np.pi * 2 * hz * t)).astype(np.float32)
+    f0, voiced = yin(np.concatenate([tone, np.zeros(8000, np.float32)]), 16000)
+    assert f0.size == voiced.size == 1 + 24000 // 256
+    middle = slice(8, 56)  # well inside the tone
+    assert voiced[middle].all() and np.allclose(f0[middle], hz, rtol=0.005)
+    assert not voiced[-20:].any() and np.isnan(f0[-20:]).all()
+
+
+def test_yin_stays_within_tolerance_of_pyin_on_the_corpus_speech(models, video):
+    """The optimized preset's pitch against the baseline's estimator (pyin, same frames) over the VAD
+    speech of three clips: segment mean within 3 %, spread within 2 Hz, max within 5 %, min
+    within 15 % (minima sit at voicing edges, where the two voicing decisions differ)."""
+    import librosa
+
+    from video_assets.analyzers.pitch import yin
+
+    for name in ("rocket_story", "cafe_cat", "city_ride"):
+        samples = decode_audio(video(name)).samples
+        for a, b in core.speech_regions(samples, models.vad, core.OPTIMIZED):
+            piece = samples[int(a * 16000) : int(b * 16000)]
+            ref, ref_voiced, _ = librosa.pyin(piece, fmin=65, fmax=2093, sr=16000, frame_length=1024, hop_length=256)
+            got, got_voiced = yin(piece, 16000, 65, 2093, 1024, 256)
+            assert got.size == ref.size and got_voiced.sum() >= 0.5 * ref_voiced.sum()
+            r, g = ref[ref_voiced], got[got_voiced]
+            assert np.mean(g) == pytest.approx(np.mean(r), rel=0.03), (name, a)
+            assert abs(np.std(g) - np.std(r)) < 2.0, (name, a)
+            assert np.max(g) == pytest.approx(np.max(r), rel=0.05), (name, a)
+            assert np.min(g) == pytest.approx(np.min(r), rel=0.15), (name, a)
+
+
 def test_fillers_are_found_per_language():
     assert core.find_fillers("Um, so I, like, um think", "en") == ["um", "um", "like"]
     assert core.find_fillers("Also, ähm, das ist halt so", "de") == ["ähm", "also", "halt"]

@@ -95,6 +95,7 @@ def results_table(instance, partitions: list[str], check_events: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run the sample corpus through video-assets and print what was produced.")
     parser.add_argument("--skip-parity", action="store_true", help="do not run the canary parity job")
+    parser.add_argument("--partitions", default="", help="comma-separated videos to run (default: every video in the corpus)")
     args = parser.parse_args(argv)
     for name, value in OFFLINE_DEFAULTS.items():
         if not os.environ.get(name):
@@ -115,6 +116,12 @@ def main(argv: list[str] | None = None) -> int:
 
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     partitions = register_partitions(instance, corpus_root)
+    if args.partitions:
+        wanted = [p.strip() for p in args.partitions.split(",") if p.strip()]
+        unknown = sorted(set(wanted) - set(partitions))
+        if unknown:
+            parser.error(f"--partitions: {unknown} not in the corpus ({', '.join(partitions)})")
+        partitions = wanted
     print(f"{len(partitions)} partitions: {', '.join(partitions)}")
     check_events: dict = {}
     failed: list[str] = []

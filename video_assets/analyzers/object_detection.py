@@ -50,6 +50,8 @@ class Config:
 BASELINE = Config(preset="baseline", model="yolov8x", engine="torch", precision="auto", batch=32, rect=False)
 OPTIMIZED = Config(preset="optimized", model="yolov8l", engine="auto", precision="auto", batch=64, rect=True)
 PRESETS = {"baseline": BASELINE, "optimized": OPTIMIZED}
+# Halved on out-of-memory (video_assets.resilience).
+BATCH_FIELDS = ("batch",)
 
 # GPU: the seed plan's 20 s target for its 68.4 s video. CPU: from `python -m benchmark` (2 cores).
 SPEED_TARGET_RTF = {"gpu": 20.0 / 68.4, "cpu": 1.5}

@@ -64,6 +64,8 @@ class Config:
 BASELINE = Config(preset="baseline", frames_per_segment=3, min_pixels=256 * 28 * 28, max_pixels=512 * 28 * 28, batch_segments=1)
 OPTIMIZED = Config(preset="optimized", frames_per_segment=2, min_pixels=128 * 28 * 28, max_pixels=256 * 28 * 28, batch_segments=8)
 PRESETS = {"baseline": BASELINE, "optimized": OPTIMIZED}
+# Halved on out-of-memory (video_assets.resilience).
+BATCH_FIELDS = ("batch_segments",)
 
 # GPU: the seed plan's 100 s target for its 68.4 s video. CPU: a 7B model does not run in real
 # time on 2 cores; the target is the tiny random model's measured rate with headroom, so the

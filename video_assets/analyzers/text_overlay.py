@@ -64,6 +64,8 @@ class Config:
 BASELINE = Config(preset="baseline", every_s=0.5, det_canvas=2560, batched=False, dedupe=False, second_pass="empty")
 OPTIMIZED = Config(preset="optimized", every_s=0.5, det_canvas=480, batched=True, dedupe=True, second_pass="boxes")
 PRESETS = {"baseline": BASELINE, "optimized": OPTIMIZED}
+# Halved on out-of-memory (video_assets.resilience).
+BATCH_FIELDS = ("det_batch", "rec_batch")
 
 # GPU: the seed plan's 40 s target for its 68.4 s video. CPU (2 cores): from `python -m benchmark`.
 SPEED_TARGET_RTF = {"gpu": 40.0 / 68.4, "cpu": 2.0}

@@ -16,13 +16,19 @@ from typing import Any, Callable
 import dagster as dg
 import pandas as pd
 
+from resources.model_cache import MissingWeightsError
 from video_assets.frames import png_markdown
 from video_assets.partitions import videos_partitions_def
+from video_assets.resilience import OomFallback
 
 ANALYSIS_GROUP = "analysis"
 BASELINE_GROUP = "baselines"
 GPU_POOL = "gpu"
 MAX_PARTITIONS_PER_RUN = 8
+# For transient failures (a lost worker, a hub timeout): one more try after a minute. Out-of-memory
+# is handled inside the step (half batch, then CPU); bad input and missing weights raise a Failure
+# with allow_retries=False, so they fail fast with their message.
+ANALYZER_RETRY_POLICY = dg.RetryPolicy(max_retries=1, delay=60, backoff=dg.Backoff.EXPONENTIAL)
 
 
 @dataclass(frozen=True)
@@ -104,11 +110,13 @@ def build_analyzer_assets(spec: AnalyzerAssetSpec, preset: str, model_id: str) -
         required_resource_keys={spec.resource_key},
         backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=MAX_PARTITIONS_PER_RUN),
         pool=GPU_POOL if spec.uses_gpu else None,
+        retry_policy=ANALYZER_RETRY_POLICY,
     )
     def _analyzer(context: dg.AssetExecutionContext, inputs):
         keys = list(context.partition_keys)
         by_key = inputs if len(keys) > 1 else {keys[0]: inputs}
-        loaded = getattr(context.resources, spec.resource_key).load(preset)
+        resource = getattr(context.resources, spec.resource_key)
+        loaded = _load(resource, preset)
         context.log.info(
             f"{spec.name}[{preset}]: model {loaded.model_id} on {loaded.device} "
             f"({'loaded in %.2f s' % loaded.load_seconds if loaded.loaded_now else 'reused, already loaded in this process'}), "
@@ -117,10 +125,19 @@ def build_analyzer_assets(spec: AnalyzerAssetSpec, preset: str, model_id: str) -
         values: dict[str, dict[str, pd.DataFrame]] = {t: {} for t in tables}
         per_partition: dict[str, dict[str, Any]] = {}
         extra: dict[str, Any] = {}
+
+        def load_cpu() -> tuple[Any, str]:
+            cpu = _load(resource.model_copy(update={"device": "cpu"}), preset)
+            return cpu.model, cpu.device
+
+        runner = OomFallback(spec.core.run, config, tuple(spec.core.BATCH_FIELDS), loaded.model, loaded.device, load_cpu)
         for key in keys:
             t0 = time.perf_counter()
-            result = spec.core.run(by_key[key], config, loaded.model)
+            events_before = len(runner.events)
+            result = runner(by_key[key], key)
             seconds = time.perf_counter() - t0
+            for event in runner.events[events_before:]:
+                context.log.warning(event)
             vid_s = video_seconds(by_key[key])
             for t in tables:
                 values[t][key] = result.tables[t]
@@ -142,8 +159,8 @@ def build_analyzer_assets(spec: AnalyzerAssetSpec, preset: str, model_id: str) -
             "preset": preset,
             "model": loaded.model_id,
             "model_detail": loaded.detail,
-            "device": loaded.device,
-            "profile": "gpu" if loaded.device == "cuda" else "cpu",
+            "device": runner.device,
+            "profile": "gpu" if runner.device == "cuda" else "cpu",
             "weights": loaded.weights,
             "model_load_seconds": round(loaded.load_seconds, 3),
             "model_loaded_in_this_step": loaded.loaded_now,
@@ -156,6 +173,8 @@ def build_analyzer_assets(spec: AnalyzerAssetSpec, preset: str, model_id: str) -
             total_s = sum(p["seconds"] for p in per_partition.values())
             total_v = sum(p["video_s"] for p in per_partition.values())
             common |= {"seconds": round(total_s, 3), "realtime_factor": round(total_s / total_v, 4) if total_v else 0.0}
+        if runner.events:
+            common["out_of_memory_fallbacks"] = dg.MetadataValue.json(runner.events)
         if loaded.weights != "real":
             common["WARNING"] = f"weights: {loaded.weights} - outputs are plumbing only, not results"
         for i, t in enumerate(tables):
@@ -170,3 +189,11 @@ def build_analyzer_assets(spec: AnalyzerAssetSpec, preset: str, model_id: str) -
             yield dg.Output(value, output_name=t, metadata=md)
 
     return _analyzer
+
+
+def _load(resource: Any, preset: str):
+    """Missing weights are not transient: fail at once, naming the setting (no retry)."""
+    try:
+        return resource.load(preset)
+    except MissingWeightsError as exc:
+        raise dg.Failure(description=str(exc), metadata={"cause": "missing model weights"}, allow_retries=False) from exc

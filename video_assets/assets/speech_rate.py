@@ -2,6 +2,8 @@
 
 from typing import Any
 
+import dagster as dg
+
 from resources.speech import SpeechModelsResource
 from video_assets.analyzers import speech_rate as core
 from video_assets.analyzers.base import AnalyzerResult
@@ -19,7 +21,7 @@ def _metadata(result: AnalyzerResult, partition: str) -> dict[str, Any]:
     if not summary["has_audio"]:
         md["status"] = "no audio"
     elif len(result.tables["segments"]):
-        md["wpm_plot"] = png_markdown(wpm_plot(result.tables["segments"], summary["duration_s"]), f"{partition} wpm")
+        md["wpm_plot"] = dg.MetadataValue.md(png_markdown(wpm_plot(result.tables["segments"], summary["duration_s"]), f"{partition} wpm"))
     return md
 
 
