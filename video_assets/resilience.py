@@ -76,31 +76,31 @@ class OomFallback:
     def __post_init__(self) -> None:
         self._preset_config = self.config
 
-    def __call__(self, inputs: Any, label: str) -> Any:
+    def _attempt(self, inputs: Any) -> tuple[Any, BaseException | None]:
+        """(result, None), or (None, the out-of-memory error); any other error propagates."""
         try:
-            return self.run(inputs, self.config, self.model)
+            return self.run(inputs, self.config, self.model), None
         except Exception as exc:
             if not is_out_of_memory(exc):
                 raise
-            first = exc
-        release_gpu_memory()
-        if not self._halved:
-            smaller = halved(self.config, self.batch_fields)
-            if smaller is not None:
-                self._halved = True
-                sizes = ", ".join(f"{f} {getattr(self.config, f)}->{getattr(smaller, f)}" for f in self.batch_fields)
-                self.events.append(f"{label}: out of memory on {self.device} ({_short(first)}); retried with half the batch ({sizes})")
-                self.config = smaller
-                try:
-                    return self.run(inputs, self.config, self.model)
-                except Exception as exc:
-                    if not is_out_of_memory(exc):
-                        raise
-                    first = exc
-                release_gpu_memory()
+            release_gpu_memory()
+            return None, exc
+
+    def __call__(self, inputs: Any, label: str) -> Any:
+        result, error = self._attempt(inputs)
+        if error is None:
+            return result
+        if not self._halved and (smaller := halved(self.config, self.batch_fields)) is not None:
+            self._halved = True
+            sizes = ", ".join(f"{f} {getattr(self.config, f)}->{getattr(smaller, f)}" for f in self.batch_fields)
+            self.events.append(f"{label}: out of memory on {self.device} ({_short(error)}); retried with half the batch ({sizes})")
+            self.config = smaller
+            result, error = self._attempt(inputs)
+            if error is None:
+                return result
         if self.device == "cpu":
-            raise first
-        self.events.append(f"{label}: out of memory on {self.device} ({_short(first)}); moved to the CPU for the rest of the step")
+            raise error
+        self.events.append(f"{label}: out of memory on {self.device} ({_short(error)}); moved to the CPU for the rest of the step")
         self.model, self.device = self.load_cpu()
         self.config = self._preset_config
         return self.run(inputs, self.config, self.model)

@@ -186,33 +186,134 @@ def pack_chunks(regions: list[tuple[float, float]], max_s: float) -> list[tuple[
 
 
 def _segments_from(raw) -> list[_Segment]:
+    """Whisper segments; a segment spans its words (aligned by DTW), not Whisper's coarser
+    segment timestamps, so its words per minute is over the time it is spoken."""
     out = []
     for seg in raw:
         words = [Word(w.start, w.end, w.word.strip()) for w in (seg.words or []) if w.word.strip()]
-        out.append(_Segment(float(seg.start), float(seg.end), seg.text.strip(), words))
+        start, end = (words[0].start, words[-1].end) if words else (float(seg.start), float(seg.end))
+        out.append(_Segment(float(start), float(end), seg.text.strip(), words))
     return out
 
 
-def transcribe(samples: np.ndarray, asr: Any, config: Config, regions: list[tuple[float, float]]) -> tuple[list[_Segment], str]:
+@dataclass(frozen=True)
+class Piece:
+    """A span [src_start, src_end) of track ``key``, placed at dst_start (seconds) in the packed audio."""
+
+    key: str
+    src_start: float
+    src_end: float
+    dst_start: float
+
+    @property
+    def dst_end(self) -> float:
+        return self.dst_start + (self.src_end - self.src_start)
+
+    def to_src(self, t: float) -> float:
+        return min(max(self.src_start + (t - self.dst_start), self.src_start), self.src_end)
+
+
+def plan_windows(spans: list[tuple[str, float, float]], max_s: float, gap_s: float) -> list[list[Piece]]:
+    """Spans (key, start, end), in order, into Whisper windows of at most max_s seconds, gap_s of
+    silence between pieces; a span longer than a window is cut. dst_start is window-relative.
+
+    Why: a Whisper window costs the same whether it holds 8 s of speech or 30 s (the encoder always
+    sees 30 s), and a short video rarely has more than 10 s. Packing the speech of several videos
+    of one step into shared windows is what batching means on a CPU, and fewer windows on a GPU."""
+    windows: list[list[Piece]] = []
+    current: list[Piece] = []
+    used = 0.0
+    for key, start, end in spans:
+        while end - start > 1e-6:
+            offset = used + (gap_s if current else 0.0)
+            if end - start <= max_s - offset:
+                current.append(Piece(key, start, end, offset))
+                used, start = offset + (end - start), end
+            elif not current:
+                current.append(Piece(key, start, start + max_s, 0.0))
+                start += max_s
+                windows.append(current)
+                current, used = [], 0.0
+            else:
+                windows.append(current)
+                current, used = [], 0.0
+    if current:
+        windows.append(current)
+    return windows
+
+
+def _whisper_options(config: Config) -> dict[str, Any]:
     temperature = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0] if config.temperature_fallback else [0.0]
-    common = dict(
+    return dict(
         language=config.language, beam_size=config.beam_size, word_timestamps=True,
         temperature=temperature, condition_on_previous_text=config.condition_on_previous_text,
     )
-    if not config.batched:
-        raw, info = asr.transcribe(samples, vad_filter=False, **common)
-        return _segments_from(raw), info.language
+
+
+def transcribe(samples: np.ndarray, asr: Any, config: Config) -> tuple[list[_Segment], str]:
+    """The baseline's recognition: the whole track, no voice gate."""
+    raw, info = asr.transcribe(samples, vad_filter=False, **_whisper_options(config))
+    return _segments_from(raw), info.language
+
+
+def transcribe_packed(
+    tracks: dict[str, np.ndarray], regions: dict[str, list[tuple[float, float]]], asr: Any, config: Config, gap_s: float = 1.0
+) -> tuple[dict[str, list[_Segment]], str, list[list[Piece]]]:
+    """Recognition over the speech of one or more tracks in shared windows, decoded as one batch.
+
+    tracks: key -> 16 kHz samples; regions: key -> VAD speech regions (seconds). Each track's
+    regions are merged into spans (pauses inside kept, so pause timing survives), spans are
+    packed into windows (``plan_windows``), and every word is mapped back to its own track and
+    time. A Whisper segment that crosses from one track into the next is split there.
+    Returns (key -> segments, language, windows)."""
     from faster_whisper import BatchedInferencePipeline
 
-    chunks = pack_chunks(regions, config.chunk_s)
-    if not chunks:
-        return [], config.language or "en"
-    pipeline = BatchedInferencePipeline(model=asr)
-    raw, info = pipeline.transcribe(
-        samples, clip_timestamps=[{"start": a, "end": b} for a, b in chunks],
-        batch_size=config.batch_size, without_timestamps=False, **common,
+    spans = [(key, a, b) for key in tracks for a, b in pack_chunks(regions.get(key, []), config.chunk_s)]
+    windows = plan_windows(spans, config.chunk_s, gap_s)
+    if not windows:
+        return {key: [] for key in tracks}, config.language or "en", []
+    sr = 16000
+    parts: list[np.ndarray] = []
+    placed: list[Piece] = []  # with dst_start in the packed audio, at exact sample positions
+    clips: list[dict[str, float]] = []
+    at = 0  # samples written so far
+    for window in windows:
+        pos, window_start = 0.0, at / sr
+        for piece in window:
+            gap = int(round((piece.dst_start - pos) * sr))
+            chunk = tracks[piece.key][int(piece.src_start * sr) : int(piece.src_end * sr)]
+            parts += [np.zeros(gap, np.float32), chunk]
+            at += gap
+            placed.append(Piece(piece.key, piece.src_start, piece.src_start + chunk.size / sr, at / sr))
+            at += chunk.size
+            pos = piece.dst_end
+        clips.append({"start": window_start, "end": at / sr})
+    packed = np.concatenate(parts).astype(np.float32)
+
+    raw, info = BatchedInferencePipeline(model=asr).transcribe(
+        packed, clip_timestamps=clips, batch_size=config.batch_size, without_timestamps=False, **_whisper_options(config)
     )
-    return _segments_from(raw), info.language
+
+    def piece_at(t: float) -> Piece:
+        return min(placed, key=lambda p: 0.0 if p.dst_start <= t <= p.dst_end else min(abs(t - p.dst_start), abs(t - p.dst_end)))
+
+    out: dict[str, list[_Segment]] = {key: [] for key in tracks}
+    for seg in raw:
+        words = [w for w in (seg.words or []) if w.word.strip()]
+        groups: list[tuple[Piece, list]] = []
+        for w in words:
+            piece = piece_at((w.start + w.end) / 2)
+            if groups and groups[-1][0].key == piece.key:
+                groups[-1][1].append((piece, w))
+            else:
+                groups.append((piece, [(piece, w)]))
+        for piece, members in groups:
+            mapped = [Word(p.to_src(w.start), p.to_src(w.end), w.word.strip()) for p, w in members]
+            text = seg.text.strip() if len(groups) == 1 else " ".join(w.text for w in mapped)
+            out[piece.key].append(_Segment(mapped[0].start, mapped[-1].end, text, mapped))
+    for segments in out.values():
+        segments.sort(key=lambda s: s.start)
+    return out, info.language, windows
 
 
 def pitch_track(samples: np.ndarray, config: Config, regions: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
@@ -284,32 +385,81 @@ def _segment_row(seg: _Segment, times: np.ndarray, f0: np.ndarray, loud: set[int
     }
 
 
+def _no_audio(audio: AudioTrack) -> AnalyzerResult:
+    summary = {
+        "has_audio": False, "duration_s": audio.video_duration_s, "total_words": 0, "speaking_time_s": 0.0,
+        "speech_rate_wpm": 0.0, "articulation_rate_wpm": 0.0, "pause_count": 0, "pause_total_s": 0.0,
+        "speaking_pct": 0.0, "language": None,
+    }
+    return AnalyzerResult(
+        tables={"segments": typed_table([], SEGMENTS_SCHEMA), "summary": typed_table([summary], SUMMARY_SCHEMA)},
+        stats={"seconds": 0.0, "asr_s": 0.0, "vad_s": 0.0, "pitch_s": 0.0},
+        notes=["no audio stream: nothing to analyze"],
+    )
+
+
+def can_pack_tracks(config: Config, asr: Any) -> bool:
+    """Speech of several videos may share a Whisper window only when the language is fixed (set,
+    or an English-only model): language detection runs per window, and a German and an English
+    video in one window would be decoded in one language."""
+    return config.batched and config.use_vad and (config.language is not None or not getattr(asr.model, "is_multilingual", True))
+
+
 def run(audio: AudioTrack, config: Config, models: SpeechModels) -> AnalyzerResult:
     """Segments table and one-row summary for one audio track."""
-    if audio.sample_rate != 16000:
-        raise ValueError(f"speech_rate expects 16 kHz audio, got {audio.sample_rate}")
-    duration = audio.duration_s or audio.video_duration_s
-    if not audio.has_audio:
-        summary = {
-            "has_audio": False, "duration_s": audio.video_duration_s, "total_words": 0, "speaking_time_s": 0.0,
-            "speech_rate_wpm": 0.0, "articulation_rate_wpm": 0.0, "pause_count": 0, "pause_total_s": 0.0,
-            "speaking_pct": 0.0, "language": None,
-        }
-        return AnalyzerResult(
-            tables={"segments": typed_table([], SEGMENTS_SCHEMA), "summary": typed_table([summary], SUMMARY_SCHEMA)},
-            stats={"asr_s": 0.0, "vad_s": 0.0, "pitch_s": 0.0},
-            notes=["no audio stream: nothing to analyze"],
-        )
+    return run_many({"track": audio}, config, models)["track"]
+
+
+def run_many(tracks: dict[str, AudioTrack], config: Config, models: SpeechModels) -> dict[str, AnalyzerResult]:
+    """``run`` for several tracks (the videos of one step): the optimized preset packs their speech
+    into shared Whisper windows (``transcribe_packed``), so a backfill of short videos pays for
+    fewer windows. Every result's stats carry its own seconds, recognition apportioned by speech
+    time (``asr_shared_by`` says among how many tracks)."""
+    for key, audio in tracks.items():
+        if audio.sample_rate != 16000:
+            raise ValueError(f"speech_rate expects 16 kHz audio, got {audio.sample_rate} ({key}: {audio.source})")
+    results: dict[str, AnalyzerResult] = {k: _no_audio(a) for k, a in tracks.items() if not a.has_audio}
+    live = {k: a for k, a in tracks.items() if a.has_audio}
+    timings: dict[str, dict[str, float]] = {k: {} for k in live}
+    regions: dict[str, list[tuple[float, float]]] = {}
+    for key, audio in live.items():
+        t0 = time.perf_counter()
+        regions[key] = speech_regions(audio.samples, models.vad, config)
+        timings[key]["vad_s"] = time.perf_counter() - t0
+
+    segments: dict[str, list[_Segment]] = {}
+    languages: dict[str, str] = {}
+    if config.batched and config.use_vad:
+        groups = [list(live)] if can_pack_tracks(config, models.asr) else [[k] for k in live]
+        for group in groups:
+            with_speech = [k for k in group if regions[k]]
+            t0 = time.perf_counter()
+            found, language, _ = transcribe_packed({k: live[k].samples for k in with_speech}, regions, models.asr, config)
+            shared = time.perf_counter() - t0
+            speech = {k: sum(b - a for a, b in regions[k]) for k in with_speech}
+            for key in group:
+                segments[key] = found.get(key, [])
+                languages[key] = language if key in found else (config.language or "en")
+                timings[key]["asr_s"] = shared * speech[key] / sum(speech.values()) if key in speech else 0.0
+                timings[key]["asr_shared_by"] = len(with_speech)
+    else:
+        for key, audio in live.items():
+            t0 = time.perf_counter()
+            if config.use_vad and not regions[key]:
+                segments[key], languages[key] = [], config.language or "en"
+            else:
+                segments[key], languages[key] = transcribe(audio.samples, models.asr, config)
+            timings[key]["asr_s"] = time.perf_counter() - t0
+
+    for key, audio in live.items():
+        results[key] = _finish(audio, config, regions[key], segments[key], languages[key], timings[key])
+    return {key: results[key] for key in tracks}
+
+
+def _finish(audio: AudioTrack, config: Config, regions: list[tuple[float, float]], segments: list[_Segment],
+            language: str | None, timings: dict[str, float]) -> AnalyzerResult:
     samples = audio.samples
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-    regions = speech_regions(samples, models.vad, config)
-    timings["vad_s"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    segments, language = transcribe(samples, models.asr, config, regions) if regions or not config.use_vad else ([], config.language or "en")
-    timings["asr_s"] = time.perf_counter() - t0
-
+    duration = audio.duration_s or audio.video_duration_s
     t0 = time.perf_counter()
     times, f0 = pitch_track(samples, config, regions) if (regions or not config.pitch_voiced_only) else (np.zeros(0), np.zeros(0))
     timings["pitch_s"] = time.perf_counter() - t0
@@ -345,9 +495,10 @@ def run(audio: AudioTrack, config: Config, models: SpeechModels) -> AnalyzerResu
         "language": lang,
     }
     notes = [] if total_words else ["no speech found"]
+    seconds = sum(v for k, v in timings.items() if k.endswith("_s"))
     return AnalyzerResult(
         tables={"segments": typed_table(rows, SEGMENTS_SCHEMA), "summary": typed_table([summary], SUMMARY_SCHEMA)},
-        stats={k: round(v, 3) for k, v in timings.items()} | {"speech_regions": len(regions)},
+        stats={"seconds": round(seconds, 3)} | {k: round(v, 3) for k, v in timings.items()} | {"speech_regions": len(regions)},
         notes=notes,
     )
 

@@ -130,14 +130,27 @@ def build_analyzer_assets(spec: AnalyzerAssetSpec, preset: str, model_id: str) -
             cpu = _load(resource.model_copy(update={"device": "cpu"}), preset)
             return cpu.model, cpu.device
 
-        runner = OomFallback(spec.core.run, config, tuple(spec.core.BATCH_FIELDS), loaded.model, loaded.device, load_cpu)
-        for key in keys:
-            t0 = time.perf_counter()
-            events_before = len(runner.events)
-            result = runner(by_key[key], key)
-            seconds = time.perf_counter() - t0
-            for event in runner.events[events_before:]:
+        # A core with run_many batches across the step's partitions (speech_rate packs their speech
+        # into shared Whisper windows); its results carry their own apportioned seconds.
+        batched = getattr(spec.core, "run_many", None) if len(keys) > 1 else None
+        runner = OomFallback(batched or spec.core.run, config, tuple(spec.core.BATCH_FIELDS), loaded.model, loaded.device, load_cpu)
+
+        def step_results():
+            if batched is not None:
+                together = runner(by_key, f"{len(keys)} partitions")
+                for key in keys:
+                    yield key, together[key], float(together[key].stats.get("seconds", 0.0))
+                return
+            for key in keys:
+                t0 = time.perf_counter()
+                result = runner(by_key[key], key)
+                yield key, result, time.perf_counter() - t0
+
+        logged = 0
+        for key, result, seconds in step_results():
+            for event in runner.events[logged:]:
                 context.log.warning(event)
+            logged = len(runner.events)
             vid_s = video_seconds(by_key[key])
             for t in tables:
                 values[t][key] = result.tables[t]
@@ -146,7 +159,7 @@ def build_analyzer_assets(spec: AnalyzerAssetSpec, preset: str, model_id: str) -
                 "video_s": round(vid_s, 3),
                 "realtime_factor": round(seconds / vid_s, 4) if vid_s > 0 else None,
                 "rows": len(result.tables[tables[0]]),
-                **result.stats,
+                **{k: v for k, v in result.stats.items() if k != "seconds"},
             }
             if len(keys) == 1:
                 extra = {name: dg.MetadataValue.md(png_markdown(png, f"{key} {name}")) for name, png in result.images.items()}
