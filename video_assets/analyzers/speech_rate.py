@@ -9,7 +9,8 @@ Both presets compute the same metrics the same way; they differ in how recogniti
   conditioned on previous text), pitch with ``librosa.pyin`` over the whole track resampled to
   22050 Hz (frame 2048, hop 512), per-segment metrics one segment after another.
 * OPTIMIZED: Silero VAD first (threshold 0.5, min speech 250 ms), recognition only over the speech
-  regions, packed into <= 30 s chunks and decoded as one batch (greedy), pitch with a vectorized
+  regions, packed into <= 30 s windows (shared by the videos of one step, see ``run_many``) and
+  decoded as one batch (greedy), pitch with a vectorized
   YIN (``pitch.yin``: pyin's first stage without its Viterbi pass and without numba's per-process
   compile) at 16 kHz (frame 1024, hop 256) only over VAD speech, per-segment metrics in a thread
   pool.
