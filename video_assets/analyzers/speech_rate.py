@@ -259,20 +259,20 @@ def transcribe(samples: np.ndarray, asr: Any, config: Config) -> tuple[list[_Seg
 
 def transcribe_packed(
     tracks: dict[str, np.ndarray], regions: dict[str, list[tuple[float, float]]], asr: Any, config: Config, gap_s: float = 1.0
-) -> tuple[dict[str, list[_Segment]], str, list[list[Piece]]]:
+) -> tuple[dict[str, list[_Segment]], str]:
     """Recognition over the speech of one or more tracks in shared windows, decoded as one batch.
 
     tracks: key -> 16 kHz samples; regions: key -> VAD speech regions (seconds). Each track's
     regions are merged into spans (pauses inside kept, so pause timing survives), spans are
     packed into windows (``plan_windows``), and every word is mapped back to its own track and
     time. A Whisper segment that crosses from one track into the next is split there.
-    Returns (key -> segments, language, windows)."""
+    Returns (key -> segments, language)."""
     from faster_whisper import BatchedInferencePipeline
 
     spans = [(key, a, b) for key in tracks for a, b in pack_chunks(regions.get(key, []), config.chunk_s)]
     windows = plan_windows(spans, config.chunk_s, gap_s)
     if not windows:
-        return {key: [] for key in tracks}, config.language or "en", []
+        return {key: [] for key in tracks}, config.language or "en"
     sr = 16000
     parts: list[np.ndarray] = []
     placed: list[Piece] = []  # with dst_start in the packed audio, at exact sample positions
@@ -289,7 +289,7 @@ def transcribe_packed(
             at += chunk.size
             pos = piece.dst_end
         clips.append({"start": window_start, "end": at / sr})
-    packed = np.concatenate(parts).astype(np.float32)
+    packed = np.concatenate(parts).astype(np.float32, copy=False)
 
     raw, info = BatchedInferencePipeline(model=asr).transcribe(
         packed, clip_timestamps=clips, batch_size=config.batch_size, without_timestamps=False, **_whisper_options(config)
@@ -314,7 +314,7 @@ def transcribe_packed(
             out[piece.key].append(_Segment(mapped[0].start, mapped[-1].end, text, mapped))
     for segments in out.values():
         segments.sort(key=lambda s: s.start)
-    return out, info.language, windows
+    return out, info.language
 
 
 def pitch_track(samples: np.ndarray, config: Config, regions: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
@@ -435,7 +435,7 @@ def run_many(tracks: dict[str, AudioTrack], config: Config, models: SpeechModels
         for group in groups:
             with_speech = [k for k in group if regions[k]]
             t0 = time.perf_counter()
-            found, language, _ = transcribe_packed({k: live[k].samples for k in with_speech}, regions, models.asr, config)
+            found, language = transcribe_packed({k: live[k].samples for k in with_speech}, regions, models.asr, config)
             shared = time.perf_counter() - t0
             speech = {k: sum(b - a for a, b in regions[k]) for k in with_speech}
             for key in group:
