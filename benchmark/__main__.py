@@ -17,9 +17,6 @@ clips' audio back to back (whole clips, so every word and pause is in the ground
 reference video of the plan is 68.4 s, and on a track that long recognition batches several
 Whisper windows, which a single short clip never shows.
 
-An analyzer whose core has ``run_many`` (speech_rate) is also timed with all clips in one call,
-as one Dagster step of a backfill hands them over (``one_step`` in the results).
-
 Writes ``bench/results.json`` (merged with earlier analyzers' entries) and ``bench/results.md``.
 """
 
@@ -126,15 +123,7 @@ def bench_analyzer(name: str, frames: dict, audio: dict, truth: dict, reps: int,
     outputs: dict[str, dict] = {p: {} for p in loaded}
     peaks: dict[str, int] = {p: 0 for p in loaded}
     stages: dict[str, dict[str, dict[str, list[float]]]] = {p: {} for p in loaded}  # preset -> stage -> clip -> seconds
-    step_times: list[float] = []
-    step_outputs: dict = {}
-    run_many = getattr(core, "run_many", None) if len(inputs) > 1 else None
     for rep in range(reps):
-        if run_many is not None:  # every clip as one Dagster step of a backfill would hand them over
-            t0 = time.perf_counter()
-            step_outputs = run_many(dict(inputs), configs["optimized"], loaded["optimized"].model)
-            step_times.append(time.perf_counter() - t0)
-            print(f"  {name} optimized all clips in one step rep {rep + 1}/{reps}: {step_times[-1]:.2f} s", flush=True)
         for i, (clip, value) in enumerate(inputs.items()):
             order = ("baseline", "optimized") if (rep + i) % 2 == 0 else ("optimized", "baseline")
             for preset in order:
@@ -173,18 +162,6 @@ def bench_analyzer(name: str, frames: dict, audio: dict, truth: dict, reps: int,
         "stages_s": {p: {st: round(sum(statistics.median(v) for v in by_clip.values()), 3) for st, by_clip in stages[p].items()} for p in stages},
         "max_new_tokens": max_new_tokens,
     }
-    if step_times:
-        step_s = statistics.median(step_times)
-        step_parity = {c: core.parity(outputs["baseline"][c].tables, step_outputs[c].tables) for c in inputs}
-        entry["one_step"] = {
-            "optimized_s": round(step_s, 3),
-            "speedup": round(med["baseline"] / step_s, 2),
-            "rtf": round(step_s / video_s, 4),
-            "parity": round(float(np.mean([p.score for p in step_parity.values()])), 4),
-            "parity_passed": f"{sum(p.passed for p in step_parity.values())}/{len(step_parity)}",
-            "same_summaries_as_one_by_one": all(
-                step_outputs[c].tables[core.TABLES[-1]].equals(outputs["optimized"][c].tables[core.TABLES[-1]]) for c in inputs),
-        }
     extra = EXTRAS.get(name)
     if extra:
         entry |= extra(outputs, inputs, truth, loaded)
@@ -352,8 +329,6 @@ def markdown(results: dict) -> str:
             lines.append(f"{name} model size (x vs l, PyTorch): {json.dumps(a['model_size_parity'])}")
         if "frames" in a and isinstance(a["frames"], dict):
             lines.append(f"\n{name} frames OCR'd / reused: {json.dumps(a['frames'])}")
-        if a.get("one_step"):
-            lines.append(f"\n{name} optimized, all clips in one step (`run_many`): {json.dumps(a['one_step'])}")
         if a.get("stages_s") and name.startswith("speech_rate"):
             lines.append(f"\n{name} seconds per stage (baseline -> optimized): " + ", ".join(
                 f"{st} {a['stages_s']['baseline'].get(st, 0)} -> {a['stages_s']['optimized'].get(st, 0)}" for st in a["stages_s"]["optimized"]))

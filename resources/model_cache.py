@@ -14,6 +14,9 @@ from typing import Any, Callable, Hashable
 
 _lock = threading.Lock()
 _models: dict[Hashable, "Loaded"] = {}
+# Missing weights stay missing for the life of the process: the next partition fails at once
+# with the same message instead of searching (or waiting on a network) again.
+_missing: dict[Hashable, "MissingWeightsError"] = {}
 LOAD_COUNTS: Counter = Counter()
 
 
@@ -29,8 +32,14 @@ def get_or_load(key: Hashable, loader: Callable[[], Any]) -> tuple[Loaded, bool]
     with _lock:
         if key in _models:
             return _models[key], False
+        if key in _missing:
+            raise _missing[key]
         t0 = time.perf_counter()
-        model = loader()
+        try:
+            model = loader()
+        except MissingWeightsError as exc:
+            _missing[key] = exc
+            raise
         loaded = Loaded(model=model, load_seconds=time.perf_counter() - t0, key=key)
         _models[key] = loaded
         LOAD_COUNTS[key] += 1
@@ -38,8 +47,10 @@ def get_or_load(key: Hashable, loader: Callable[[], Any]) -> tuple[Loaded, bool]
 
 
 def clear() -> None:
+    """Forget loaded models and remembered failures (tests that count loads)."""
     with _lock:
         _models.clear()
+        _missing.clear()
 
 
 class MissingWeightsError(RuntimeError):

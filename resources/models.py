@@ -41,6 +41,12 @@ class AnalyzerModels(dg.ConfigurableResource):
     def load(self, preset: str) -> LoadedModels:
         """Load (or reuse) the models for a preset."""
 
+    @abstractmethod
+    def preflight(self, preset: str) -> str:
+        """Find the preset's weights without loading them (seconds, no download): where they
+        are, or a MissingWeightsError naming the setting to change. The CLI asks every selected
+        analyzer before the first video."""
+
     def weights_label(self) -> str:
         """'real', or 'random-init' where no trained weights exist (tests, offline demo)."""
         return "real"

@@ -25,6 +25,7 @@ from pydantic import Field
 
 from resources import qwen_random
 from resources.device import resolve_device
+from resources.hub import resolve_hf
 from resources.model_cache import MissingWeightsError, get_or_load
 from resources.models import AnalyzerModels, LoadedModels
 from resources.yolo import model_cache_root
@@ -131,7 +132,10 @@ def resolve_model_path(spec: str, env_name: str, cache_root: str) -> tuple[str, 
         folder = Path(cache_root) / "qwen" / f"random-{shape}-seed0"
         qwen_random.build(shape, folder)
         return str(folder), "random-init"
-    return spec, weights_label(spec)
+    return resolve_hf(spec, env_name, _RANDOM_HINT), weights_label(spec)
+
+
+_RANDOM_HINT = " (QwenResource.baseline_model / optimized_model); for plumbing without weights use random:tiny (never results)"
 
 
 def weights_label(spec: str) -> str:
@@ -183,6 +187,15 @@ class QwenResource(AnalyzerModels):
                 "(QwenResource.baseline_model / optimized_model) to a local checkpoint folder; GPTQ checkpoints need the "
                 "'gpu' extra on a CUDA machine; for plumbing without weights use random:tiny (never results)."
             ) from exc
+
+    def preflight(self, preset: str) -> str:
+        env_name = "VIDEO_ASSETS_QWEN_BASELINE" if preset == "baseline" else "VIDEO_ASSETS_QWEN_OPTIMIZED"
+        spec = self.model_id(preset)
+        if spec.startswith(qwen_random.RANDOM_PREFIX):
+            if spec[len(qwen_random.RANDOM_PREFIX):] not in qwen_random.SHAPES:
+                raise MissingWeightsError(f"{env_name}={spec!r}: unknown random shape; use one of {sorted(qwen_random.SHAPES)}")
+            return f"{spec} (random-init, built on first use)"
+        return resolve_hf(spec, env_name, _RANDOM_HINT)
 
     def load(self, preset: str) -> LoadedModels:
         device, dtype, attention = self.settings_for(preset)

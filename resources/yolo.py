@@ -26,6 +26,7 @@ import numpy as np
 from pydantic import Field
 
 from resources.device import resolve_device
+from resources.hub import GITHUB_ENDPOINT, require_online
 from resources.model_cache import MissingWeightsError, get_or_load
 from resources.models import AnalyzerModels, LoadedModels
 from video_assets import settings
@@ -93,6 +94,8 @@ def resolve_weights(spec: str, cache_root: str, env_name: str) -> YoloWeights:
         return YoloWeights(cached, "real", file_sha256(cached), spec)
     from ultralytics import YOLO
 
+    require_online(f"YOLO weights {spec!r}", GITHUB_ENDPOINT, env_name,
+                   f" (a .pt file); for plumbing and speed without trained weights, {env_name}=random:{path.stem} (random-init, never results)")
     cache.mkdir(parents=True, exist_ok=True)
     cwd = os.getcwd()
     try:
@@ -380,6 +383,18 @@ class YoloResource(AnalyzerModels):
             fallback_precision = "fp16" if device == "cuda" else "fp32"
             return DetectorBundle(TorchDetector(weights, device, fallback_precision), weights,
                                   fallback=f"{engine}/{precision} failed: {type(exc).__name__}: {exc}"[:300])
+
+    def preflight(self, preset: str) -> str:
+        spec = self.model_id(preset)
+        env_name = "VIDEO_ASSETS_YOLO_BASELINE" if preset == "baseline" else "VIDEO_ASSETS_YOLO_OPTIMIZED"
+        if spec.startswith(RANDOM_PREFIX):
+            return f"{spec} (random-init, built on first use)"
+        path = Path(spec)
+        if path.exists() or (Path(self.cache_root) / "yolo" / path.name).exists():
+            return spec
+        require_online(f"YOLO weights {spec!r}", GITHUB_ENDPOINT, env_name,
+                       f" (a .pt file); for plumbing and speed without trained weights, {env_name}=random:{path.stem} (random-init, never results)")
+        return f"{spec} (downloaded on first use)"
 
     def load(self, preset: str) -> LoadedModels:
         from video_assets.analyzers.object_detection import PRESETS

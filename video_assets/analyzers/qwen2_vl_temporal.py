@@ -82,7 +82,6 @@ SEGMENTS_SCHEMA = pa.schema(
         col("prompt_tokens", pa.int32(), "prompt tokens including visual tokens"),
         col("visual_tokens", pa.int32(), "visual tokens (from image_grid_thw: t*h*w/4 per frame)"),
         col("generated_tokens", pa.int32(), "tokens generated"),
-        col("seconds", pa.float64(), "wall time of the segment's generate call divided by its batch size"),
         col("degenerate", pa.bool_(), "repeats the previous description or loops on a phrase"),
     ]
 )
@@ -130,12 +129,13 @@ def run(bundle: FrameBundle, config: Config, backend: Any) -> AnalyzerResult:
     rows: list[dict] = []
     t_total = time.perf_counter()
     generated = 0
+    generate_s: list[float] = []  # per generate call: timing is metadata, never a table column
     for start in range(0, len(segments), config.batch_segments):
         batch = segments[start : start + config.batch_segments]
         requests = [SegmentRequest([f.image for f in frames], config.prompt.format(start=s, end=e)) for s, e, frames in batch]
         t0 = time.perf_counter()
         outputs = backend.describe(requests, config.min_pixels, config.max_pixels, config.max_new_tokens)
-        per = (time.perf_counter() - t0) / len(batch)
+        generate_s.append(time.perf_counter() - t0)
         for k, ((s, e, frames), out) in enumerate(zip(batch, outputs)):
             generated += out.generated_tokens
             rows.append({
@@ -143,7 +143,7 @@ def run(bundle: FrameBundle, config: Config, backend: Any) -> AnalyzerResult:
                 "frame_times_s": [round(f.pts_s, 3) for f in frames], "description": out.text,
                 "prompt_tokens": out.prompt_tokens,
                 "visual_tokens": int(sum(t * h * w for t, h, w in out.image_grids) // 4) if out.image_grids else out.visual_tokens,
-                "generated_tokens": out.generated_tokens, "seconds": round(per, 3), "degenerate": False,
+                "generated_tokens": out.generated_tokens, "degenerate": False,
             })
     for i, row in enumerate(rows):
         row["degenerate"] = loops(row["description"]) or repeats_previous(row["description"], rows[i - 1]["description"] if i else None)
@@ -161,6 +161,7 @@ def run(bundle: FrameBundle, config: Config, backend: Any) -> AnalyzerResult:
             "prompt_tokens": int(table.prompt_tokens.sum()) if len(table) else 0,
             "generated_tokens": generated,
             "tokens_per_s": round(generated / elapsed, 2) if elapsed > 0 else 0.0,
+            "seconds_per_segment": round(sum(generate_s) / len(rows), 3) if rows else 0.0,
             "degenerate_segments": int(table.degenerate.sum()) if len(table) else 0,
         },
         notes=[] if rows else ["no frames to describe"],

@@ -9,8 +9,7 @@ Both presets compute the same metrics the same way; they differ in how recogniti
   conditioned on previous text), pitch with ``librosa.pyin`` over the whole track resampled to
   22050 Hz (frame 2048, hop 512), per-segment metrics one segment after another.
 * OPTIMIZED: Silero VAD first (threshold 0.5, min speech 250 ms), recognition only over the speech
-  regions, packed into <= 30 s windows (shared by the videos of one step, see ``run_many``) and
-  decoded as one batch (greedy), pitch with a vectorized
+  regions of the video, packed into <= 30 s windows and decoded as one batch (greedy), pitch with a vectorized
   YIN (``pitch.yin``: pyin's first stage without its Viterbi pass and without numba's per-process
   compile) at 16 kHz (frame 1024, hop 256) only over VAD speech, per-segment metrics in a thread
   pool.
@@ -199,9 +198,8 @@ def _segments_from(raw) -> list[_Segment]:
 
 @dataclass(frozen=True)
 class Piece:
-    """A span [src_start, src_end) of track ``key``, placed at dst_start (seconds) in the packed audio."""
+    """A span [src_start, src_end) of the track, placed at dst_start (seconds) in the packed audio."""
 
-    key: str
     src_start: float
     src_end: float
     dst_start: float
@@ -214,24 +212,24 @@ class Piece:
         return min(max(self.src_start + (t - self.dst_start), self.src_start), self.src_end)
 
 
-def plan_windows(spans: list[tuple[str, float, float]], max_s: float, gap_s: float) -> list[list[Piece]]:
-    """Spans (key, start, end), in order, into Whisper windows of at most max_s seconds, gap_s of
+def plan_windows(spans: list[tuple[float, float]], max_s: float, gap_s: float) -> list[list[Piece]]:
+    """Spans (start, end) of one track, in order, into Whisper windows of at most max_s seconds, gap_s of
     silence between pieces; a span longer than a window is cut. dst_start is window-relative.
 
     Why: a Whisper window costs the same whether it holds 8 s of speech or 30 s (the encoder always
-    sees 30 s), and a short video rarely has more than 10 s. Packing the speech of several videos
-    of one step into shared windows is what batching means on a CPU, and fewer windows on a GPU."""
+    sees 30 s): packing a video's speech, pauses cut to gap_s, fills fewer windows than cutting
+    the whole track into 30 s pieces."""
     windows: list[list[Piece]] = []
     current: list[Piece] = []
     used = 0.0
-    for key, start, end in spans:
+    for start, end in spans:
         while end - start > 1e-6:
             offset = used + (gap_s if current else 0.0)
             if end - start <= max_s - offset:
-                current.append(Piece(key, start, end, offset))
+                current.append(Piece(start, end, offset))
                 used, start = offset + (end - start), end
             elif not current:
-                current.append(Piece(key, start, start + max_s, 0.0))
+                current.append(Piece(start, start + max_s, 0.0))
                 start += max_s
                 windows.append(current)
                 current, used = [], 0.0
@@ -257,22 +255,19 @@ def transcribe(samples: np.ndarray, asr: Any, config: Config) -> tuple[list[_Seg
     return _segments_from(raw), info.language
 
 
-def transcribe_packed(
-    tracks: dict[str, np.ndarray], regions: dict[str, list[tuple[float, float]]], asr: Any, config: Config, gap_s: float = 1.0
-) -> tuple[dict[str, list[_Segment]], str]:
-    """Recognition over the speech of one or more tracks in shared windows, decoded as one batch.
+def transcribe_speech(samples: np.ndarray, regions: list[tuple[float, float]], asr: Any, config: Config, gap_s: float = 1.0) -> tuple[list[_Segment], str]:
+    """The optimized recognition: only this track's speech, packed into windows, decoded as one batch.
 
-    tracks: key -> 16 kHz samples; regions: key -> VAD speech regions (seconds). Each track's
-    regions are merged into spans (pauses inside kept, so pause timing survives), spans are
-    packed into windows (``plan_windows``), and every word is mapped back to its own track and
-    time. A Whisper segment that crosses from one track into the next is split there.
-    Returns (key -> segments, language)."""
+    The VAD regions are merged into spans (pauses inside kept, so pause timing survives), the spans
+    are packed into <= 30 s windows (``plan_windows``) with gap_s of silence between them, and every
+    word is mapped back to its time in the track. Only this track's audio ever enters a window: the
+    decoder conditions on what it has heard, so another video's speech in the same window would
+    change this video's words (a partition's tables must depend on its video alone)."""
     from faster_whisper import BatchedInferencePipeline
 
-    spans = [(key, a, b) for key in tracks for a, b in pack_chunks(regions.get(key, []), config.chunk_s)]
-    windows = plan_windows(spans, config.chunk_s, gap_s)
+    windows = plan_windows(pack_chunks(regions, config.chunk_s), config.chunk_s, gap_s)
     if not windows:
-        return {key: [] for key in tracks}, config.language or "en"
+        return [], config.language or "en"
     sr = 16000
     parts: list[np.ndarray] = []
     placed: list[Piece] = []  # with dst_start in the packed audio, at exact sample positions
@@ -282,10 +277,10 @@ def transcribe_packed(
         pos, window_start = 0.0, at / sr
         for piece in window:
             gap = int(round((piece.dst_start - pos) * sr))
-            chunk = tracks[piece.key][int(piece.src_start * sr) : int(piece.src_end * sr)]
+            chunk = samples[int(piece.src_start * sr) : int(piece.src_end * sr)]
             parts += [np.zeros(gap, np.float32), chunk]
             at += gap
-            placed.append(Piece(piece.key, piece.src_start, piece.src_start + chunk.size / sr, at / sr))
+            placed.append(Piece(piece.src_start, piece.src_start + chunk.size / sr, at / sr))
             at += chunk.size
             pos = piece.dst_end
         clips.append({"start": window_start, "end": at / sr})
@@ -298,22 +293,16 @@ def transcribe_packed(
     def piece_at(t: float) -> Piece:
         return min(placed, key=lambda p: 0.0 if p.dst_start <= t <= p.dst_end else min(abs(t - p.dst_start), abs(t - p.dst_end)))
 
-    out: dict[str, list[_Segment]] = {key: [] for key in tracks}
+    out: list[_Segment] = []
     for seg in raw:
-        words = [w for w in (seg.words or []) if w.word.strip()]
-        groups: list[tuple[Piece, list]] = []
-        for w in words:
-            piece = piece_at((w.start + w.end) / 2)
-            if groups and groups[-1][0].key == piece.key:
-                groups[-1][1].append((piece, w))
-            else:
-                groups.append((piece, [(piece, w)]))
-        for piece, members in groups:
-            mapped = [Word(p.to_src(w.start), p.to_src(w.end), w.word.strip()) for p, w in members]
-            text = seg.text.strip() if len(groups) == 1 else " ".join(w.text for w in mapped)
-            out[piece.key].append(_Segment(mapped[0].start, mapped[-1].end, text, mapped))
-    for segments in out.values():
-        segments.sort(key=lambda s: s.start)
+        words = []
+        for w in seg.words or []:
+            if w.word.strip():
+                piece = piece_at((w.start + w.end) / 2)
+                words.append(Word(piece.to_src(w.start), piece.to_src(w.end), w.word.strip()))
+        if words:
+            out.append(_Segment(words[0].start, words[-1].end, seg.text.strip(), words))
+    out.sort(key=lambda s: s.start)
     return out, info.language
 
 
@@ -399,62 +388,26 @@ def _no_audio(audio: AudioTrack) -> AnalyzerResult:
     )
 
 
-def can_pack_tracks(config: Config, asr: Any) -> bool:
-    """Speech of several videos may share a Whisper window only when the language is fixed (set,
-    or an English-only model): language detection runs per window, and a German and an English
-    video in one window would be decoded in one language."""
-    return config.batched and config.use_vad and (config.language is not None or not getattr(asr.model, "is_multilingual", True))
-
-
 def run(audio: AudioTrack, config: Config, models: SpeechModels) -> AnalyzerResult:
-    """Segments table and one-row summary for one audio track."""
-    return run_many({"track": audio}, config, models)["track"]
-
-
-def run_many(tracks: dict[str, AudioTrack], config: Config, models: SpeechModels) -> dict[str, AnalyzerResult]:
-    """``run`` for several tracks (the videos of one step): the optimized preset packs their speech
-    into shared Whisper windows (``transcribe_packed``), so a backfill of short videos pays for
-    fewer windows. Every result's stats carry its own seconds, recognition apportioned by speech
-    time (``asr_shared_by`` says among how many tracks)."""
-    for key, audio in tracks.items():
-        if audio.sample_rate != 16000:
-            raise ValueError(f"speech_rate expects 16 kHz audio, got {audio.sample_rate} ({key}: {audio.source})")
-    results: dict[str, AnalyzerResult] = {k: _no_audio(a) for k, a in tracks.items() if not a.has_audio}
-    live = {k: a for k, a in tracks.items() if a.has_audio}
-    timings: dict[str, dict[str, float]] = {k: {} for k in live}
-    regions: dict[str, list[tuple[float, float]]] = {}
-    for key, audio in live.items():
-        t0 = time.perf_counter()
-        regions[key] = speech_regions(audio.samples, models.vad, config)
-        timings[key]["vad_s"] = time.perf_counter() - t0
-
-    segments: dict[str, list[_Segment]] = {}
-    languages: dict[str, str] = {}
-    if config.batched and config.use_vad:
-        groups = [list(live)] if can_pack_tracks(config, models.asr) else [[k] for k in live]
-        for group in groups:
-            with_speech = [k for k in group if regions[k]]
-            t0 = time.perf_counter()
-            found, language = transcribe_packed({k: live[k].samples for k in with_speech}, regions, models.asr, config)
-            shared = time.perf_counter() - t0
-            speech = {k: sum(b - a for a, b in regions[k]) for k in with_speech}
-            for key in group:
-                segments[key] = found.get(key, [])
-                languages[key] = language if key in found else (config.language or "en")
-                timings[key]["asr_s"] = shared * speech[key] / sum(speech.values()) if key in speech else 0.0
-                timings[key]["asr_shared_by"] = len(with_speech)
+    """Segments table and one-row summary for one audio track. The result depends on this track,
+    the preset and the models alone (nothing is shared with other videos of the step)."""
+    if audio.sample_rate != 16000:
+        raise ValueError(f"speech_rate expects 16 kHz audio, got {audio.sample_rate} ({audio.source})")
+    if not audio.has_audio:
+        return _no_audio(audio)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    regions = speech_regions(audio.samples, models.vad, config)
+    timings["vad_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    if config.use_vad and not regions:
+        segments, language = [], config.language or "en"
+    elif config.batched and config.use_vad:
+        segments, language = transcribe_speech(audio.samples, regions, models.asr, config)
     else:
-        for key, audio in live.items():
-            t0 = time.perf_counter()
-            if config.use_vad and not regions[key]:
-                segments[key], languages[key] = [], config.language or "en"
-            else:
-                segments[key], languages[key] = transcribe(audio.samples, models.asr, config)
-            timings[key]["asr_s"] = time.perf_counter() - t0
-
-    for key, audio in live.items():
-        results[key] = _finish(audio, config, regions[key], segments[key], languages[key], timings[key])
-    return {key: results[key] for key in tracks}
+        segments, language = transcribe(audio.samples, models.asr, config)
+    timings["asr_s"] = time.perf_counter() - t0
+    return _finish(audio, config, regions, segments, language, timings)
 
 
 def _finish(audio: AudioTrack, config: Config, regions: list[tuple[float, float]], segments: list[_Segment],

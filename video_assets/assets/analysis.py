@@ -130,17 +130,11 @@ def build_analyzer_assets(spec: AnalyzerAssetSpec, preset: str, model_id: str) -
             cpu = _load(resource.model_copy(update={"device": "cpu"}), preset)
             return cpu.model, cpu.device
 
-        # A core with run_many batches across the step's partitions (speech_rate packs their speech
-        # into shared Whisper windows); its results carry their own apportioned seconds.
-        batched = getattr(spec.core, "run_many", None) if len(keys) > 1 else None
-        runner = OomFallback(batched or spec.core.run, config, tuple(spec.core.BATCH_FIELDS), loaded.model, loaded.device, load_cpu)
+        # Each partition is analyzed on its own with the step's one loaded model: a table depends on
+        # its video, preset and model alone, never on which other videos share the step.
+        runner = OomFallback(spec.core.run, config, tuple(spec.core.BATCH_FIELDS), loaded.model, loaded.device, load_cpu)
 
         def step_results():
-            if batched is not None:
-                together = runner(by_key, f"{len(keys)} partitions")
-                for key in keys:
-                    yield key, together[key], float(together[key].stats.get("seconds", 0.0))
-                return
             for key in keys:
                 t0 = time.perf_counter()
                 result = runner(by_key[key], key)

@@ -12,7 +12,7 @@ RESOURCE_KEY = "qwen"
 
 
 def _metadata(result: AnalyzerResult, partition: str) -> dict[str, Any]:
-    keys = ("segments", "visual_tokens_per_segment", "visual_tokens_per_video_s", "tokens_per_s", "generated_tokens", "degenerate_segments")
+    keys = ("segments", "visual_tokens_per_segment", "visual_tokens_per_video_s", "tokens_per_s", "seconds_per_segment", "generated_tokens", "degenerate_segments")
     return {k: result.stats[k] for k in keys if k in result.stats}
 
 
