@@ -45,11 +45,20 @@ def unreachable(url: str) -> str | None:
     with _lock:
         if host in _probes:
             return _probes[host]
-        try:
-            with socket.create_connection((host, port), timeout=probe_seconds()):
-                reason = None
-        except OSError as exc:
-            reason = f"{host}:{port} unreachable ({type(exc).__name__}: {exc or 'timed out'})"
+        outcome: list[str | None] = []
+
+        def connect() -> None:
+            try:
+                with socket.create_connection((host, port), timeout=probe_seconds()):
+                    outcome.append(None)
+            except OSError as exc:
+                outcome.append(f"{host}:{port} unreachable ({type(exc).__name__}: {exc or 'timed out'})")
+
+        # In a thread, so a name lookup that hangs (it has no timeout of its own) cannot hold us.
+        probe = threading.Thread(target=connect, daemon=True)
+        probe.start()
+        probe.join(probe_seconds())
+        reason = outcome[0] if outcome else f"{host}:{port} unreachable (no answer in {probe_seconds():g} s)"
         _probes[host] = reason
         return reason
 

@@ -22,8 +22,13 @@ def test_analyze_one_file(corpus_dir, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("VIDEO_ASSETS_CORPUS", str(tmp_path / "unused"))
     code = cli.main(["analyze", str(corpus_dir / "rocket_story.mp4"), "--only", "speech_rate", "--out", str(tmp_path / "out")])
     assert code == 0
-    printed = capsys.readouterr().out
+    captured = capsys.readouterr()
+    printed = captured.out
     assert "rocket_story" in printed and "speech_rate rows" in printed
+    # The terminal gets progress and results; Dagster's event log goes to the file it names.
+    log = tmp_path / "out" / "video-assets.log"
+    assert f"log: {log}" in printed
+    assert "DEBUG" not in captured.out + captured.err and "STEP_SUCCESS" in log.read_text()
     table = pq.read_table(tmp_path / "out" / "storage" / "speech_rate_summary" / "rocket_story.parquet").to_pandas()
     assert table.total_words.iloc[0] > 10
 
@@ -55,3 +60,35 @@ def test_report_has_every_video_and_the_dataset(corpus_dir, tmp_path, monkeypatc
     summary = pq.read_table(tmp_path / "out" / "report" / "tables" / "speech_rate_summary.parquet").to_pandas()
     assert sorted(summary.video) == ["quiet_coffee", "rocket_story"]
     assert summary.set_index("video").loc["quiet_coffee", "has_audio"] == False  # noqa: E712
+
+
+def test_missing_weights_are_named_once_before_the_first_video_and_the_rest_runs(corpus_dir, tmp_path, monkeypatch, capsys):
+    """No weights and no network: each analyzer that cannot run is named once, with the variable
+    to set, before any video; the others run; nothing waits on a hub."""
+    monkeypatch.setenv("VIDEO_ASSETS_STORAGE", str(tmp_path / "unused"))
+    monkeypatch.setenv("VIDEO_ASSETS_CORPUS", str(tmp_path / "unused"))
+    monkeypatch.setenv("VIDEO_ASSETS_OFFLINE", "1")
+    monkeypatch.setenv("VIDEO_ASSETS_QWEN_OPTIMIZED", "Qwen/Qwen2-VL-7B-Instruct")
+    monkeypatch.setenv("VIDEO_ASSETS_YOLO_OPTIMIZED", "yolov8l.pt")
+    code = cli.main(["analyze", str(corpus_dir / "rocket_story.mp4"), "--only", "qwen2_vl_temporal", "object_detection",
+                     "speech_rate", "--out", str(tmp_path / "out")])
+    captured = capsys.readouterr()
+    assert code == 1
+    lines = captured.err.splitlines()
+    qwen = [line for line in lines if line.startswith("qwen2_vl_temporal cannot run")]
+    yolo = [line for line in lines if line.startswith("object_detection cannot run")]
+    assert len(qwen) == 1 and "VIDEO_ASSETS_QWEN_OPTIMIZED" in qwen[0]
+    assert len(yolo) == 1 and "VIDEO_ASSETS_YOLO_OPTIMIZED" in yolo[0]
+    assert "--only speech_rate" in captured.err
+    assert "FAILED" not in captured.err and "Traceback" not in captured.err  # never tried, so never failed per video
+    assert pq.read_table(tmp_path / "out" / "storage" / "speech_rate_summary" / "rocket_story.parquet").num_rows == 1
+
+
+def test_baseline_preset_writes_the_report_dataset(corpus_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("VIDEO_ASSETS_STORAGE", str(tmp_path / "unused"))
+    monkeypatch.setenv("VIDEO_ASSETS_CORPUS", str(tmp_path / "unused"))
+    assert cli.main(["analyze", str(corpus_dir / "quiet_coffee.mp4"), "--preset", "baseline", "--only", "speech_rate",
+                     "--out", str(tmp_path / "out")]) == 0
+    summary = pq.read_table(tmp_path / "out" / "report" / "tables" / "speech_rate_summary.parquet").to_pandas()
+    assert summary.video.tolist() == ["quiet_coffee"] and summary.preset.tolist() == ["baseline"]
+    assert "(baseline preset)" in (tmp_path / "out" / "report" / "report.html").read_text()

@@ -30,44 +30,83 @@ def _corpus_for(path: Path) -> tuple[str, tempfile.TemporaryDirectory | None]:
     return tmp.name, tmp
 
 
+def preflight(specs: list, preset: str, resources: dict) -> tuple[list, list[str]]:
+    """Ask each analyzer's model resource for its weights before the first video (seconds, no
+    download). Returns (the analyzers that can run, one line for each that cannot)."""
+    from resources.model_cache import MissingWeightsError
+
+    ready, missing = [], []
+    for spec in specs:
+        try:
+            resources[spec.resource_key].preflight(preset)
+            ready.append(spec)
+        except MissingWeightsError as exc:
+            missing.append(f"{spec.name} cannot run: {exc}")
+    return ready, missing
+
+
 def analyze(args: argparse.Namespace) -> int:
     out = Path(args.out).resolve()
     os.environ["VIDEO_ASSETS_STORAGE"] = str(out / "storage")
     corpus_root, keep = _corpus_for(Path(args.path))
     os.environ["VIDEO_ASSETS_CORPUS"] = corpus_root
+    from video_assets import console
+
+    log_path = console.quiet_to_file(out / "video-assets.log")
     import dagster as dg
-    from tqdm import tqdm
 
     from video_assets.assets import ANALYZER_SPECS
+    from video_assets.checks import speed_check_name
+    from video_assets.decode import MediaError, probe
     from video_assets.definitions import ALL_ASSETS, ALL_CHECKS, default_resources
     from video_assets.demo import register_partitions
+    from video_assets.partitions import videos_partitions_def
 
     specs = [s for s in ANALYZER_SPECS if not args.only or s.name in args.only]
     unknown = set(args.only or ()) - {s.name for s in ANALYZER_SPECS}
     if unknown:
         raise SystemExit(f"video-assets: unknown analyzer(s) {sorted(unknown)}; choose from {[s.name for s in ANALYZER_SPECS]}")
+    resources = default_resources()
+    specs, missing = preflight(specs, args.preset, resources)
+    for line in missing:
+        print(line, file=sys.stderr)
+    if missing:
+        if not specs:
+            print("video-assets: no analyzer can run; set the variables above", file=sys.stderr)
+            return 2
+        print(f"running the others; to run only those: --only {' '.join(s.name for s in specs)}\n", file=sys.stderr)
     keys = ["video_frames", "audio_track"]
     for spec in specs:
         keys += [spec.asset_key(t, args.preset) for t in spec.table_names()]
     selection = dg.AssetSelection.assets(*keys).without_checks()
     if args.preset == "optimized":
         selection = selection | dg.AssetSelection.checks(*[
-            dg.AssetCheckKey(dg.AssetKey(s.asset_key(s.table_names()[0], "optimized")), f"{s.name}_speed") for s in specs
+            dg.AssetCheckKey(dg.AssetKey(s.asset_key(s.table_names()[0], "optimized")), speed_check_name(s.name)) for s in specs
         ])
-    resources = default_resources()
+    defs = dg.Definitions(
+        assets=ALL_ASSETS, asset_checks=ALL_CHECKS, resources=resources,
+        jobs=[dg.define_asset_job("analyze", selection=selection, partitions_def=videos_partitions_def)],
+    )
+    job = defs.resolve_job_def("analyze").with_logger_defs({"progress": console.progress_logger})
     instance = dg.DagsterInstance.ephemeral()
     partitions = register_partitions(instance, corpus_root)
     if not partitions:
         raise SystemExit(f"video-assets: no videos under {args.path}")
+    from video_assets.corpus import find
+
+    print(f"{len(partitions)} video(s), analyzers: {', '.join(s.name for s in specs)} ({args.preset}); log: {log_path}", file=sys.stderr)
     failures: list[str] = []
     rows: list[list[str]] = []
-    for key in tqdm(partitions, desc="videos", unit="video", file=sys.stderr):
+    for i, key in enumerate(partitions, 1):
         t0 = time.perf_counter()
-        result = dg.materialize([*ALL_ASSETS, *ALL_CHECKS], selection=selection, partition_key=key, instance=instance,
-                                resources=resources, raise_on_error=False)
+        try:
+            video_s = probe(find(corpus_root, key).url).duration_s
+        except MediaError:
+            video_s = 0.0  # the run itself fails with the cause
+        with console.video_progress(f"[{i}/{len(partitions)}] {key}", job, instance, video_s):
+            result = job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False, run_config=console.RUN_CONFIG)
         if not result.success:
-            errors = [e.step_failure_data.error.message.strip().splitlines()[0] for e in result.all_events if e.is_step_failure]
-            failures.append(f"{key}: {'; '.join(errors) or 'failed'}")
+            failures += [f"{key}: {line}" for line in console.failure_lines(result)] or [f"{key}: failed"]
         row = [key, f"{time.perf_counter() - t0:.1f}"]
         mats = {e.asset_key.to_user_string(): e.materialization.metadata for e in result.get_asset_materialization_events()}
         for spec in specs:
@@ -77,21 +116,23 @@ def analyze(args: argparse.Namespace) -> int:
         rows.append(row)
     header = ["video", "seconds"] + [f"{s.name} rows" for s in specs]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    print()
     print("  ".join(h.ljust(w) for h, w in zip(header, widths)))
     for row in rows:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths)))
     from video_assets.assets.report import build_report
 
-    html_url, _, _ = build_report(instance, resources["io_manager"], partitions, str(out / "report"))
+    html_url, _, _ = build_report(instance, resources["io_manager"], partitions, str(out / "report"), preset=args.preset)
     print(f"\ntables: {out / 'storage'} (one Parquet file per asset and video); all videos together: {out / 'report' / 'tables'}")
     print(f"report: {html_url}")
+    print(f"log: {log_path}")
     if any("*" in c for r in rows for c in r):
         print("* random-init weights: plumbing and speed only, not results")
     for failure in failures:
         print(f"FAILED {failure}", file=sys.stderr)
     if keep is not None:
         keep.cleanup()
-    return 1 if failures else 0
+    return 1 if failures or missing else 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 
 OFFLINE_DEFAULTS = {
     "VIDEO_ASSETS_YOLO_BASELINE": "random:yolov8x",
@@ -97,13 +96,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-parity", action="store_true", help="do not run the canary parity job")
     parser.add_argument("--partitions", default="", help="comma-separated videos to run (default: every video in the corpus)")
     args = parser.parse_args(argv)
+    defaulted = []
     for name, value in OFFLINE_DEFAULTS.items():
         if not os.environ.get(name):
             os.environ[name] = value
-            print(f"{name} not set: using {value} (random-init weights, labelled as such)")
+            defaulted.append(f"{name.removeprefix('VIDEO_ASSETS_')}={value}")
+    if defaulted:
+        print(f"no trained weights set, using random-init ones (labelled as such): {', '.join(defaulted)}")
+    from video_assets import console, settings
+
+    log_path = console.quiet_to_file(settings.PROJECT_DIR / "data" / "demo.log")
     import dagster as dg
 
-    from video_assets import settings
     from video_assets.canary import canary_partitions
     from pathlib import Path
 
@@ -122,19 +126,26 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             parser.error(f"--partitions: {unknown} not in the corpus ({', '.join(partitions)})")
         partitions = wanted
-    print(f"{len(partitions)} partitions: {', '.join(partitions)}")
+    print(f"{len(partitions)} partitions: {', '.join(partitions)}; event log: {log_path}")
     check_events: dict = {}
     failed: list[str] = []
+    from video_assets.corpus import find
+    from video_assets.decode import MediaError, probe
 
     def execute(job_name: str, key: str) -> None:
-        t0 = time.perf_counter()
-        result = defs.resolve_job_def(job_name).execute_in_process(partition_key=key, instance=instance, raise_on_error=False)
+        job = defs.resolve_job_def(job_name).with_logger_defs({"progress": console.progress_logger})
+        try:
+            video_s = probe(find(corpus_root, key).url).duration_s
+        except MediaError:
+            video_s = 0.0
+        with console.video_progress(f"{job_name} [{key}]", job, instance, video_s):
+            result = job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False, run_config=console.RUN_CONFIG)
         for evaluation in result.get_asset_check_evaluations():
             check_events[(evaluation.asset_key.to_user_string(), evaluation.check_name, key)] = evaluation
-        status = "ok" if result.success else "FAILED"
         if not result.success:
             failed.append(f"{job_name}[{key}]")
-        print(f"  {job_name} [{key}]: {status} in {time.perf_counter() - t0:.1f} s", flush=True)
+            for line in console.failure_lines(result):
+                print(f"  FAILED {key}: {line}", file=sys.stderr)
 
     for key in partitions:
         execute("corpus_job", key)
@@ -144,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     from video_assets.assets.report import corpus_report
     from video_assets.definitions import default_resources
 
-    report = dg.materialize([corpus_report], instance=instance, resources=default_resources(), raise_on_error=False)
+    report = dg.materialize([corpus_report], instance=instance, resources=default_resources(), raise_on_error=False,
+                            run_config=console.SILENT_RUN_CONFIG)
     report_path = next((e.materialization.metadata["report"].value for e in report.get_asset_materialization_events()), None)
     if not report.success:
         failed.append("corpus_report")
@@ -152,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     print(results_table(instance, partitions, check_events))
     if report_path:
         print(f"\nCorpus report: {report_path}")
-    print(f"\nInstance: {os.environ.get('DAGSTER_HOME', 'ephemeral')}; storage: {settings.storage_root()}. Open the UI with `make dev`.")
+    print(f"\nInstance: {os.environ.get('DAGSTER_HOME', 'ephemeral')}; storage: {settings.storage_root()}; log: {log_path}. Open the UI with `make dev`.")
     if failed:
         print(f"failed runs: {failed}")
         return 1

@@ -31,13 +31,15 @@ class VideoReport:
     checks: dict[str, str] = field(default_factory=dict)  # check name -> status
 
 
-def write_dataset(videos: list[VideoReport], root: str) -> dict[str, int]:
-    """One Parquet file per table, all videos stacked with a ``video`` column. Returns rows per table."""
+def write_dataset(videos: list[VideoReport], root: str, preset: str = "optimized") -> dict[str, int]:
+    """One Parquet file per table, all videos stacked with ``video`` and ``preset`` columns.
+    Returns rows per table."""
     stacked: dict[str, list[pd.DataFrame]] = {}
     for video in videos:
         for name, table in video.tables.items():
             frame = table.copy()
             frame.insert(0, "video", video.key)
+            frame.insert(1, "preset", preset)
             stacked.setdefault(name, []).append(frame)
     rows = {}
     for name, frames in stacked.items():

@@ -26,7 +26,10 @@ def latest_check_status(instance: dg.DagsterInstance, limit: int = 10_000) -> di
     return status
 
 
-def build_report(instance: dg.DagsterInstance, io_manager, partitions: list[str], out_root: str) -> tuple[str, dict[str, int], list[VideoReport]]:
+def build_report(instance: dg.DagsterInstance, io_manager, partitions: list[str], out_root: str,
+                 preset: str = "optimized") -> tuple[str, dict[str, int], list[VideoReport]]:
+    """The report of one preset's tables. Tables keep the analyzer's table names (the optimized
+    asset names) for either preset; the dataset says which preset made them in a ``preset`` column."""
     checks = latest_check_status(instance)
     videos = []
     for key in partitions:
@@ -39,12 +42,11 @@ def build_report(instance: dg.DagsterInstance, io_manager, partitions: list[str]
             pass
         for spec in ANALYZER_SPECS:
             for table in spec.table_names():
-                asset = spec.asset_key(table, "optimized")
                 try:
-                    video.tables[asset] = io_manager.load_partition(dg.AssetKey(asset), key)
+                    video.tables[spec.asset_key(table, "optimized")] = io_manager.load_partition(dg.AssetKey(spec.asset_key(table, preset)), key)
                 except FileNotFoundError:
                     continue
-            md = latest_materialization_metadata(instance, dg.AssetKey(spec.asset_key(spec.table_names()[0], "optimized")), key) or {}
+            md = latest_materialization_metadata(instance, dg.AssetKey(spec.asset_key(spec.table_names()[0], preset)), key) or {}
             per = (md.get("per_partition") or {}).get(key, {})
             rtf = per.get("realtime_factor", md.get("realtime_factor"))
             if rtf is not None:
@@ -55,9 +57,10 @@ def build_report(instance: dg.DagsterInstance, io_manager, partitions: list[str]
                 if (check, key) in checks:
                     video.checks[check] = checks[(check, key)]
         videos.append(video)
-    rows = write_dataset(videos, storage.join(out_root, "tables"))
+    rows = write_dataset(videos, storage.join(out_root, "tables"), preset)
     html_url = storage.join(out_root, "report.html")
-    storage.write_bytes_atomic(html_url, render_html(videos).encode())
+    title = "video-assets corpus report" + ("" if preset == "optimized" else f" ({preset} preset)")
+    storage.write_bytes_atomic(html_url, render_html(videos, title).encode())
     return html_url, rows, videos
 
 
