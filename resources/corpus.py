@@ -13,8 +13,14 @@ class VideoCorpus(dg.ConfigurableResource):
 
     root: str = Field(default_factory=settings.corpus_root)
     settle_seconds: float = Field(
-        default=10.0,
-        description="a file untouched this long is taken as complete even on its first sighting",
+        default_factory=lambda: float(settings.env("VIDEO_ASSETS_SETTLE_SECONDS", "120")),
+        description="a file must stay unchanged this long before it becomes a partition (VIDEO_ASSETS_SETTLE_SECONDS); "
+        "long enough for uploads that pause between chunks",
+    )
+    incomplete_grace_seconds: float = Field(
+        default_factory=lambda: float(settings.env("VIDEO_ASSETS_INCOMPLETE_GRACE_SECONDS", "600")),
+        description="a settled file that fails the completeness probe waits this long for its missing bytes; after "
+        "that it becomes a partition whose run fails with the cause (VIDEO_ASSETS_INCOMPLETE_GRACE_SECONDS)",
     )
 
     def scan(self) -> list[corpus.VideoFile]:

@@ -53,8 +53,13 @@ def test_sensor_adds_partitions_and_waits_for_unstable_files(tmp_path, corpus_di
     second = _tick(instance, corpus, first.cursor, now + 1)
     assert second.run_requests == []
 
-    # Stopped moving: picked up on the next tick, with no duplicate run for the old file.
-    third = _tick(instance, corpus, second.cursor, now + 2)
+    # Quiet for a tick but not yet for the settle time: still waiting.
+    assert _tick(instance, corpus, second.cursor, now + 2).run_requests == []
+    # Now whole and settled: picked up, with no duplicate run for the old file.
+    growing.write_bytes((corpus_dir / "cafe_cat.mp4").read_bytes())
+    os.utime(growing, (now, now))
+    quiet = _tick(instance, corpus, second.cursor, now + 3)
+    third = _tick(instance, corpus, quiet.cursor, now + 61)
     assert [r.partition_key for r in third.run_requests] == ["growing"]
     assert sorted(instance.get_dynamic_partitions("videos")) == ["growing", "old_clip"]
     assert "growing" in json.loads(third.cursor)
@@ -65,7 +70,7 @@ def test_sensor_reruns_changed_files_only(tmp_path, corpus_dir):
     corpus = VideoCorpus(root=str(tmp_path), settle_seconds=0)
     clip = tmp_path / "clip.mp4"
     shutil.copy(corpus_dir / "rocket_story.mp4", clip)
-    first = _tick(instance, corpus, None, time.time())
+    first = _tick(instance, corpus, None, time.time() + 1)
     assert len(first.run_requests) == 1
 
     os.utime(clip, (time.time() + 5, time.time() + 5))  # touched, same bytes
@@ -115,3 +120,48 @@ def test_a_missing_corpus_root_is_a_skip_with_the_reason(tmp_path):
     result = corpus_sensor(dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral()),
                            corpus=VideoCorpus(root=str(tmp_path / "nowhere")))
     assert isinstance(result, dg.SkipReason) and "VIDEO_ASSETS_CORPUS" in result.skip_message
+
+
+def test_a_file_written_in_paused_chunks_gets_one_run_for_its_complete_bytes(tmp_path, corpus_dir):
+    """Four chunks 40 s apart (a camera, rsync, an upload), the sensor ticking every 30 s: no
+    partition, run or data version for partial bytes; one run once the file is whole and settled."""
+    instance = dg.DagsterInstance.ephemeral()
+    corpus = VideoCorpus(root=str(tmp_path), settle_seconds=120)
+    data = (corpus_dir / "cafe_cat.mp4").read_bytes()
+    clip = tmp_path / "camera.mp4"
+    t0 = time.time() - 1000
+    cursor, runs, events = None, [], []
+    chunks = [data[i * len(data) // 4 : (i + 1) * len(data) // 4] for i in range(4)]
+    for now in range(0, 301, 30):  # sensor ticks, seconds after the first byte; chunk i lands at 40 * i s
+        written = sum(len(c) for i, c in enumerate(chunks) if 40 * i <= now)
+        clip.write_bytes(data[:written])
+        last_write = max(40 * i for i in range(4) if 40 * i <= now)
+        os.utime(clip, (t0 + last_write, t0 + last_write))
+        result = _tick(instance, corpus, cursor, t0 + now)
+        cursor = result.cursor
+        runs += result.run_requests
+        events += result.asset_events
+    assert [r.partition_key for r in runs] == ["camera"]
+    assert len(events) == 1 and events[0].metadata["sha256"].value == __import__("hashlib").sha256(data).hexdigest()
+
+
+def test_a_settled_but_truncated_file_waits_for_its_bytes_then_fails_clearly(tmp_path, corpus_dir):
+    """A pause longer than the settle time: the completeness probe holds the partial bytes back;
+    past the grace time the file becomes a partition, so its run fails with the cause."""
+    instance = dg.DagsterInstance.ephemeral()
+    corpus = VideoCorpus(root=str(tmp_path), settle_seconds=60, incomplete_grace_seconds=600)
+    clip = tmp_path / "cut.mp4"
+    clip.write_bytes((corpus_dir / "cafe_cat.mp4").read_bytes()[:400_000])
+    now = time.time()
+    os.utime(clip, (now - 100, now - 100))
+    held = _tick(instance, corpus, None, now)
+    assert held.run_requests == [] and instance.get_dynamic_partitions("videos") == []
+    late = _tick(instance, corpus, held.cursor, now + 600)
+    assert [r.partition_key for r in late.run_requests] == ["cut"]
+
+
+def test_temporary_names_are_never_partitions(tmp_path, corpus_dir):
+    for name in (".clip.mp4", "clip.mp4.part", "clip.part.mp4", "clip.mp4.crdownload", "~clip.mp4", "clip.tmp.mov", "clip.mp4_.gstmp"):
+        shutil.copy(corpus_dir / "rocket_story.mp4", tmp_path / name)
+    shutil.copy(corpus_dir / "rocket_story.mp4", tmp_path / "real.mp4")
+    assert [v.rel_path for v in scan(str(tmp_path))] == ["real.mp4"]

@@ -17,6 +17,14 @@ import re
 from dataclasses import dataclass
 
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi")
+# Names that writers give a file while it is still arriving (browsers, rsync, gsutil, upload tools);
+# hidden and "~" files too. Such a file is never a partition, whatever its extension.
+TEMP_MARKERS = (".part", ".tmp", ".crdownload", ".partial", ".download", ".filepart", ".gstmp", ".upload", ".incomplete")
+
+
+def is_temp_name(name: str) -> bool:
+    lower = name.lower()
+    return lower.startswith((".", "~")) or any(marker in lower for marker in TEMP_MARKERS)
 _CLEAN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
@@ -74,7 +82,7 @@ def scan(root: str) -> list[VideoFile]:
     for path, info in fs.find(base, detail=True).items():
         rel = path[len(base) :].lstrip("/")
         name = rel.rsplit("/", 1)[-1]
-        if name.startswith(".") or not name.lower().endswith(VIDEO_EXTENSIONS):
+        if is_temp_name(name) or not name.lower().endswith(VIDEO_EXTENSIONS):
             continue
         url = path if protocol in ("file", "local") else f"{protocol}://{path}"
         video = VideoFile(
@@ -115,11 +123,21 @@ class Seen:
     size: int
     mtime: float
     sha256: str | None = None  # set once the file was stable and hashed
+    since: float = 0.0  # when size and mtime were last seen to change (or first seen)
+
+
+def quiet_since(video: VideoFile, previous: Seen | None, now: float) -> float:
+    """Since when the file has not changed: its mtime where the store has one, else the tick that
+    first saw its present size."""
+    if video.mtime > 0:
+        return video.mtime
+    if previous is not None and (previous.size, previous.mtime) == (video.size, video.mtime) and previous.since:
+        return previous.since
+    return now
 
 
 def is_stable(video: VideoFile, previous: Seen | None, now: float, settle_seconds: float) -> bool:
-    """A file is stable when size and mtime did not move since the last look, or when it has not
-    been touched for ``settle_seconds`` (so a first scan of an old corpus need not wait a tick)."""
-    if previous is not None and previous.size == video.size and previous.mtime == video.mtime:
-        return True
-    return video.mtime > 0 and now - video.mtime >= settle_seconds
+    """A file is stable when it has not changed for ``settle_seconds``. An upload that pauses (a
+    camera, rsync, a browser) looks unchanged from one tick to the next, so the settle time, not
+    one quiet tick, is what guards against partial bytes."""
+    return now - quiet_since(video, previous, now) >= settle_seconds

@@ -121,6 +121,45 @@ def _probe_open(container, source: str) -> VideoInfo:
     )
 
 
+def _stream_seconds(stream) -> float | None:
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    return None
+
+
+def check_complete(source: str) -> VideoInfo:
+    """The one media validation every consumer runs (video_frames, audio_track, the corpus sensor):
+    the container opens, has a decodable video stream, and every stream's packets reach its declared
+    duration. Demuxing only (no decoding): about 30 ms for a 12 s clip here.
+
+    A file cut short (a copy still in progress, a broken upload) usually keeps a header that declares
+    the full duration; its packets stop early. Such a file fails here, with the same one-line
+    cause for every asset of its partition, before any table can be written from part of it."""
+    import av
+
+    with open_container(source) as container:
+        info = _probe_open(container, source)
+        ends: dict[int, float] = {}
+        try:
+            for packet in container.demux():
+                if packet.pts is None or packet.time_base is None:
+                    continue
+                end = float((packet.pts + (packet.duration or 0)) * packet.time_base)
+                ends[packet.stream.index] = max(ends.get(packet.stream.index, 0.0), end)
+        except av.error.FFmpegError as exc:
+            reached = max(ends.values(), default=0.0)
+            raise MediaError(source, f"container unreadable after {reached:.2f} s of the declared {info.duration_s:.2f} s: {exc}") from exc
+        for stream in container.streams:
+            if stream.type not in ("video", "audio"):
+                continue
+            declared = _stream_seconds(stream) or info.duration_s
+            start = float(stream.start_time * stream.time_base) if stream.start_time is not None and stream.time_base else 0.0
+            reached = ends.get(stream.index, start) - start
+            if reached < 0.9 * declared - 0.5:
+                raise MediaError(source, f"truncated: the {stream.type} stream ends at {reached:.2f} s of the declared {declared:.2f} s")
+    return info
+
+
 def _upright(image: np.ndarray, rotation: int) -> np.ndarray:
     """Apply the display matrix: PyAV's rotation is counter-clockwise degrees, as np.rot90 turns."""
     k = (rotation // 90) % 4
@@ -142,6 +181,7 @@ def decode_frames(
     import av
 
     t0 = time.perf_counter()
+    check_complete(source)
     with open_container(source) as container:
         info = _probe_open(container, source)
         stream = container.streams.video[0]
@@ -197,6 +237,7 @@ def decode_audio(source: str, sample_rate: int = AUDIO_SAMPLE_RATE) -> AudioTrac
     import av
 
     t0 = time.perf_counter()
+    check_complete(source)
     with open_container(source) as container:
         info = _probe_open(container, source)
         if not container.streams.audio:

@@ -37,7 +37,7 @@ def register_partitions(instance, corpus_root: str) -> list[str]:
     from video_assets.sensors import scan_corpus
 
     ctx = dg.build_sensor_context(instance=instance)
-    result = scan_corpus(ctx, VideoCorpus(root=corpus_root, settle_seconds=0))
+    result = scan_corpus(ctx, VideoCorpus(root=corpus_root, settle_seconds=0, incomplete_grace_seconds=0))
     for request in result.dynamic_partitions_requests:
         instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
     for event in result.asset_events:

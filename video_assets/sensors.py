@@ -17,7 +17,8 @@ import dagster as dg
 
 from resources.corpus import VideoCorpus
 from video_assets.assets.ingest import video_file, video_frames
-from video_assets.corpus import Seen, content_hash, is_stable
+from video_assets.corpus import Seen, content_hash, is_stable, quiet_since
+from video_assets.decode import MediaError, check_complete
 from video_assets.jobs import corpus_job
 from video_assets.partitions import VIDEOS_PARTITION_NAME, videos_partitions_def
 
@@ -33,16 +34,25 @@ def scan_corpus(context: dg.SensorEvaluationContext, corpus: VideoCorpus, now: f
     runs: list[dg.RunRequest] = []
     events: list[dg.AssetObservation] = []
     waiting: list[str] = []
+    incomplete: list[str] = []
     for video in corpus.scan():
         prev = Seen(**cursor[video.key]) if video.key in cursor else None
+        since = quiet_since(video, prev, now)
         if not is_stable(video, prev, now, corpus.settle_seconds):
-            cursor[video.key] = {"size": video.size, "mtime": video.mtime, "sha256": prev.sha256 if prev else None}
+            cursor[video.key] = {"size": video.size, "mtime": video.mtime, "sha256": prev.sha256 if prev else None, "since": since}
             waiting.append(video.rel_path)
             continue
         if prev and prev.sha256 and (prev.size, prev.mtime) == (video.size, video.mtime) and video.key in existing:
             continue  # unchanged since it was last hashed
+        problem = incomplete_reason(video.url)
+        if problem and now - since < corpus.incomplete_grace_seconds:
+            # Settled but cut short: a pause longer than the settle time, most likely. No partition,
+            # no run, no data version for these bytes; after the grace time it runs and fails clearly.
+            cursor[video.key] = {"size": video.size, "mtime": video.mtime, "sha256": prev.sha256 if prev else None, "since": since}
+            incomplete.append(f"{video.rel_path} ({problem})")
+            continue
         sha = content_hash(video.url)
-        cursor[video.key] = {"size": video.size, "mtime": video.mtime, "sha256": sha}
+        cursor[video.key] = {"size": video.size, "mtime": video.mtime, "sha256": sha, "since": since}
         if prev and prev.sha256 == sha and video.key in existing:
             continue  # touched, same bytes
         if prev is None and video.key in existing and already_processed(context.instance, video.key, sha):
@@ -60,12 +70,23 @@ def scan_corpus(context: dg.SensorEvaluationContext, corpus: VideoCorpus, now: f
         )
     if waiting:
         context.log.info(f"waiting for {len(waiting)} file(s) still being written: {waiting[:5]}")
+    if incomplete:
+        context.log.warning(f"{len(incomplete)} settled file(s) fail the completeness probe, waiting for the rest of their bytes: {incomplete[:5]}")
     return dg.SensorResult(
         run_requests=runs,
         dynamic_partitions_requests=[videos_partitions_def.build_add_request(new_keys)] if new_keys else [],
         asset_events=events,
         cursor=json.dumps(cursor, sort_keys=True),
     )
+
+
+def incomplete_reason(url: str) -> str | None:
+    """The completeness probe (``decode.check_complete``): None, or why the file is not whole."""
+    try:
+        check_complete(url)
+    except MediaError as exc:
+        return exc.cause
+    return None
 
 
 def already_processed(instance: dg.DagsterInstance, key: str, sha: str) -> bool:
