@@ -56,6 +56,30 @@ def load(payload: bytes, suffix: str) -> Any:
     return df
 
 
+_ENDED = ("FAILURE", "CANCELED", "CANCELING")
+
+
+def _run_fence(context: dg.OutputContext):
+    """A check run just before each file is renamed into place: the step's run must still be
+    alive. A run worker that crashed leaves its step process running; the run is marked failed and
+    retried, and that orphan must not write over (or beside) what the retry writes."""
+    try:
+        instance, run_id = context.step_context.instance, context.run_id
+    except Exception:  # an output context built outside a run (tests, direct use): nothing to fence
+        return None
+
+    def check() -> None:
+        run = instance.get_run_by_id(run_id)
+        if run is not None and run.status.value in _ENDED:
+            raise dg.Failure(
+                description=f"run {run_id} is already {run.status.value}: not writing {context.asset_key.to_user_string()} "
+                "(its retry owns the outputs)",
+                allow_retries=False,
+            )
+
+    return check
+
+
 class VideoAssetsIOManager(dg.ConfigurableIOManager):
     """Stores every asset under ``root/<asset key>/<partition>.<suffix>``."""
 
@@ -80,9 +104,10 @@ class VideoAssetsIOManager(dg.ConfigurableIOManager):
             items = list(obj.items())
         else:
             items = [(keys[0], obj)]
+        fence = _run_fence(context)
         for key, value in items:
             url = self.path_for(context.asset_key, key, _suffix_for(value))
-            storage.write_bytes_atomic(url, dump(value))
+            storage.write_bytes_atomic(url, dump(value), before_commit=fence)
             context.log.debug(f"wrote {url}")
 
     def load_partition(self, asset_key: dg.AssetKey, partition: str | None) -> Any:

@@ -12,7 +12,7 @@ from resources.storage import VideoAssetsIOManager
 from video_assets.assets import ingest
 from video_assets.assets import speech_rate as speech
 from video_assets.definitions import defs
-from video_assets.schedules import backfill_request, stale_asset_partitions
+from video_assets.schedules import backfill_requests, stale_asset_partitions
 
 KEYS = [dg.AssetKey(k) for k in ("audio_track", "speech_rate", "speech_rate_summary")]
 PARTITIONS = ["cafe_cat", "rocket_story"]
@@ -68,10 +68,9 @@ def test_backfill_of_two_videos_loads_the_model_once_and_then_nothing_is_stale(t
     assert stale_asset_partitions(instance, graph, KEYS, PARTITIONS) == {(k, "cafe_cat") for k in KEYS}
 
 
-def test_schedule_requests_a_backfill_of_what_is_missing():
+def test_schedule_requests_decoding_first_then_analysis_in_runs_of_eight():
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("videos", ["a_new_video"])
-    request = backfill_request(instance, defs.get_repository_def().asset_graph)
-    assert isinstance(request, dg.RunRequest) and request.requires_backfill_daemon()
-    subset = request.asset_graph_subset
-    assert dg.AssetKey("speech_rate") in subset.asset_keys and dg.AssetKey("speech_rate_baseline") not in subset.asset_keys
+    [request] = backfill_requests(instance, defs.get_repository_def().asset_graph)
+    assert request.requires_backfill_daemon() and request.tags["video_assets/part"] == "decoding"
+    assert request.asset_graph_subset.asset_keys == {dg.AssetKey("video_frames"), dg.AssetKey("audio_track")}

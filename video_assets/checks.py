@@ -61,6 +61,31 @@ def evaluate_speed(spec: AnalyzerAssetSpec, metadata: dict[str, Any], partition:
     )
 
 
+STEP_SUMMARY_KEY = "partitions_in_step"
+
+
+def per_partition(context: dg.AssetCheckExecutionContext, key: dg.AssetCheckKey, evaluate):
+    """Evaluate a check for each partition of its step. A backfill step covers up to 8 videos, and
+    Dagster records a check result against one partition only, so for a step over several each
+    partition's own evaluation is logged with its partition, and the step's result (required by
+    Dagster) summarizes them without a partition (``STEP_SUMMARY_KEY`` in its metadata; alerts skip it)."""
+    keys = list(context.partition_keys)
+    if len(keys) == 1:
+        yield evaluate(keys[0])
+        return
+    results = {k: evaluate(k) for k in keys}
+    for k, r in results.items():
+        yield dg.AssetCheckEvaluation(asset_key=key.asset_key, check_name=key.name, passed=r.passed, metadata=r.metadata,
+                                      severity=r.severity, description=r.description, partition=k)
+    failed = [k for k, r in results.items() if not r.passed]
+    errors = any(results[k].severity == dg.AssetCheckSeverity.ERROR for k in failed)
+    yield dg.AssetCheckResult(
+        passed=not failed, severity=dg.AssetCheckSeverity.ERROR if errors else dg.AssetCheckSeverity.WARN,
+        metadata={STEP_SUMMARY_KEY: len(keys), "failed_partitions": ", ".join(failed) or "none"},
+        description=f"{len(keys)} partitions in this step, {len(failed)} failed; each partition's evaluation is recorded on its own",
+    )
+
+
 def build_checks(spec: AnalyzerAssetSpec) -> list[dg.AssetChecksDefinition]:
     main = dg.AssetKey(spec.asset_key(spec.table_names()[0], "optimized"))
 
@@ -70,12 +95,14 @@ def build_checks(spec: AnalyzerAssetSpec) -> list[dg.AssetChecksDefinition]:
         partitions_def=videos_partitions_def,
         description=f"{spec.name}: realtime factor of the latest materialization against the target for the hardware in use.",
     )
-    def _speed(context: dg.AssetCheckExecutionContext, check_settings: CheckSettings) -> dg.AssetCheckResult:
-        partition = context.partition_key
-        metadata = latest_materialization_metadata(context.instance, main, partition)
-        if metadata is None:
-            return dg.AssetCheckResult(passed=False, description=f"{main.to_user_string()} has no materialization for {partition}")
-        return evaluate_speed(spec, metadata, partition, check_settings)
+    def _speed(context: dg.AssetCheckExecutionContext, check_settings: CheckSettings):
+        def one(partition: str) -> dg.AssetCheckResult:
+            metadata = latest_materialization_metadata(context.instance, main, partition)
+            if metadata is None:
+                return dg.AssetCheckResult(passed=False, description=f"{main.to_user_string()} has no materialization for {partition}")
+            return evaluate_speed(spec, metadata, partition, check_settings)
+
+        yield from per_partition(context, dg.AssetCheckKey(main, speed_check_name(spec.name)), one)
 
     @dg.asset_check(
         asset=main,
@@ -85,9 +112,11 @@ def build_checks(spec: AnalyzerAssetSpec) -> list[dg.AssetChecksDefinition]:
         required_resource_keys={"io_manager", "check_settings", spec.resource_key},
         description=f"{spec.name}: optimized output against the baseline twin of the same partition ({spec.core.parity.__doc__ or ''}).",
     )
-    def _parity(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+    def _parity(context: dg.AssetCheckExecutionContext):
+        yield from per_partition(context, dg.AssetCheckKey(main, parity_check_name(spec.name)), lambda p: _parity_one(context, p))
+
+    def _parity_one(context: dg.AssetCheckExecutionContext, partition: str) -> dg.AssetCheckResult:
         check_settings: CheckSettings = context.resources.check_settings
-        partition = context.partition_key
         io = context.resources.io_manager
         try:
             baseline = {t: io.load_partition(dg.AssetKey(spec.asset_key(t, "baseline")), partition) for t in spec.table_names()}

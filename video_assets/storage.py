@@ -44,7 +44,9 @@ def remove_stale_temps(fs, path: str) -> list[str]:
     return removed
 
 
-def write_bytes_atomic(url: str, data: bytes) -> None:
+def write_bytes_atomic(url: str, data: bytes, before_commit=None) -> None:
+    """Write to a temp name, then rename into place. ``before_commit()`` runs between the two and
+    may raise to abandon the write (the run-id fence of the I/O manager)."""
     fs, path = _fs(url)
     parent = path.rsplit("/", 1)[0] if "/" in path else "."
     fs.makedirs(parent, exist_ok=True)
@@ -53,6 +55,8 @@ def write_bytes_atomic(url: str, data: bytes) -> None:
     try:
         with fs.open(tmp, "wb") as fh:
             fh.write(data)
+        if before_commit is not None:
+            before_commit()
         fs.mv(tmp, path)
     except BaseException:
         try:
