@@ -17,6 +17,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -47,7 +48,8 @@ class Daemon:
             **env,
         }
         self.log = open(root / "daemon.log", "w")
-        self.proc = subprocess.Popen(["dagster-daemon", "run", "-w", str(REPO / "workspace.yaml")], cwd=REPO, env=self.env,
+        daemon = Path(sys.executable).parent / "dagster-daemon"  # the venv's, whatever PATH says
+        self.proc = subprocess.Popen([str(daemon), "run", "-w", str(REPO / "workspace.yaml")], cwd=REPO, env=self.env,
                                      stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         self.instance = dg.DagsterInstance.from_config(str(self.home))
 

@@ -77,7 +77,7 @@ def alerts_since(instance, after_id: int, limit: int = 200) -> list[tuple[int, A
     """Failed asset-check evaluations and run failures recorded after event ``after_id``, in order."""
     import dagster as dg
 
-from video_assets.checks import STEP_SUMMARY_KEY
+    from video_assets.checks import STEP_SUMMARY_KEY
 
     found: list[tuple[int, Alert]] = []
     for event_type in (dg.DagsterEventType.ASSET_CHECK_EVALUATION, dg.DagsterEventType.RUN_FAILURE):

@@ -36,13 +36,28 @@ FONT_CANDIDATES = (
 
 @dataclass(frozen=True)
 class Caption:
-    """A burned-in caption: white text, black outline, shown in [start, end)."""
+    """A burned-in caption: white text, black outline, shown in [start, end). A newline makes a
+    caption of several lines (centred); its ground-truth text joins them with a space, in reading
+    order. ``patterns`` name what makes it hard to read (see ``HARD_PATTERNS``)."""
 
     text: str
     start: float
     end: float
     center_y: float  # fraction of frame height
     size: int  # font size in px at 1080x1920
+    patterns: tuple[str, ...] = ()
+
+
+# What the caption_drill clip holds, one or more captions each (OCR accuracy is reported per pattern).
+HARD_PATTERNS = {
+    "digits_colon": "digits with a colon (a time)",
+    "two_line": "a caption of two lines, one segment",
+    "small_text": "small text (40 px high at 1920 px)",
+    "one_word": "a one-word caption",
+    "same_place_fast": "a caption replaced in the same place after 1-2 s",
+    "busy_cut": "a caption over a busy background across a scene cut",
+    "lowercase": "lowercase text",
+}
 
 
 @dataclass(frozen=True)
@@ -144,6 +159,26 @@ CLIPS: tuple[ClipSpec, ...] = (
         ),
         wpm=120,
     ),
+    # Captions nobody tuned for: every pattern of HARD_PATTERNS, over busy photos with two cuts.
+    ClipSpec(
+        name="caption_drill",
+        duration=10.0,
+        fps=30,
+        scenes=(
+            Scene("motorcycle", 0.0, 3.5, ("motorcycle",)),
+            Scene("astronaut", 3.5, 7.0, ("person",)),
+            Scene("chelsea", 7.0, 10.0, ("cat",)),
+        ),
+        captions=(
+            Caption("We are late", 0.2, 1.8, 0.5, 84, ("same_place_fast",)),
+            Caption("GO", 1.8, 3.2, 0.5, 84, ("one_word", "same_place_fast")),
+            Caption("see you at the finish", 3.2, 4.8, 0.5, 72, ("lowercase", "same_place_fast", "busy_cut")),
+            Caption("Doors open 7:45", 5.0, 9.8, 0.16, 80, ("digits_colon", "busy_cut")),
+            Caption("Two lines of text\nread as one caption", 6.0, 9.6, 0.74, 64, ("two_line", "busy_cut")),
+            Caption("Livestream starts 12:30 tonight", 0.5, 9.5, 0.93, 40, ("small_text", "digits_colon", "busy_cut")),
+        ),
+        has_audio=False,
+    ),
 )
 
 
@@ -181,12 +216,13 @@ def _render_caption(cap: Caption) -> tuple[np.ndarray, tuple[int, int]]:
     font = _font(cap.size)
     stroke = max(3, cap.size // 14)
     probe = ImageDraw.Draw(Image.new("RGBA", (1, 1)))
-    x0, y0, x1, y1 = probe.textbbox((0, 0), cap.text, font=font, stroke_width=stroke)
+    x0, y0, x1, y1 = probe.textbbox((0, 0), cap.text, font=font, stroke_width=stroke, align="center", spacing=cap.size // 4)
+    x0, y0, x1, y1 = int(np.floor(x0)), int(np.floor(y0)), int(np.ceil(x1)), int(np.ceil(y1))
     w, h = x1 - x0 + 4, y1 - y0 + 4
     patch = Image.new("RGBA", (w, h), (0, 0, 0, 0))
     ImageDraw.Draw(patch).text(
         (2 - x0, 2 - y0), cap.text, font=font, fill=(255, 255, 255, 255),
-        stroke_width=stroke, stroke_fill=(0, 0, 0, 255),
+        stroke_width=stroke, stroke_fill=(0, 0, 0, 255), align="center", spacing=cap.size // 4,
     )
     if w > WIDTH:
         raise ValueError(f"caption {cap.text!r} is wider than the frame")
@@ -307,11 +343,12 @@ def _caption_truth(cap: Caption, patch: np.ndarray, corner: tuple[int, int]) -> 
     h, w = patch.shape[:2]
     left, top = corner
     return {
-        "text": cap.text,
+        "text": " ".join(cap.text.split("\n")),
         "start": cap.start,
         "end": cap.end,
         "box": [left / WIDTH, top / HEIGHT, (left + w) / WIDTH, (top + h) / HEIGHT],
         "font_px": cap.size,
+        "patterns": list(cap.patterns),
     }
 
 
