@@ -24,7 +24,7 @@ bench bench-decode: export VIDEO_ASSETS_YOLO_OPTIMIZED ?= random:yolov8l
 bench bench-decode: export VIDEO_ASSETS_QWEN_BASELINE ?= random:2b
 bench bench-decode: export VIDEO_ASSETS_QWEN_OPTIMIZED ?= random:2b
 
-.PHONY: demo test dev bench bench-decode system-deps test-system-deps install clean
+.PHONY: demo test dev bench bench-decode bench-ocr system-deps test-system-deps install clean
 
 demo: install $(DAGSTER_HOME)/dagster.yaml
 	$(PY) -m video_assets.demo
@@ -40,6 +40,9 @@ bench: install
 
 bench-decode: install
 	$(PY) -m benchmark.decode
+
+bench-ocr: install
+	$(PY) -m benchmark.ocr_engines --corpus data/sample_corpus
 
 install: system-deps $(STAMP)
 

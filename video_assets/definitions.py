@@ -5,7 +5,7 @@ import warnings
 import dagster as dg
 
 from resources.corpus import VideoCorpus
-from resources.easyocr import EasyOcrResource
+from resources.ocr import OcrResource
 from resources.qwen import QwenResource
 from resources.speech import SpeechModelsResource
 from resources.yolo import YoloResource
@@ -32,7 +32,7 @@ def default_resources() -> dict[str, object]:
         "check_settings": CheckSettings(),
         speech_rate_assets.RESOURCE_KEY: SpeechModelsResource(),
         object_detection_assets.RESOURCE_KEY: YoloResource(),
-        text_overlay_assets.RESOURCE_KEY: EasyOcrResource(),
+        text_overlay_assets.RESOURCE_KEY: OcrResource(),
         qwen_assets.RESOURCE_KEY: QwenResource(),
     }
 

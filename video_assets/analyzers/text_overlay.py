@@ -1,7 +1,9 @@
 """text_overlay: burned-in captions read with EasyOCR.
 
 Input: a FrameBundle; both presets read a frame every 0.5 s at native resolution (recognition
-reads the full-resolution crops). Model: an ``easyocr.Reader`` (``resources/easyocr.py``).
+reads the full-resolution crops). Model: an ``OcrEngine`` (below), implemented for EasyOCR
+(``resources/easyocr.py``) and for RapidOCR's PP-OCRv6 (``resources/rapidocr.py``); the baseline
+is always EasyOCR, as the original pipeline was.
 
 * BASELINE (the original): one ``readtext`` per frame on the full frame (the detector then works
   at 1920 px), thresholds text 0.5 / low_text 0.3 / width and height 0.5, keep confidence > 0.3
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -175,16 +177,34 @@ def _join(block: list[Line]) -> Line:
     return Line((min(xs0), min(ys0), max(xs1), max(ys1)), " ".join(ln.text for ln in ordered), min(ln.confidence for ln in ordered))
 
 
-def _lines_from_readtext(result) -> list[Line]:
-    lines = []
-    for pts, text, conf in result:
-        xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-        lines.append(Line((float(min(xs)), float(min(ys)), float(max(xs)), float(max(ys))), str(text), float(conf)))
-    return lines
+@dataclass
+class Detected:
+    """One image's text boxes from an engine's detector: pixel boxes (x0, y0, x1, y1) in the
+    engine's order, and whatever the engine needs to recognize them (``payload``)."""
+
+    boxes: list[tuple[int, int, int, int]]
+    payload: Any = None
 
 
-def _keep(lines: list[Line], config: Config) -> list[Line]:
-    return [ln for ln in lines if ln.confidence > config.min_confidence and len(ln.text.strip()) >= config.min_length]
+class OcrEngine(Protocol):
+    """What text_overlay needs from an OCR model. ``read`` is the whole pipeline on one image (the
+    baseline, and the optimized preset's second pass); ``detect`` and ``recognize`` are its two
+    halves, so the optimized preset can skip recognition of caption boxes that did not change."""
+
+    name: str
+    device: str
+    min_confidence: float  # the engine's own floor for a caption reading (its scores have their own scale)
+
+    def read(self, image: np.ndarray, config: Config) -> list[Line]: ...
+
+    def detect(self, images: list[np.ndarray], config: Config) -> list[Detected]: ...
+
+    def recognize(self, image: np.ndarray, detected: Detected, config: Config) -> list[Line]: ...
+
+
+def _keep(lines: list[Line], config: Config, floor: float = 0.0) -> list[Line]:
+    least = max(config.min_confidence, floor)
+    return [ln for ln in lines if ln.confidence > least and len(ln.text.strip()) >= config.min_length]
 
 
 def _preprocessed(image: np.ndarray) -> list[np.ndarray]:
@@ -199,20 +219,11 @@ def _preprocessed(image: np.ndarray) -> list[np.ndarray]:
 
 
 # -- presets --------------------------------------------------------------------------------------
-def _readtext(reader, image: np.ndarray, config: Config) -> list[Line]:
-    return _lines_from_readtext(
-        reader.readtext(
-            image, text_threshold=config.text_threshold, low_text=config.low_text, link_threshold=config.link_threshold,
-            width_ths=config.width_ths, height_ths=config.height_ths, canvas_size=config.det_canvas,
-        )
-    )
-
-
-def _baseline_frame(reader, frame: Frame, config: Config) -> list[Line]:
-    kept = _keep(_readtext(reader, frame.image, config), config)
+def _baseline_frame(engine: OcrEngine, frame: Frame, config: Config) -> list[Line]:
+    kept = _keep(engine.read(frame.image, config), config, engine.min_confidence)
     if not kept and config.second_pass == "empty":
         for variant in _preprocessed(frame.image):
-            kept = _keep(_readtext(reader, variant, config), config)
+            kept = _keep(engine.read(variant, config), config, engine.min_confidence)
             if kept:
                 break
     return kept
@@ -231,14 +242,6 @@ def box_hash(gray: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     return cv2.resize(mask, (32, 16), interpolation=cv2.INTER_AREA).reshape(-1) > 0.25
 
 
-def _boxes_of(horizontal: list, free: list) -> list[tuple[int, int, int, int]]:
-    boxes = [(int(b[0]), int(b[2]), int(b[1]), int(b[3])) for b in horizontal]  # x_min, x_max, y_min, y_max -> x0 y0 x1 y1
-    for pts in free:
-        xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-        boxes.append((int(min(xs)), int(min(ys)), int(max(xs)), int(max(ys))))
-    return sorted(boxes, key=lambda b: (b[1], b[0]))
-
-
 def _same_boxes(a: list, b: list, ha: list, hb: list, tolerance: int) -> bool:
     if len(a) != len(b) or not a:
         return False
@@ -250,32 +253,23 @@ def _same_boxes(a: list, b: list, ha: list, hb: list, tolerance: int) -> bool:
     return True
 
 
-def _optimized_frames(reader, frames: list[Frame], config: Config) -> tuple[list[list[Line]], list[bool], dict[str, int]]:
+def _optimized_frames(engine: OcrEngine, frames: list[Frame], config: Config) -> tuple[list[list[Line]], list[bool], dict[str, int]]:
     import cv2
 
-    det_kwargs = dict(
-        text_threshold=config.text_threshold, low_text=config.low_text, link_threshold=config.link_threshold,
-        width_ths=config.width_ths, height_ths=config.height_ths, canvas_size=config.det_canvas,
-    )
-    horizontal: list = []
-    free: list = []
     # Batching the detector pays on a GPU; on 2 CPU cores it was slower (0.45 vs 0.32 s/frame).
-    step = config.det_batch if config.batched and str(getattr(reader, "device", "cpu")).startswith("cuda") else 1
+    step = config.det_batch if config.batched and str(engine.device).startswith("cuda") else 1
+    detected: list[Detected] = []
     for start in range(0, len(frames), step):
-        chunk = frames[start : start + step]
-        images = np.stack([f.image for f in chunk]) if len(chunk) > 1 else chunk[0].image
-        h, f = reader.detect(images, reformat=False, **det_kwargs)  # RGB; a 4-D stack is one detector batch
-        horizontal.extend(h)
-        free.extend(f)
+        detected.extend(engine.detect([f.image for f in frames[start : start + step]], config))
     results: list[list[Line]] = []
     reused: list[bool] = []
     prev_boxes: list = []
     prev_hashes: list = []
     prev_lines: list[Line] = []
     stats = {"frames_ocr": 0, "frames_reused": 0, "frames_no_boxes": 0, "second_pass": 0}
-    for frame, hor, fre in zip(frames, horizontal, free):
+    for frame, found in zip(frames, detected):
         gray = cv2.cvtColor(frame.image, cv2.COLOR_RGB2GRAY)
-        boxes = _boxes_of(hor, fre)
+        boxes = sorted(found.boxes, key=lambda b: (b[1], b[0]))
         hashes = [box_hash(gray, b) for b in boxes]
         if not boxes:
             results.append([])
@@ -286,11 +280,11 @@ def _optimized_frames(reader, frames: list[Frame], config: Config) -> tuple[list
             reused.append(True)
             stats["frames_reused"] += 1
         else:
-            lines = _keep(_lines_from_readtext(reader.recognize(gray, horizontal_list=hor, free_list=fre, batch_size=config.rec_batch)), config)
+            lines = _keep(engine.recognize(frame.image, found, config), config, engine.min_confidence)
             if not lines and config.second_pass == "boxes":
                 stats["second_pass"] += 1
                 for variant in _preprocessed(frame.image):
-                    lines = _keep(_readtext(reader, variant, config), config)
+                    lines = _keep(engine.read(variant, config), config, engine.min_confidence)
                     if lines:
                         break
             results.append(lines)
@@ -345,15 +339,15 @@ def merge_segments(detections: pd.DataFrame, interval: float, max_cer: float) ->
     return typed_table(rows, SEGMENTS_SCHEMA)
 
 
-def run(bundle: FrameBundle, config: Config, reader: Any) -> AnalyzerResult:
+def run(bundle: FrameBundle, config: Config, engine: OcrEngine) -> AnalyzerResult:
     frames = bundle.select(_plan(config))
     t0 = time.perf_counter()
     if config.preset == "baseline" or not (config.batched or config.dedupe):
-        per_frame = [_baseline_frame(reader, f, config) for f in frames]
+        per_frame = [_baseline_frame(engine, f, config) for f in frames]
         reused = [False] * len(frames)
         stats = {"frames_ocr": len(frames), "frames_reused": 0}
     else:
-        per_frame, reused, stats = _optimized_frames(reader, frames, config)
+        per_frame, reused, stats = _optimized_frames(engine, frames, config)
     ocr_s = time.perf_counter() - t0
     rows = []
     w, h = bundle.info.width, bundle.info.height
@@ -370,7 +364,7 @@ def run(bundle: FrameBundle, config: Config, reader: Any) -> AnalyzerResult:
     segments = merge_segments(detections, config.every_s, config.segment_cer)
     return AnalyzerResult(
         tables={"segments": segments, "detections": detections},
-        stats={**stats, "frames_sampled": len(frames), "ocr_s": round(ocr_s, 3), "segments_found": len(segments), "frame_size": f"{w}x{h}"},
+        stats={**stats, "engine": engine.name, "frames_sampled": len(frames), "ocr_s": round(ocr_s, 3), "segments_found": len(segments), "frame_size": f"{w}x{h}"},
         notes=[] if rows else ["no on-screen text found"],
     )
 
@@ -425,3 +419,18 @@ def accuracy(segments: pd.DataFrame, truth_captions: list[dict], max_cer: float 
     truth = pd.DataFrame([{"text": c["text"], "start_s": c["start"], "end_s": c["end"]} for c in truth_captions])
     f1, parts = caption_f1(truth, segments, max_cer)
     return {"recall": parts["recall"], "precision": parts["precision"], "mean_cer": parts["mean_cer"], "f1": round(f1, 4)}
+
+
+def accuracy_by_pattern(segments: pd.DataFrame, truth_captions: list[dict], max_cer: float = 0.1) -> dict[str, dict[str, float]]:
+    """Recall per hard pattern (``sample_corpus.HARD_PATTERNS``): of the captions showing a
+    pattern, how many a segment matches (text within max_cer, overlapping time), and their CER."""
+    out: dict[str, dict[str, float]] = {}
+    patterns = sorted({p for c in truth_captions for p in c.get("patterns", ())})
+    for pattern in patterns:
+        captions = [c for c in truth_captions if pattern in c.get("patterns", ())]
+        truth = [(c["text"], c["start"], c["end"]) for c in captions]
+        found = [(r.text, r.start_s, r.end_s) for r in segments.itertuples()]
+        matched, errors = _match(truth, found, max_cer)
+        out[pattern] = {"captions": len(captions), "recall": round(matched / len(captions), 4),
+                        "mean_cer": round(float(np.mean(errors)), 4) if errors else None}
+    return out

@@ -2,13 +2,13 @@
 
 from typing import Any
 
-from resources.easyocr import EasyOcrResource
+from resources.ocr import OcrResource
 from video_assets.analyzers import text_overlay as core
 from video_assets.analyzers.base import AnalyzerResult
 from video_assets.assets.analysis import AnalyzerAssetSpec, build_analyzer_assets
 from video_assets.checks import build_checks
 
-RESOURCE_KEY = "easyocr"
+RESOURCE_KEY = "ocr"
 
 
 def _metadata(result: AnalyzerResult, partition: str) -> dict[str, Any]:
@@ -24,12 +24,12 @@ SPEC = AnalyzerAssetSpec(
     core=core,
     input_key="video_frames",
     resource_key=RESOURCE_KEY,
-    kinds=frozenset({"pytorch", "easyocr"}),
-    description="On-screen captions as text segments (start, end, box), read with EasyOCR.",
+    kinds=frozenset({"pytorch", "easyocr", "onnx"}),
+    description="On-screen captions as text segments (start, end, box), read with RapidOCR (PP-OCRv6) or EasyOCR.",
     extra_metadata=_metadata,
 )
 
-_model_id = EasyOcrResource().model_id("optimized")
+_model_id = OcrResource().model_id("optimized")
 text_overlay = build_analyzer_assets(SPEC, "optimized", _model_id)
 text_overlay_baseline = build_analyzer_assets(SPEC, "baseline", _model_id)
 text_overlay_checks = build_checks(SPEC)

@@ -1,0 +1,80 @@
+"""text_overlay's OCR engine per preset, loaded once per process.
+
+The baseline is always EasyOCR, as the original pipeline was (parity is measured against it).
+The optimized preset runs the engine named by ``engine`` (``VIDEO_ASSETS_OCR_ENGINE``): ``easyocr``
+or ``rapidocr`` (PP-OCRv6 small from the rapidocr wheel). The default is chosen by measurement:
+see the README's text_overlay section and ``bench/results.json``.
+"""
+
+from __future__ import annotations
+
+import os
+
+from pydantic import Field
+
+from resources.device import resolve_device
+from resources.easyocr import load_easyocr_engine, preflight_easyocr, warm_up
+from resources.model_cache import MissingWeightsError, get_or_load
+from resources.models import AnalyzerModels, LoadedModels
+from resources.rapidocr import load_rapidocr_engine, preflight_rapidocr
+from video_assets import settings
+
+ENGINES = ("easyocr", "rapidocr")
+
+
+class OcrResource(AnalyzerModels):
+    """EasyOCR (``VIDEO_ASSETS_OCR_LANGUAGES``, weights folder, download switch) and RapidOCR."""
+
+    engine: str = Field(default_factory=lambda: settings.env("VIDEO_ASSETS_OCR_ENGINE", "easyocr"),
+                        description="the optimized preset's engine: easyocr or rapidocr (VIDEO_ASSETS_OCR_ENGINE)")
+    languages: str = Field(default_factory=lambda: settings.env("VIDEO_ASSETS_OCR_LANGUAGES", "en"))
+    model_dir: str = Field(default_factory=lambda: settings.env("VIDEO_ASSETS_OCR_MODEL_DIR", ""))
+    download: bool = Field(default_factory=lambda: settings.env("VIDEO_ASSETS_OCR_DOWNLOAD", "0") == "1")
+    rapidocr_det_side: int = Field(default=960, description="RapidOCR detector: longest side in px")
+
+    def language_list(self) -> list[str]:
+        return [lang.strip() for lang in self.languages.split(",") if lang.strip()]
+
+    def engine_for(self, preset: str) -> str:
+        engine = "easyocr" if preset == "baseline" else self.engine
+        if engine not in ENGINES:
+            raise MissingWeightsError(f"VIDEO_ASSETS_OCR_ENGINE={engine!r}: use one of {list(ENGINES)}")
+        return engine
+
+    def model_id(self, preset: str) -> str:
+        if self.engine_for(preset) == "rapidocr":
+            return f"rapidocr[PP-OCRv6-small,det{self.rapidocr_det_side}]"
+        return f"easyocr[{','.join(self.language_list())}]"
+
+    def preflight(self, preset: str) -> str:
+        if self.engine_for(preset) == "rapidocr":
+            return preflight_rapidocr()
+        return preflight_easyocr(self.language_list(), self.model_dir, self.download)
+
+    def load(self, preset: str) -> LoadedModels:
+        device = resolve_device(self.device)
+        threads = self.cpu_threads or len(os.sched_getaffinity(0))
+        engine = self.engine_for(preset)
+        if engine == "rapidocr":
+            loaded, new = get_or_load(("rapidocr", self.rapidocr_det_side, device, threads),
+                                      lambda: load_rapidocr_engine(self.rapidocr_det_side, device, threads))
+            detail = f"PP-OCRv6 small (ONNX Runtime), detector at {self.rapidocr_det_side} px"
+            model = loaded.model
+        else:
+            langs = self.language_list()
+            loaded, new = get_or_load(("easyocr", tuple(langs), device, self.model_dir),
+                                      lambda: load_easyocr_engine(langs, device, self.model_dir, self.download, threads))
+            model, folder = loaded.model
+            warm_s = 0.0
+            if preset == "optimized":
+                warmed, warmed_now = get_or_load(("easyocr-warm", tuple(langs), device, self.model_dir), lambda: warm_up(model))
+                warm_s = warmed.load_seconds if warmed_now else 0.0
+            detail = f"weights from {folder}" + (f", warm-up {warm_s:.2f} s" if warm_s else "")
+            return LoadedModels(
+                model=model, model_id=self.model_id(preset), device=device, weights="real",
+                load_seconds=(loaded.load_seconds if new else 0.0) + warm_s, loaded_now=new, detail=detail,
+            )
+        return LoadedModels(
+            model=model, model_id=self.model_id(preset), device=device, weights="real",
+            load_seconds=loaded.load_seconds if new else 0.0, loaded_now=new, detail=detail,
+        )
