@@ -68,6 +68,7 @@ class EasyOcrEngine:
 
     name = "easyocr"
     min_confidence = 0.0  # the preset's min_confidence (0.3) is EasyOCR's scale
+    binarized_retry = True  # the original pipeline's second pass, made for CRAFT
 
     def __init__(self, reader, device: str):
         self.reader, self.device = reader, device

@@ -194,6 +194,7 @@ class OcrEngine(Protocol):
     name: str
     device: str
     min_confidence: float  # the engine's own floor for a caption reading (its scores have their own scale)
+    binarized_retry: bool  # whether the second pass on binarized copies can find what the engine missed
 
     def read(self, image: np.ndarray, config: Config) -> list[Line]: ...
 
@@ -221,7 +222,7 @@ def _preprocessed(image: np.ndarray) -> list[np.ndarray]:
 # -- presets --------------------------------------------------------------------------------------
 def _baseline_frame(engine: OcrEngine, frame: Frame, config: Config) -> list[Line]:
     kept = _keep(engine.read(frame.image, config), config, engine.min_confidence)
-    if not kept and config.second_pass == "empty":
+    if not kept and config.second_pass == "empty" and engine.binarized_retry:
         for variant in _preprocessed(frame.image):
             kept = _keep(engine.read(variant, config), config, engine.min_confidence)
             if kept:
@@ -281,7 +282,7 @@ def _optimized_frames(engine: OcrEngine, frames: list[Frame], config: Config) ->
             stats["frames_reused"] += 1
         else:
             lines = _keep(engine.recognize(frame.image, found, config), config, engine.min_confidence)
-            if not lines and config.second_pass == "boxes":
+            if not lines and config.second_pass == "boxes" and engine.binarized_retry:
                 stats["second_pass"] += 1
                 for variant in _preprocessed(frame.image):
                     lines = _keep(engine.read(variant, config), config, engine.min_confidence)
