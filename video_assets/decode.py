@@ -152,7 +152,11 @@ def check_complete(source: str) -> VideoInfo:
         for stream in container.streams:
             if stream.type not in ("video", "audio"):
                 continue
-            declared = _stream_seconds(stream) or info.duration_s
+            declared = _stream_seconds(stream)
+            if declared is None:
+                if stream.type == "audio":
+                    continue  # no duration of its own (some mkv/webm): it may end before the video, legitimately
+                declared = info.duration_s
             start = float(stream.start_time * stream.time_base) if stream.start_time is not None and stream.time_base else 0.0
             reached = ends.get(stream.index, start) - start
             if reached < 0.9 * declared - 0.5:
