@@ -92,3 +92,17 @@ def test_baseline_preset_writes_the_report_dataset(corpus_dir, tmp_path, monkeyp
     summary = pq.read_table(tmp_path / "out" / "report" / "tables" / "speech_rate_summary.parquet").to_pandas()
     assert summary.video.tolist() == ["quiet_coffee"] and summary.preset.tolist() == ["baseline"]
     assert "(baseline preset)" in (tmp_path / "out" / "report" / "report.html").read_text()
+
+
+def test_a_long_step_gets_an_estimate_even_on_a_new_instance():
+    """The canary's baseline OCR takes minutes: with no history the bar estimates it from the
+    committed benchmark's realtime factor (measured with real EasyOCR weights)."""
+    import dagster as dg
+
+    from video_assets import console
+    from video_assets.definitions import defs
+
+    job = defs.resolve_job_def("canary_parity_job")
+    estimates = console.estimates_for(dg.DagsterInstance.ephemeral(), job, 10.0)
+    assert estimates["text_overlay_baseline"] > estimates.get("speech_rate_baseline", 0) > 0
+    assert "qwen2_vl_temporal_baseline" not in estimates  # benchmarked with random-init weights: no prior
