@@ -13,7 +13,6 @@ import os
 from pathlib import Path
 
 import numpy as np
-from pydantic import Field
 
 from resources.model_cache import MissingWeightsError
 
@@ -123,11 +122,6 @@ def load_easyocr_engine(languages: list[str], device: str, model_dir: str, downl
     return EasyOcrEngine(reader, device), folder
 
 
-def warm_up(engine: EasyOcrEngine) -> bool:
-    """One tiny read: the first call pays one-off costs (the baseline, as the original, skips it)."""
-    return _warm_up(engine.reader)
-
-
 def preflight_easyocr(languages: list[str], model_dir: str, download: bool) -> str:
     needed = _weight_files(languages)
     for folder in candidate_dirs(model_dir):
@@ -142,10 +136,11 @@ def preflight_easyocr(languages: list[str], model_dir: str, download: bool) -> s
     )
 
 
-def _warm_up(reader) -> bool:
+def warm_up(engine: EasyOcrEngine) -> bool:
+    """One tiny read: the first call pays one-off costs (the baseline, as the original, skips it)."""
     import cv2
 
     image = np.full((320, 320, 3), 40, np.uint8)
     cv2.putText(image, "WARM UP", (20, 170), cv2.FONT_HERSHEY_SIMPLEX, 1.5, (255, 255, 255), 3)
-    reader.readtext(image, canvas_size=320)
+    engine.reader.readtext(image, canvas_size=320)
     return True

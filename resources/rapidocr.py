@@ -10,7 +10,6 @@ side up to 736 px, i.e. full resolution for 1080x1920 frames.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -104,7 +103,3 @@ def load_rapidocr_engine(det_side: int, device: str, threads: int) -> RapidOcrEn
     engine = RapidOcrEngine(det_side, device, threads)
     engine.read(np.full((64, 64, 3), 128, np.uint8), None)  # warm-up: ONNX Runtime's first run pays its allocations
     return engine
-
-
-def threads_default() -> int:
-    return len(os.sched_getaffinity(0))

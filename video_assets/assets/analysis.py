@@ -134,14 +134,11 @@ def build_analyzer_assets(spec: AnalyzerAssetSpec, preset: str, model_id: str) -
         # its video, preset and model alone, never on which other videos share the step.
         runner = OomFallback(spec.core.run, config, tuple(spec.core.BATCH_FIELDS), loaded.model, loaded.device, load_cpu)
 
-        def step_results():
-            for key in keys:
-                t0 = time.perf_counter()
-                result = runner(by_key[key], key)
-                yield key, result, time.perf_counter() - t0
-
         logged = 0
-        for key, result, seconds in step_results():
+        for key in keys:
+            t0 = time.perf_counter()
+            result = runner(by_key[key], key)
+            seconds = time.perf_counter() - t0
             for event in runner.events[logged:]:
                 context.log.warning(event)
             logged = len(runner.events)
