@@ -37,7 +37,7 @@ import numpy as np
 
 from video_assets import settings
 
-DEFAULT_REPS = {"speech_rate": 3, "object_detection": 2, "text_overlay": 1, "qwen2_vl_temporal": 2}
+DEFAULT_REPS = {"speech_rate": 3, "object_detection": 2, "text_overlay": 1, "qwen2_vl_temporal": 2, "scene_cuts": 3}
 # Where the baseline cannot run whole clips in reasonable time on 2 CPU cores (about 9 s a frame
 # for EasyOCR's full-resolution pass), both presets see the same first N seconds.
 DEFAULT_SECONDS = {"text_overlay": 4.0, "qwen2_vl_temporal": 4.0}
@@ -106,17 +106,17 @@ def load_inputs(corpus: Path, clips: list[str]):
 
 def bench_analyzer(name: str, frames: dict, audio: dict, truth: dict, reps: int, seconds: float | None,
                    max_new_tokens: int | None = None) -> dict:
-    from video_assets.assets import ANALYZER_SPECS
+    from video_assets.analyzers import by_name
+    from video_assets.assets.analysis import NoModel, video_seconds
     from video_assets.definitions import default_resources
 
-    spec = next(s for s in ANALYZER_SPECS if s.name == name)
-    core = spec.core
-    resource = default_resources()[spec.resource_key]
-    inputs = frames if spec.input_key == "video_frames" else audio
+    analyzer = by_name(name)
+    resource = default_resources()[analyzer.model] if analyzer.model else None
+    inputs = frames if analyzer.input == "video_frames" else audio
     if seconds:
         inputs = {c: v.trimmed(seconds) for c, v in inputs.items()}
-    loaded = {p: resource.load(p) for p in ("baseline", "optimized")}
-    configs = {p: core.PRESETS[p] for p in loaded}
+    loaded = {p: resource.load(p) if resource is not None else NoModel() for p in ("baseline", "optimized")}
+    configs = {p: analyzer.presets[p] for p in loaded}
     if max_new_tokens and all(hasattr(c, "max_new_tokens") for c in configs.values()):
         configs = {p: dataclasses.replace(c, max_new_tokens=max_new_tokens) for p, c in configs.items()}
     times: dict[str, dict[str, list[float]]] = {p: {c: [] for c in inputs} for p in loaded}
@@ -129,7 +129,7 @@ def bench_analyzer(name: str, frames: dict, audio: dict, truth: dict, reps: int,
             for preset in order:
                 with PeakRss() as mem:
                     t0 = time.perf_counter()
-                    result = core.run(value, configs[preset], loaded[preset].model)
+                    result = analyzer.process(value, configs[preset], loaded[preset].model)
                     times[preset][clip].append(time.perf_counter() - t0)
                 peaks[preset] = max(peaks[preset], mem.peak)
                 outputs[preset][clip] = result
@@ -137,9 +137,9 @@ def bench_analyzer(name: str, frames: dict, audio: dict, truth: dict, reps: int,
                     if stage.endswith("_s") and isinstance(stage_s, (int, float)):
                         stages[preset].setdefault(stage, {}).setdefault(clip, []).append(float(stage_s))
                 print(f"  {name} {preset:9s} {clip:14s} rep {rep + 1}/{reps}: {times[preset][clip][-1]:.2f} s", flush=True)
-    video_s = sum(_duration(v) for v in inputs.values())
+    video_s = sum(video_seconds(v) for v in inputs.values())
     med = {p: sum(statistics.median(ts) for ts in times[p].values()) for p in times}
-    parities = {c: core.parity(outputs["baseline"][c].tables, outputs["optimized"][c].tables) for c in inputs}
+    parities = {c: analyzer.parity(outputs["baseline"][c].tables, outputs["optimized"][c].tables, resource) for c in inputs}
     entry = {
         "baseline_s": round(med["baseline"], 3),
         "optimized_s": round(med["optimized"], 3),
@@ -153,7 +153,8 @@ def bench_analyzer(name: str, frames: dict, audio: dict, truth: dict, reps: int,
         "model_load_s": {p: round(loaded[p].load_seconds, 2) for p in loaded},
         "model": {p: f"{loaded[p].model_id} ({loaded[p].detail})" for p in loaded},
         "peak_rss_mb": {p: round(peaks[p] / 2**20) for p in peaks},
-        "weights": loaded["optimized"].weights if loaded["optimized"].weights == loaded["baseline"].weights else f"baseline {loaded['baseline'].weights}, optimized {loaded['optimized'].weights}",
+        "weights": (loaded["optimized"].weights or "no model") if loaded["optimized"].weights == loaded["baseline"].weights
+        else f"baseline {loaded['baseline'].weights}, optimized {loaded['optimized'].weights}",
         "reps": reps,
         "clips": list(inputs),
         "seconds_per_clip": seconds,
@@ -162,9 +163,10 @@ def bench_analyzer(name: str, frames: dict, audio: dict, truth: dict, reps: int,
         "stages_s": {p: {st: round(sum(statistics.median(v) for v in by_clip.values()), 3) for st, by_clip in stages[p].items()} for p in stages},
         "max_new_tokens": max_new_tokens,
     }
-    extra = EXTRAS.get(name)
-    if extra:
-        entry |= extra(outputs, inputs, truth, loaded)
+    accuracy = accuracy_of(analyzer, outputs, inputs, truth)
+    if accuracy:
+        entry["accuracy"] = accuracy
+    entry |= analyzer.bench_extra(outputs, inputs, truth, loaded, resource)
     if isinstance(entry.get("frames"), int) and entry["frames"]:
         entry["s_per_frame"] = {p: round(med[p] / entry["frames"], 4) for p in med}
     return entry
@@ -192,119 +194,18 @@ def long_track(audio: dict, truth: dict, min_seconds: float):
     return name, track, {"speech": speech, "made_of": used}
 
 
-def _duration(value) -> float:
-    info = getattr(value, "info", None)
-    return float(info.duration_s) if info is not None else float(value.video_duration_s)
-
-
-def _speech_extra(outputs, inputs, truth, loaded) -> dict:
-    from video_assets.analyzers import speech_rate as core
+def accuracy_of(analyzer, outputs: dict, inputs: dict, truth: dict) -> dict:
+    """Each preset's accuracy against the ground truth (the analyzer's ``evaluate``): the mean of
+    every measure over the clips that have truth for it, and the clips one by one."""
+    from video_assets.assets.analysis import video_seconds
 
     acc = {}
-    for preset in ("baseline", "optimized"):
-        per = {c: core.accuracy(r.tables["summary"], truth[c]["speech"]) for c, r in outputs[preset].items() if truth[c].get("speech")}
-        acc[preset] = {
-            "word_count_rel_error": round(float(np.mean([a["word_count_rel_error"] for a in per.values()])), 4),
-            "wpm_rel_error": round(float(np.mean([a["wpm_rel_error"] for a in per.values()])), 4),
-            "by_clip": per,
-        }
-    return {"accuracy": acc}
-
-
-def _text_extra(outputs, inputs, truth, loaded) -> dict:
-    from video_assets.analyzers import text_overlay as core
-
-    acc = {}
-    for preset in ("baseline", "optimized"):
-        per = {}
-        for clip, result in outputs[preset].items():
-            limit = _duration(inputs[clip])
-            captions = [c | {"end": min(c["end"], limit)} for c in truth[clip]["captions"] if c["start"] < limit]
-            per[clip] = core.accuracy(result.tables["segments"], captions)
-        acc[preset] = {k: round(float(np.mean([a[k] for a in per.values()])), 4) for k in ("recall", "precision", "mean_cer")} | {"by_clip": per}
-    frames = {p: {"ocr": sum(r.stats.get("frames_ocr", 0) for r in outputs[p].values()),
-                  "reused": sum(r.stats.get("frames_reused", 0) for r in outputs[p].values())} for p in outputs}
-    return {"accuracy": acc, "frames": frames}
-
-
-def _objects_extra(outputs, inputs, truth, loaded) -> dict:
-    """Engine parity on raw tensors (same model, PyTorch vs engine), then model size, apart."""
-    from resources.yolo import TorchDetector
-    from video_assets.analyzers import object_detection as core
-
-    opt = loaded["optimized"].model
-    base = loaded["baseline"].model
-    frames_all = [f for b in inputs.values() for f in b.select(core.sampling_plans()[0])]
-    sample = frames_all[:: max(1, len(frames_all) // 8)][:8]
-    box = core.Letterbox.for_size(sample[0].image.shape[1], sample[0].image.shape[0], 640, True)
-    batch = np.stack([box.apply(f.image) for f in sample])
-    same_model_torch = TorchDetector(optimized_weights(), "cpu", "fp32") if opt.engine != "torch" else opt
-    ref, got = same_model_torch.raw(batch), opt.raw(batch)
-    diff = np.abs(ref - got)
-    scores = ref[:, 4:, :].max(axis=1)
-
-    def f1(a_det, b_det):
-        def rows(dets):
-            return core.typed_table([
-                {"timestamp_s": 0.0, "frame_index": i, "class_id": int(d[5]), "class_name": "", "confidence": float(d[4]),
-                 "x0": float(d[0]), "y0": float(d[1]), "x1": float(d[2]), "y1": float(d[3])} for i, ds in enumerate(dets) for d in ds
-            ], core.DETECTIONS_SCHEMA)
-        return core.detection_f1(rows(a_det), rows(b_det))
-
-    n_frames = sum(len(b.select(core.sampling_plans()[0])) for b in inputs.values())
-    parity = {
-        "frames": len(sample),
-        "raw_max_abs_diff": float(diff.max()),
-        "raw_max_rel_diff": float((diff / np.maximum(np.abs(ref), 1e-3)).max()),
-        "raw_ref_max": float(np.abs(ref).max()),
-    }
-    if float(np.quantile(scores, 0.999)) >= float(scores.max()) * (1 - 1e-6):
-        # A random-init head gives (nearly) every anchor the same top class score, its bias: no
-        # confidence separates detections from the rest, so detection-level parity cannot be computed.
-        parity["detections"] = f"not computable: every class score is {float(scores.max()):.3g} (random-init head)"
-        size = {"note": "not computable with random-init weights"}
-    else:
-        conf = float(np.quantile(scores, 0.999))
-        low = core.Config(preset="t", model="", engine="", precision="", batch=8, rect=True, conf=conf)
-        engine_f1, engine_parts = f1(core.detect(sample, same_model_torch, low), core.detect(sample, opt, low))
-        size_f1, _ = f1(core.detect(sample, base, low), core.detect(sample, same_model_torch, low))
-        parity |= {"conf": conf, "f1": round(engine_f1, 4), **{f"detections_{k}": v for k, v in engine_parts.items() if k in ("reference", "candidate", "matched")}}
-        size = {"f1": round(size_f1, 4), "conf": conf}
-    return {
-        "frames": n_frames,
-        "engine": f"{opt.engine}/{opt.precision}",
-        "engine_build_s": loaded["optimized"].detail,
-        "engine_parity": parity,
-        "model_size_parity": size,
-    }
-
-
-def optimized_weights():
-    from resources.yolo import resolve_weights
-    from video_assets.definitions import default_resources
-
-    yolo = default_resources()["yolo"]
-    return resolve_weights(yolo.optimized_weights, yolo.cache_root, "VIDEO_ASSETS_YOLO_OPTIMIZED")
-
-
-def _qwen_extra(outputs, inputs, truth, loaded) -> dict:
-    tokens = {}
     for preset, per_clip in outputs.items():
-        stats = [r.stats for r in per_clip.values()]
-        video_s = sum(_duration(v) for v in inputs.values())
-        segments = sum(s["segments"] for s in stats)
-        tokens[preset] = {
-            "segments": segments,
-            "visual_tokens_per_segment": round(sum(s["visual_tokens"] for s in stats) / max(segments, 1), 1),
-            "visual_tokens_per_video_s": round(sum(s["visual_tokens"] for s in stats) / video_s, 1),
-            "prompt_tokens": sum(s["prompt_tokens"] for s in stats),
-            "generated_tokens": sum(s["generated_tokens"] for s in stats),
-        }
-    tokens["visual_tokens_reduction"] = round(tokens["baseline"]["visual_tokens_per_video_s"] / tokens["optimized"]["visual_tokens_per_video_s"], 2)
-    return {"tokens": tokens}
-
-
-EXTRAS = {"speech_rate": _speech_extra, "text_overlay": _text_extra, "object_detection": _objects_extra, "qwen2_vl_temporal": _qwen_extra}
+        per = {c: m for c, r in per_clip.items() if c in truth and (m := analyzer.evaluate(r.tables, truth[c], video_seconds(inputs[c]))) is not None}
+        if per:
+            keys = [k for k, v in next(iter(per.values())).items() if isinstance(v, (int, float))]
+            acc[preset] = {k: round(float(np.mean([m[k] for m in per.values()])), 4) for k in keys} | {"by_clip": per}
+    return acc
 
 
 def markdown(results: dict) -> str:
@@ -339,7 +240,9 @@ def markdown(results: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--analyzers", nargs="*", default=["speech_rate", "object_detection", "text_overlay", "qwen2_vl_temporal"])
+    from video_assets.analyzers import names
+
+    parser.add_argument("--analyzers", nargs="*", choices=names(), default=names(), help="analyzers to measure (default: every registered one)")
     parser.add_argument("--reps", type=int, default=None, help="repetitions (default per analyzer)")
     parser.add_argument("--seconds", type=float, default=None, help="bound every clip to its first N seconds")
     parser.add_argument("--clips", nargs="*", default=None)

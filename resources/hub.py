@@ -1,7 +1,7 @@
 """Weights named by a hub id: local first, offline mode honoured, one short probe per process.
 
-A machine without a network must fail in seconds, not after a download client's retries (about
-140 s per video for Qwen2-VL before this existed). So a hub id is resolved in this order:
+A machine without a network must fail in seconds, not after a download client's retries (minutes
+per video for Qwen2-VL before this existed). So a hub id is resolved in this order:
 
 1. a local folder or file of that name;
 2. the local cache of the hub (``local_files_only``: no network);

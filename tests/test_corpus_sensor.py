@@ -9,7 +9,8 @@ import dagster as dg
 
 from resources.corpus import VideoCorpus
 from video_assets.corpus import partition_key, scan
-from video_assets.sensors import DATA_VERSION_TAG, scan_corpus
+from video_assets.history import DATA_VERSION_TAG
+from video_assets.sensors import scan_corpus
 
 
 def test_partition_keys_are_readable_stable_and_collision_free():

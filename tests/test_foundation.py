@@ -216,3 +216,50 @@ storage.write_bytes_atomic({str(store / "x" / "table.parquet")!r}, b"complete")
 
             fa, fb = FrameBundle.from_parquet_bytes(a.read_bytes()), FrameBundle.from_parquet_bytes(b.read_bytes())
             assert fa.data == fb.data and fa.pts_s == fb.pts_s
+
+
+def test_a_step_process_ends_with_its_run_worker(tmp_path):
+    """A step process of the multiprocess executor (a spawned child) whose run worker is killed ends
+    at once instead of running on beside the retry; a process without such a parent is left alone."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from resources.storage import exit_with_parent
+
+    assert exit_with_parent() is False  # pytest itself: no multiprocessing parent, no watch
+    pid_file = tmp_path / "child.pid"
+    script = f"""
+import multiprocessing, os, time
+from pathlib import Path
+
+def step():
+    from resources.storage import exit_with_parent
+    assert exit_with_parent()
+    Path({str(pid_file)!r}).write_text(str(os.getpid()))
+    time.sleep(120)
+
+if __name__ == "__main__":
+    multiprocessing.get_context("spawn").Process(target=step).start()
+    time.sleep(120)
+"""
+    (tmp_path / "worker.py").write_text(script)  # spawn re-imports __main__: it must be a file
+    worker = subprocess.Popen([sys.executable, str(tmp_path / "worker.py")], cwd=str(Path(__file__).resolve().parents[1]),
+                              env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    deadline = time.time() + 60
+    while not pid_file.exists():
+        assert time.time() < deadline and worker.poll() is None, "the child never started"
+        time.sleep(0.1)
+    child = int(pid_file.read_text())
+    os.kill(worker.pid, signal.SIGKILL)
+    worker.wait()
+    deadline = time.time() + 10
+    while True:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break  # gone
+        assert time.time() < deadline, "the step process outlived its run worker"
+        time.sleep(0.05)

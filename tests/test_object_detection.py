@@ -9,6 +9,7 @@ import pytest
 from resources.model_cache import MissingWeightsError
 from resources.yolo import OpenVinoDetector, TorchDetector, YoloResource, build_engine, resolve_weights
 from video_assets.analyzers import object_detection as core
+from video_assets.analyzers.base import typed_table
 from video_assets.decode import decode_frames
 
 
@@ -22,7 +23,7 @@ def weights(session_dir):
 @pytest.fixture(scope="module")
 def frames(video):
     bundle = decode_frames(video("city_ride"), core.sampling_plans())
-    return bundle.select(core.sampling_plans()[0])[:6]
+    return bundle.select(core.plan(core.BASELINE))[:6]
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +57,7 @@ def test_engine_matches_pytorch_numerically(openvino_xml, torch_detector, frames
     assert ref.shape == got.shape == (3, 84, (640 // 8) * (384 // 8) + (640 // 16) * (384 // 16) + (640 // 32) * (384 // 32))
     assert np.abs(ref - got).max() < 1e-2 * max(1.0, np.abs(ref).max())
     # Detections at a confidence low enough that random weights produce some: the same boxes.
-    config = core.Config(preset="t", model="yolov8n", engine="torch", precision="fp32", batch=4, rect=True, conf=1e-4)
+    config = core.Config(preset="t", engine="torch", precision="fp32", batch=4, rect=True, conf=1e-4)
     a = core.detect(frames[:3], torch_detector, config)
     b = core.detect(frames[:3], engine, config)
     assert sum(len(x) for x in a) > 0
@@ -67,7 +68,7 @@ def test_engine_matches_pytorch_numerically(openvino_xml, torch_detector, frames
 
 @pytest.mark.parametrize("batch", [1, 4])
 def test_batching_gives_the_same_detections(torch_detector, frames, batch):
-    config = core.Config(preset="t", model="yolov8n", engine="torch", precision="fp32", batch=batch, rect=True, conf=1e-4)
+    config = core.Config(preset="t", engine="torch", precision="fp32", batch=batch, rect=True, conf=1e-4)
     single = [core.detect([f], torch_detector, config)[0] for f in frames]  # 6 frames: batch 4 leaves a partial batch
     together = core.detect(frames, torch_detector, config)
     assert len(together) == len(frames)
@@ -97,10 +98,10 @@ def test_boxes_map_back_to_normalized_frame_coordinates(w, h, rect):
 def test_parity_measure():
     rows = [{"timestamp_s": 0.0, "frame_index": 0, "class_id": 0, "class_name": "person", "confidence": 0.9,
              "x0": 0.1, "y0": 0.1, "x1": 0.5, "y1": 0.9}]
-    ref = core.typed_table(rows, core.DETECTIONS_SCHEMA)
+    ref = typed_table(rows, core.DETECTIONS_SCHEMA)
     assert core.parity({"detections": ref}, {"detections": ref}).score == 1.0
-    shifted = core.typed_table([{**rows[0], "x0": 0.4, "x1": 0.8}], core.DETECTIONS_SCHEMA)  # IoU 1/7
-    other_class = core.typed_table([{**rows[0], "class_id": 2, "class_name": "car"}], core.DETECTIONS_SCHEMA)
+    shifted = typed_table([{**rows[0], "x0": 0.4, "x1": 0.8}], core.DETECTIONS_SCHEMA)  # IoU 1/7
+    other_class = typed_table([{**rows[0], "class_id": 2, "class_name": "car"}], core.DETECTIONS_SCHEMA)
     assert core.parity({"detections": ref}, {"detections": shifted}).score == 0.0
     assert core.parity({"detections": ref}, {"detections": other_class}).score == 0.0
 
@@ -118,9 +119,7 @@ def test_failed_engine_build_falls_back_to_pytorch(tmp_path):
 
 
 def test_assets_and_checks_through_materialize(corpus_dir, materialize_analyzer):
-    from video_assets.assets import object_detection as assets
-
-    result, mats, checks = materialize_analyzer(assets, YoloResource(), corpus_dir, "rocket_story")
+    result, mats, checks = materialize_analyzer("object_detection", YoloResource(), corpus_dir, "rocket_story")
     assert result.success
     md = mats["object_detection"]
     assert md["weights"].value == "random-init" and "random-init" in md["WARNING"].value

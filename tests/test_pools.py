@@ -22,8 +22,8 @@ CHILD = r"""
 import sys, time
 from pathlib import Path
 import dagster as dg
-from video_assets.definitions import ALL_ASSETS, default_resources
-from video_assets.assets import ingest, speech_rate as speech
+from video_assets.definitions import ALL_ASSETS, analyzer_asset, default_resources
+from video_assets.assets import ingest
 
 go, name, keys = Path(sys.argv[1]), sys.argv[2], sys.argv[3].split(",")
 instance = dg.DagsterInstance.get()
@@ -36,10 +36,10 @@ while not go.exists():
     time.sleep(0.05)
 if name == "A":
     tags = {"demo": "A", "dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]}
-    result = dg.materialize(ALL_ASSETS, selection=[speech.speech_rate, speech.speech_rate_baseline], instance=instance,
+    result = dg.materialize(ALL_ASSETS, selection=[analyzer_asset("speech_rate"), analyzer_asset("speech_rate", "baseline")], instance=instance,
                             resources=default_resources(), tags=tags)
 else:
-    result = dg.materialize(ALL_ASSETS, selection=[ingest.audio_track, speech.speech_rate], partition_key=keys[0],
+    result = dg.materialize(ALL_ASSETS, selection=[ingest.audio_track, analyzer_asset("speech_rate")], partition_key=keys[0],
                             instance=instance, resources=default_resources(), tags={"demo": "B"})
 sys.exit(0 if result.success else 1)
 """

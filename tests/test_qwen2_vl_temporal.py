@@ -4,7 +4,6 @@ the real processor, vision tower and generate; outputs are random words (never r
 import os
 
 import dagster as dg
-import numpy as np
 import pytest
 
 from resources.model_cache import MissingWeightsError
@@ -86,8 +85,11 @@ def test_parity_uses_sentence_embeddings():
     a = seg(["A cat looks at the camera.", "A cup of coffee on a wooden table."])
     close = seg(["A cat is looking into the camera.", "Coffee in a cup on a table."])
     far = seg(["A rocket launches into the sky.", "An astronaut smiles in a spacesuit."])
-    assert core.parity(a, a).score == pytest.approx(1.0, abs=1e-4)
-    assert core.parity(a, close).score > 0.7 > core.parity(a, far).score
+    # The encoder comes from the qwen resource, through the model cache (loaded once per process).
+    models = QwenResource()
+    assert core.ANALYZER.parity(a, a, models).score == pytest.approx(1.0, abs=1e-4)
+    assert core.ANALYZER.parity(a, close, models).score > 0.7 > core.ANALYZER.parity(a, far, models).score
+    assert models.text_encoder() is models.text_encoder()
 
 
 def test_missing_production_model_names_the_setting(tmp_path):
@@ -97,10 +99,8 @@ def test_missing_production_model_names_the_setting(tmp_path):
 
 
 def test_assets_and_checks_through_materialize(corpus_dir, materialize_analyzer):
-    from video_assets.assets import qwen2_vl_temporal as assets
-
     resource = QwenResource(baseline_model="random:tiny", optimized_model="random:tiny")
-    result, mats, checks = materialize_analyzer(assets, resource, corpus_dir, "rocket_story")
+    result, mats, checks = materialize_analyzer("qwen2_vl_temporal", resource, corpus_dir, "rocket_story")
     assert result.success
     md = mats["qwen2_vl_temporal"]
     assert md["weights"].value == "random-init" and "WARNING" in md

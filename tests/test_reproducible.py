@@ -1,6 +1,6 @@
 """A partition's tables depend on its video, preset and model alone.
 
-For every analyzer, the sample corpus (each clip cut to its first seconds, so four analyzers fit
+For every analyzer, the sample corpus (each clip cut to its first seconds, so every analyzer fits
 the suite's time) goes through the real assets three ways, in one process with one loaded model:
 each video in a run of its own, then all videos as one multi-partition step (what a backfill run
 does) in corpus order, then as one step in the reverse order (a second instance whose dynamic
@@ -21,7 +21,8 @@ from resources.qwen import QwenResource
 from resources.speech import SpeechModelsResource
 from resources.storage import VideoAssetsIOManager
 from resources.yolo import YoloResource
-from video_assets.assets import ANALYZER_SPECS, ingest
+from video_assets.analyzers import ANALYZERS
+from video_assets.assets import ingest
 from video_assets.definitions import ALL_ASSETS
 
 CLIP_SECONDS = 4
@@ -63,12 +64,12 @@ def _tables(io: VideoAssetsIOManager, keys: list[str], partitions: list[str]) ->
     return {(k, p): io.load_partition(dg.AssetKey(k), p) for k in keys for p in partitions}
 
 
-@pytest.mark.parametrize("spec", ANALYZER_SPECS, ids=[s.name for s in ANALYZER_SPECS])
+@pytest.mark.parametrize("spec", ANALYZERS, ids=[s.name for s in ANALYZERS])
 def test_tables_are_the_same_alone_and_in_a_step_in_either_order(spec, stored_inputs):
     root, corpus, names = stored_inputs
     io = VideoAssetsIOManager(root=str(root))
-    resources = {"io_manager": io, "corpus": VideoCorpus(root=str(corpus)), spec.resource_key: RESOURCES[spec.resource_key]()}
-    keys = [spec.asset_key(t, "optimized") for t in spec.table_names()]
+    resources = {"io_manager": io, "corpus": VideoCorpus(root=str(corpus))} | ({spec.model: RESOURCES[spec.model]()} if spec.model else {})
+    keys = [spec.asset_key(t, "optimized") for t in spec.tables]
     main = dg.AssetKey(keys[0])
     assets = [a for a in ALL_ASSETS if main in getattr(a, "keys", ())]
     upstream = [ingest.video_file, ingest.video_frames, ingest.audio_track]

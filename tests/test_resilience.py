@@ -51,7 +51,7 @@ def bundle(video):
     return decode_frames(video("city_ride"), core.sampling_plans())
 
 
-CONFIG = dataclasses.replace(core.OPTIMIZED, model="yolov8n", engine="torch", precision="fp32", batch=8, conf=1e-4)
+CONFIG = dataclasses.replace(core.OPTIMIZED, engine="torch", precision="fp32", batch=8, conf=1e-4)
 
 
 def test_out_of_memory_is_recognized_whoever_raises_it():
@@ -116,9 +116,7 @@ class SmallGpuYolo(YoloResource):
 
 
 def test_the_asset_degrades_and_says_so(corpus_dir, materialize_analyzer):
-    from video_assets.assets import object_detection as assets
-
-    result, mats, _ = materialize_analyzer(assets, SmallGpuYolo(device="small-gpu"), corpus_dir, "rocket_story")
+    result, mats, _ = materialize_analyzer("object_detection", SmallGpuYolo(device="small-gpu"), corpus_dir, "rocket_story")
     assert result.success
     md = mats["object_detection"]
     events = md["out_of_memory_fallbacks"].value
@@ -127,11 +125,9 @@ def test_the_asset_degrades_and_says_so(corpus_dir, materialize_analyzer):
 
 
 def test_missing_weights_fail_once_without_retry(corpus_dir, materialize_analyzer, tmp_path):
-    from video_assets.assets import object_detection as assets
-
     missing = YoloResource(optimized_weights=str(tmp_path / "nowhere.pt"), baseline_weights=str(tmp_path / "nowhere.pt"),
                            cache_root=str(tmp_path))
-    result, _, _ = materialize_analyzer(assets, missing, corpus_dir, "rocket_story", raise_on_error=False)
+    result, _, _ = materialize_analyzer("object_detection", missing, corpus_dir, "rocket_story", raise_on_error=False)
     assert not result.success
     failures = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
     assert {e.step_key for e in failures} == {"object_detection", "object_detection_baseline"}

@@ -10,17 +10,16 @@ from resources.corpus import VideoCorpus
 from resources.speech import SpeechModelsResource
 from resources.storage import VideoAssetsIOManager
 from video_assets.assets import ingest
-from video_assets.assets import speech_rate as speech
-from video_assets.definitions import defs
+from video_assets.definitions import analyzer_asset, defs
 from video_assets.schedules import backfill_requests, stale_asset_partitions
 
 KEYS = [dg.AssetKey(k) for k in ("audio_track", "speech_rate", "speech_rate_summary")]
 PARTITIONS = ["cafe_cat", "rocket_story"]
 
 
-def _resources(tmp_path, corpus_dir):
+def _resources(tmp_path, corpus_dir, **speech):
     return {"io_manager": VideoAssetsIOManager(root=str(tmp_path)), "corpus": VideoCorpus(root=str(corpus_dir)),
-            "speech_models": SpeechModelsResource()}
+            "speech_models": SpeechModelsResource(**speech)}
 
 
 def test_backfill_of_two_videos_loads_the_model_once_and_then_nothing_is_stale(tmp_path, corpus_dir, artifacts):
@@ -38,14 +37,14 @@ def test_backfill_of_two_videos_loads_the_model_once_and_then_nothing_is_stale(t
     graph = defs.get_repository_def().asset_graph
     assert stale_asset_partitions(instance, graph, KEYS, PARTITIONS) == {(k, p) for k in KEYS for p in PARTITIONS}
 
-    assets = [ingest.video_file, ingest.audio_track, speech.speech_rate]
+    assets = [ingest.video_file, ingest.audio_track, analyzer_asset("speech_rate")]
     for p in PARTITIONS:
         assert dg.materialize(assets, selection=[ingest.audio_track], instance=instance, partition_key=p,
                               resources=_resources(tmp_path, corpus_dir)).success
-    model_cache.clear()
     before = sum(n for key, n in model_cache.LOAD_COUNTS.items() if key[0] == "whisper")
-    # One run over both videos (what the backfill launches under BackfillPolicy.multi_run).
-    result = dg.materialize(assets, selection=[speech.speech_rate], instance=instance, resources=_resources(tmp_path, corpus_dir),
+    # One run over both videos (what the backfill launches under BackfillPolicy.multi_run), with a
+    # thread count no other test uses, so this process has not loaded that recognizer yet.
+    result = dg.materialize(assets, selection=[analyzer_asset("speech_rate")], instance=instance, resources=_resources(tmp_path, corpus_dir, cpu_threads=1),
                             tags={"dagster/asset_partition_range_start": PARTITIONS[0], "dagster/asset_partition_range_end": PARTITIONS[-1]})
     assert result.success
     loads = sum(n for key, n in model_cache.LOAD_COUNTS.items() if key[0] == "whisper") - before

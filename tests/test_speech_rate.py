@@ -95,7 +95,7 @@ def test_parity_of_a_table_with_itself_and_a_perturbed_one(models, video):
 
 @pytest.mark.parametrize("hz", [80.0, 150.0, 440.0])
 def test_yin_finds_a_tone_and_calls_silence_unvoiced(hz):
-    from video_assets.analyzers.pitch import yin
+    from video_assets.analyzers.speech_rate.pitch import yin
 
     t = np.arange(16000) / 16000
     tone = (0.3 * np.sin(2 * np.pi * hz * t) + 0.1 * np.sin(2 * np.pi * 2 * hz * t)).astype(np.float32)
@@ -112,7 +112,7 @@ def test_yin_stays_within_tolerance_of_pyin_on_the_corpus_speech(models, video):
     within 15 % (minima sit at voicing edges, where the two voicing decisions differ)."""
     import librosa
 
-    from video_assets.analyzers.pitch import yin
+    from video_assets.analyzers.speech_rate.pitch import yin
 
     for name in ("rocket_story", "cafe_cat", "city_ride"):
         samples = decode_audio(video(name)).samples
@@ -163,10 +163,9 @@ def test_missing_asr_model_names_the_setting(tmp_path):
 
 
 def test_assets_and_checks_through_materialize(corpus_dir, materialize_analyzer):
-    from video_assets.assets import speech_rate as assets
     from video_assets.checks import CheckSettings
 
-    result, mats, checks = materialize_analyzer(assets, SpeechModelsResource(), corpus_dir, "rocket_story")
+    result, mats, checks = materialize_analyzer("speech_rate", SpeechModelsResource(), corpus_dir, "rocket_story")
     assert result.success
     assert {"speech_rate", "speech_rate_summary", "speech_rate_baseline", "speech_rate_summary_baseline"} <= set(mats)
     md = mats["speech_rate"]
@@ -178,7 +177,7 @@ def test_assets_and_checks_through_materialize(corpus_dir, materialize_analyzer)
     assert checks["speech_rate_speed"].metadata["target_rtf"].value == core.SPEED_TARGET_RTF["cpu"]
     # A target no run can meet fails the speed check (the check can fail).
     _, _, strict = materialize_analyzer(
-        assets, SpeechModelsResource(), corpus_dir, "rocket_story",
+        "speech_rate", SpeechModelsResource(), corpus_dir, "rocket_story",
         check_settings=CheckSettings(rtf_targets={"speech_rate:cpu": 1e-6}),
     )
     assert not strict["speech_rate_speed"].passed

@@ -2,7 +2,6 @@
 
 import subprocess
 
-import dagster as dg
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from resources.ocr import OcrResource
 from resources.model_cache import MissingWeightsError
 from video_assets.analyzers import text_overlay as core
+from video_assets.analyzers.base import typed_table
 from video_assets.decode import decode_frames
 
 
@@ -78,7 +78,7 @@ def test_segments_merge_across_samples_and_split_on_gaps():
     rows = [{"timestamp_s": t, "frame_index": int(t * 30), "text": text, "confidence": 0.9, "x0": 0.1, "y0": 0.1,
              "x1": 0.9, "y1": 0.2, "reused": False}
             for t, text in [(0.0, "Launch day"), (0.5, "Launch dav"), (1.0, "Launch day"), (3.0, "Launch day"), (3.5, "Other"), (4.0, ".)")]]
-    seg = core.merge_segments(core.typed_table(rows, core.DETECTIONS_SCHEMA), 0.5, 0.1)
+    seg = core.merge_segments(typed_table(rows, core.DETECTIONS_SCHEMA), 0.5, 0.1)
     assert seg[["text", "start_s", "end_s", "samples"]].values.tolist() == [
         ["Launch day", 0.0, 1.5, 3], ["Launch day", 3.0, 3.5, 1], ["Other", 3.5, 4.0, 1]]
 
@@ -109,12 +109,10 @@ def test_german_without_weights_says_what_to_install(tmp_path):
 
 
 def test_assets_and_checks_through_materialize(clips, tmp_path, materialize_analyzer):
-    from video_assets.assets import text_overlay as assets
-
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     cut(clips["change"], 2.0, 1.0, corpus / "cat_caption.mp4")  # 2 samples, both with the caption
-    result, mats, checks = materialize_analyzer(assets, OcrResource(), corpus, "cat_caption")
+    result, mats, checks = materialize_analyzer("text_overlay", OcrResource(), corpus, "cat_caption")
     assert result.success
     assert mats["text_overlay"]["segments_found"].value == 1
     assert "The cat was not impressed" in mats["text_overlay"]["preview"].value
@@ -172,7 +170,7 @@ def test_rapidocr_never_touches_the_network(drill, monkeypatch):
     monkeypatch.setattr(socket, "create_connection", lambda address, *a, **k: refuse(None, address))
     bundle, _ = drill
     engine = RapidOcrEngine(det_side=960, device="cpu", threads=2)
-    frame = bundle.select(core._plan(core.OPTIMIZED))[12]  # 6.0 s: three captions on screen
+    frame = bundle.select(core.plan(core.OPTIMIZED))[12]  # 6.0 s: three captions on screen
     lines = engine.read(frame.image, core.OPTIMIZED)
     assert any("7:45" in ln.text for ln in lines)
     assert attempts == []

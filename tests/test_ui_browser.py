@@ -20,8 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from video_assets.analyzers import names
+
 REPO = Path(__file__).resolve().parents[1]
-ANALYZERS = ("qwen2_vl_temporal", "text_overlay", "object_detection", "speech_rate")
+ANALYZERS = tuple(names())  # every registered analyzer
 PARTITION = "rocket_story"
 CHROMIUM = os.environ.get("VIDEO_ASSETS_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("VIDEO_ASSETS_CHROMEDRIVER", "/usr/bin/chromedriver")

@@ -1,8 +1,9 @@
 """Asset checks, two per analyzer: speed (realtime factor against the profile's target) and parity
 (optimized against its ``*_baseline`` twin on the same partition, with the analyzer's own measure).
 
-Check names are ``<analyzer>_speed`` and ``<analyzer>_parity`` (constants below). Parity needs the
-baseline twin, which only canary partitions get; the regular corpus job runs speed checks only.
+Check names are ``<analyzer>_speed`` and ``<analyzer>_parity`` (``Analyzer.speed_check`` and
+``.parity_check``: one home). Parity needs the baseline twin, which only canary partitions get; the
+regular corpus job runs speed checks only.
 """
 
 from typing import Any
@@ -10,41 +11,29 @@ from typing import Any
 import dagster as dg
 from pydantic import Field
 
-from video_assets.assets.analysis import AnalyzerAssetSpec
+from video_assets.analyzers import Analyzer
+from video_assets.history import latest_metadata
 from video_assets.partitions import videos_partitions_def
 
 
-def speed_check_name(analyzer: str) -> str:
-    return f"{analyzer}_speed"
-
-
-def parity_check_name(analyzer: str) -> str:
-    return f"{analyzer}_parity"
-
-
 class CheckSettings(dg.ConfigurableResource):
-    """Thresholds. Speed targets default to each analyzer's ``SPEED_TARGET_RTF`` (GPU: the seed
-    plan's targets over its 68.4 s video; CPU: from our benchmark); override per analyzer here."""
+    """Thresholds. Speed targets default to each analyzer's ``speed_target_rtf`` and parity
+    thresholds to its ``parity_threshold``; override per analyzer here."""
 
     rtf_targets: dict[str, float] = Field(default_factory=dict, description="'<analyzer>:<gpu|cpu>' -> realtime factor")
     error_factor: float = Field(default=2.0, description="ERROR (not WARN) when the realtime factor exceeds target x this")
     parity_thresholds: dict[str, float] = Field(default_factory=dict, description="'<analyzer>' -> minimum parity score")
 
-    def rtf_target(self, spec: AnalyzerAssetSpec, profile: str) -> float:
-        return float(self.rtf_targets.get(f"{spec.name}:{profile}", spec.core.SPEED_TARGET_RTF[profile]))
+    def rtf_target(self, analyzer: Analyzer, profile: str) -> float:
+        return float(self.rtf_targets.get(f"{analyzer.name}:{profile}", analyzer.speed_target_rtf[profile]))
+
+    def parity_threshold(self, analyzer: Analyzer) -> float | None:
+        """An override, or None: the analyzer's own parity decides (its threshold and any other criteria)."""
+        value = self.parity_thresholds.get(analyzer.name)
+        return None if value is None else float(value)
 
 
-def latest_materialization_metadata(instance: dg.DagsterInstance, key: dg.AssetKey, partition: str) -> dict[str, Any] | None:
-    records = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=key, asset_partitions=[partition]), limit=1
-    ).records
-    if not records:
-        return None
-    mat = records[0].asset_materialization
-    return {k: v.value for k, v in (mat.metadata if mat else {}).items()}
-
-
-def evaluate_speed(spec: AnalyzerAssetSpec, metadata: dict[str, Any], partition: str, settings: CheckSettings) -> dg.AssetCheckResult:
+def evaluate_speed(spec: Analyzer, metadata: dict[str, Any], partition: str, settings: CheckSettings) -> dg.AssetCheckResult:
     per = (metadata.get("per_partition") or {}).get(partition, {})
     rtf = per.get("realtime_factor", metadata.get("realtime_factor"))
     profile = metadata.get("profile", "cpu")
@@ -86,51 +75,54 @@ def per_partition(context: dg.AssetCheckExecutionContext, key: dg.AssetCheckKey,
     )
 
 
-def build_checks(spec: AnalyzerAssetSpec) -> list[dg.AssetChecksDefinition]:
-    main = dg.AssetKey(spec.asset_key(spec.table_names()[0], "optimized"))
+def build_checks(spec: Analyzer) -> list[dg.AssetChecksDefinition]:
+    main = dg.AssetKey(spec.main_key("optimized"))
 
     @dg.asset_check(
         asset=main,
-        name=speed_check_name(spec.name),
+        name=spec.speed_check,
         partitions_def=videos_partitions_def,
         description=f"{spec.name}: realtime factor of the latest materialization against the target for the hardware in use.",
     )
     def _speed(context: dg.AssetCheckExecutionContext, check_settings: CheckSettings):
         def one(partition: str) -> dg.AssetCheckResult:
-            metadata = latest_materialization_metadata(context.instance, main, partition)
+            metadata = latest_metadata(context.instance, main, partition)
             if metadata is None:
                 return dg.AssetCheckResult(passed=False, description=f"{main.to_user_string()} has no materialization for {partition}")
             return evaluate_speed(spec, metadata, partition, check_settings)
 
-        yield from per_partition(context, dg.AssetCheckKey(main, speed_check_name(spec.name)), one)
+        yield from per_partition(context, dg.AssetCheckKey(main, spec.speed_check), one)
 
     @dg.asset_check(
         asset=main,
-        name=parity_check_name(spec.name),
+        name=spec.parity_check,
         partitions_def=videos_partitions_def,
-        additional_deps=[dg.AssetKey(spec.asset_key(t, "baseline")) for t in spec.table_names()],
-        required_resource_keys={"io_manager", "check_settings", spec.resource_key},
-        description=f"{spec.name}: optimized output against the baseline twin of the same partition ({spec.core.parity.__doc__ or ''}).",
+        additional_deps=[dg.AssetKey(spec.asset_key(t, "baseline")) for t in spec.tables],
+        required_resource_keys={"io_manager", "check_settings"} | ({spec.model} if spec.model else set()),
+        description=f"{spec.name}: optimized output against the baseline twin of the same partition ({(spec.parity.__doc__ or '').strip()}).",
     )
     def _parity(context: dg.AssetCheckExecutionContext):
-        yield from per_partition(context, dg.AssetCheckKey(main, parity_check_name(spec.name)), lambda p: _parity_one(context, p))
+        yield from per_partition(context, dg.AssetCheckKey(main, spec.parity_check), lambda p: _parity_one(context, p))
 
     def _parity_one(context: dg.AssetCheckExecutionContext, partition: str) -> dg.AssetCheckResult:
         check_settings: CheckSettings = context.resources.check_settings
         io = context.resources.io_manager
         try:
-            baseline = {t: io.load_partition(dg.AssetKey(spec.asset_key(t, "baseline")), partition) for t in spec.table_names()}
+            baseline = {t: io.load_partition(dg.AssetKey(spec.asset_key(t, "baseline")), partition) for t in spec.tables}
         except FileNotFoundError as exc:
             return dg.AssetCheckResult(
                 passed=False, severity=dg.AssetCheckSeverity.WARN,
                 description=f"baseline twin missing for {partition}: materialize {spec.name}_baseline (canary parity job). {exc}",
             )
-        optimized = {t: io.load_partition(dg.AssetKey(spec.asset_key(t, "optimized")), partition) for t in spec.table_names()}
-        report = spec.core.parity(baseline, optimized)
-        threshold = check_settings.parity_thresholds.get(spec.name)
+        optimized = {t: io.load_partition(dg.AssetKey(spec.asset_key(t, "optimized")), partition) for t in spec.tables}
+        models = getattr(context.resources, spec.model) if spec.model else None
+        report = spec.parity(baseline, optimized, models)
+        threshold = check_settings.parity_threshold(spec)
         passed = report.passed if threshold is None else report.score >= threshold
-        weights = getattr(context.resources, spec.resource_key).weights_label()
-        metadata = {"score": report.score, **report.parts, "weights": weights, "detail": report.detail}
+        weights = models.weights_label() if models is not None else "real"
+        metadata = {"score": report.score, **report.parts, "detail": report.detail}
+        if models is not None:
+            metadata["weights"] = weights
         if threshold is not None:
             metadata["threshold"] = threshold
         if weights != "real":

@@ -37,8 +37,11 @@ def preflight(specs: list, preset: str, resources: dict) -> tuple[list, list[str
 
     ready, missing = [], []
     for spec in specs:
+        if not spec.model:
+            ready.append(spec)
+            continue
         try:
-            resources[spec.resource_key].preflight(preset)
+            resources[spec.model].preflight(preset)
             ready.append(spec)
         except MissingWeightsError as exc:
             missing.append(f"{spec.name} cannot run: {exc}")
@@ -55,17 +58,13 @@ def analyze(args: argparse.Namespace) -> int:
     log_path = console.quiet_to_file(out / "video-assets.log")
     import dagster as dg
 
-    from video_assets.assets import ANALYZER_SPECS
-    from video_assets.checks import speed_check_name
+    from video_assets.analyzers import ANALYZERS
     from video_assets.decode import MediaError, probe
     from video_assets.definitions import ALL_ASSETS, ALL_CHECKS, default_resources
     from video_assets.demo import register_partitions
     from video_assets.partitions import videos_partitions_def
 
-    specs = [s for s in ANALYZER_SPECS if not args.only or s.name in args.only]
-    unknown = set(args.only or ()) - {s.name for s in ANALYZER_SPECS}
-    if unknown:
-        raise SystemExit(f"video-assets: unknown analyzer(s) {sorted(unknown)}; choose from {[s.name for s in ANALYZER_SPECS]}")
+    specs = [s for s in ANALYZERS if not args.only or s.name in args.only]
     resources = default_resources()
     specs, missing = preflight(specs, args.preset, resources)
     for line in missing:
@@ -77,11 +76,11 @@ def analyze(args: argparse.Namespace) -> int:
         print(f"running the others; to run only those: --only {' '.join(s.name for s in specs)}\n", file=sys.stderr)
     keys = ["video_frames", "audio_track"]
     for spec in specs:
-        keys += [spec.asset_key(t, args.preset) for t in spec.table_names()]
+        keys += [spec.asset_key(t, args.preset) for t in spec.tables]
     selection = dg.AssetSelection.assets(*keys).without_checks()
     if args.preset == "optimized":
         selection = selection | dg.AssetSelection.checks(*[
-            dg.AssetCheckKey(dg.AssetKey(s.asset_key(s.table_names()[0], "optimized")), speed_check_name(s.name)) for s in specs
+            dg.AssetCheckKey(dg.AssetKey(s.main_key("optimized")), s.speed_check) for s in specs
         ])
     defs = dg.Definitions(
         assets=ALL_ASSETS, asset_checks=ALL_CHECKS, resources=resources,
@@ -110,7 +109,7 @@ def analyze(args: argparse.Namespace) -> int:
         row = [key, f"{time.perf_counter() - t0:.1f}"]
         mats = {e.asset_key.to_user_string(): e.materialization.metadata for e in result.get_asset_materialization_events()}
         for spec in specs:
-            md = mats.get(spec.asset_key(spec.table_names()[0], args.preset), {})
+            md = mats.get(spec.main_key(args.preset), {})
             weights = md.get("weights")
             row.append(f"{md['rows'].value}{'*' if weights and weights.value != 'real' else ''}" if "rows" in md else "-")
         rows.append(row)
@@ -136,6 +135,8 @@ def analyze(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from video_assets.analyzers import names
+
     parser = argparse.ArgumentParser(prog="video-assets", description="Analysis tables from short vertical videos (a Dagster code location).")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("analyze", help="run the assets in-process on one video or a folder and print a summary",
@@ -143,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
                                    "with an ephemeral Dagster instance; tables go under --out.")
     p.add_argument("path", help="a video file or a folder of videos")
     p.add_argument("--preset", choices=["optimized", "baseline"], default="optimized", help="analyzer preset (default: optimized)")
-    p.add_argument("--only", nargs="*", metavar="ANALYZER", help="analyzers to run (default: all): qwen2_vl_temporal text_overlay object_detection speech_rate")
+    p.add_argument("--only", nargs="*", metavar="ANALYZER", choices=names(), help=f"analyzers to run (default: all): {' '.join(names())}")
     p.add_argument("--out", default="video-assets-out", help="output folder (default: ./video-assets-out)")
     p.set_defaults(func=analyze)
     s = sub.add_parser("sample-corpus", help="write the deterministic sample corpus and its ground truth to DIR")

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from video_assets.history import latest_metadata
+
 _LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -175,12 +177,8 @@ def estimates_for(instance: dg.DagsterInstance, job: dg.JobDefinition, video_s: 
         return out
     prior = _benchmark_rtf()
     for node in job.graph.nodes:
-        records = instance.fetch_materializations(dg.AssetKey(node.name), limit=1).records
-        rtf = None
-        if records and records[0].asset_materialization is not None:
-            value = records[0].asset_materialization.metadata.get("realtime_factor")
-            rtf = value.value if value is not None and isinstance(value.value, (int, float)) else None
-        rtf = rtf if rtf is not None else prior.get(node.name)
+        value = (latest_metadata(instance, node.name) or {}).get("realtime_factor")
+        rtf = value if isinstance(value, (int, float)) else prior.get(node.name)
         if rtf is not None:
             out[node.name] = float(rtf) * video_s
     return out

@@ -1,20 +1,20 @@
-"""The code location: every asset, check, job, sensor and schedule, with default resources."""
+"""The code location: every asset, check, job, sensor and schedule, with default resources.
+
+One ``dg.Definitions`` per concern (ingest, each analyzer from the registry, the report, the
+automation, the resources), merged once. Analyzer code versions come from the model resources
+bound here, so what the UI shows as stale is what these resources would change.
+"""
 
 import warnings
 
 import dagster as dg
 
+from resources import model_resources
 from resources.corpus import VideoCorpus
-from resources.ocr import OcrResource
-from resources.qwen import QwenResource
-from resources.speech import SpeechModelsResource
-from resources.yolo import YoloResource
 from resources.storage import VideoAssetsIOManager
+from video_assets.analyzers import ANALYZERS
 from video_assets.assets import ingest
-from video_assets.assets import object_detection as object_detection_assets
-from video_assets.assets import qwen2_vl_temporal as qwen_assets
-from video_assets.assets import speech_rate as speech_rate_assets
-from video_assets.assets import text_overlay as text_overlay_assets
+from video_assets.assets.analysis import analyzer_definitions
 from video_assets.assets.report import corpus_report
 from video_assets.checks import CheckSettings
 from video_assets.jobs import canary_parity_job, corpus_job
@@ -26,45 +26,45 @@ warnings.filterwarnings("ignore", category=dg.PreviewWarning)
 
 
 def default_resources() -> dict[str, object]:
+    """Every resource, configured from the environment. Model resources only for the model
+    families some registered analyzer declares."""
+    families = model_resources()
+    wanted = sorted({a.model for a in ANALYZERS if a.model})
+    missing = [m for m in wanted if m not in families]
+    if missing:
+        raise KeyError(f"analyzers declare model resources {missing} that resources.model_resources() does not list")
     return {
         "io_manager": VideoAssetsIOManager(),
         "corpus": VideoCorpus(),
         "check_settings": CheckSettings(),
-        speech_rate_assets.RESOURCE_KEY: SpeechModelsResource(),
-        object_detection_assets.RESOURCE_KEY: YoloResource(),
-        text_overlay_assets.RESOURCE_KEY: OcrResource(),
-        qwen_assets.RESOURCE_KEY: QwenResource(),
+        **{key: families[key]() for key in wanted},
     }
 
 
-# One Definitions per concern, merged below. Built in a function: Dagster loads a code location
-# module that holds exactly one Definitions object at module scope.
-ANALYZER_MODULES = (qwen_assets, text_overlay_assets, object_detection_assets, speech_rate_assets)
-ALL_ASSETS = [ingest.video_file, ingest.video_frames, ingest.audio_track] + [
-    asset for m in ANALYZER_MODULES for asset in (getattr(m, m.SPEC.name), getattr(m, f"{m.SPEC.name}_baseline"))
-]
-ALL_CHECKS = [check for m in ANALYZER_MODULES for check in getattr(m, f"{m.SPEC.name}_checks")]
-
-
-def _concerns() -> list[dg.Definitions]:
-    analyzers = [
-        dg.Definitions(
-            assets=[getattr(m, m.SPEC.name), getattr(m, f"{m.SPEC.name}_baseline")],
-            asset_checks=getattr(m, f"{m.SPEC.name}_checks"),
-        )
-        for m in ANALYZER_MODULES
-    ]
+def _concerns(resources: dict[str, object]) -> list[dg.Definitions]:
     return [
         dg.Definitions(assets=[ingest.video_file, ingest.video_frames, ingest.audio_track]),
-        *analyzers,
+        *[analyzer_definitions(a, resources.get(a.model) if a.model else None) for a in ANALYZERS],
         dg.Definitions(assets=[corpus_report]),
         dg.Definitions(
             jobs=[corpus_job, canary_parity_job],
             sensors=[corpus_sensor, alerts_sensor],
             schedules=[corpus_backfill_schedule, canary_parity_schedule],
         ),
-        dg.Definitions(resources=default_resources()),
+        dg.Definitions(resources=resources),
     ]
 
 
-defs = dg.Definitions.merge(*_concerns())
+# Built in a function: Dagster loads a code location module that holds exactly one Definitions
+# object at module scope.
+defs = dg.Definitions.merge(*_concerns(default_resources()))
+ALL_ASSETS = list(defs.assets)
+ALL_CHECKS = list(defs.asset_checks)
+
+
+def analyzer_asset(name: str, preset: str = "optimized") -> dg.AssetsDefinition:
+    """The analyzer's multi-asset for a preset (its main table's key names it)."""
+    from video_assets.analyzers import by_name
+
+    key = dg.AssetKey(by_name(name).main_key(preset))
+    return next(a for a in ALL_ASSETS if isinstance(a, dg.AssetsDefinition) and key in a.keys)

@@ -45,15 +45,6 @@ def register_partitions(instance, corpus_root: str) -> list[str]:
     return sorted(instance.get_dynamic_partitions("videos"))
 
 
-def latest(instance, key: str, partition: str) -> dict:
-    import dagster as dg
-
-    records = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=dg.AssetKey(key), asset_partitions=[partition]), limit=1).records
-    if not records or records[0].asset_materialization is None:
-        return {}
-    return {k: v.value for k, v in records[0].asset_materialization.metadata.items()}
-
-
 def check_status(result_events: dict, asset: str, check: str, partition: str) -> str:
     evaluation = result_events.get((asset, check, partition))
     if evaluation is None:
@@ -64,27 +55,31 @@ def check_status(result_events: dict, asset: str, check: str, partition: str) ->
 
 
 def results_table(instance, partitions: list[str], check_events: dict) -> str:
-    from video_assets.assets import ANALYZER_SPECS
+    from video_assets.analyzers import ANALYZERS
+    from video_assets.history import latest_metadata
+
+    def latest(key: str, partition: str) -> dict:
+        return latest_metadata(instance, key, partition) or {}
 
     header = ["video", "s", "frames kept", "audio"]
-    for spec in ANALYZER_SPECS:
+    for spec in ANALYZERS:
         header += [f"{spec.name} rows", "RTF", "speed", "parity"]
     lines = [" | ".join(header), " | ".join("---" for _ in header)]
     weights = set()
     for key in partitions:
-        frames = latest(instance, "video_frames", key)
-        audio = latest(instance, "audio_track", key)
+        frames = latest("video_frames", key)
+        audio = latest("audio_track", key)
         row = [key, str(frames.get("duration_s", "-")), str(frames.get("frames_kept", "-")), "yes" if audio.get("has_audio") else "no"]
-        for spec in ANALYZER_SPECS:
-            main = spec.asset_key(spec.table_names()[0], "optimized")
-            md = latest(instance, main, key)
+        for spec in ANALYZERS:
+            main = spec.main_key("optimized")
+            md = latest(main, key)
             if md.get("weights") and md["weights"] != "real":
                 weights.add(f"{spec.name}: weights {md['weights']}")
             rows = md.get("rows", "-")
             rtf = md.get("realtime_factor", "-")
             star = "*" if md.get("weights", "real") != "real" else ""
-            parity = check_status(check_events, main, f"{spec.name}_parity", key)
-            row += [f"{rows}{star}", str(rtf), check_status(check_events, main, f"{spec.name}_speed", key),
+            parity = check_status(check_events, main, spec.parity_check, key)
+            row += [f"{rows}{star}", str(rtf), check_status(check_events, main, spec.speed_check, key),
                     parity + (star if parity != "-" else "")]
         lines.append(" | ".join(row))
     notes = [f"* {w}: plumbing and speed only, not results, and its parity is not meaningful (no trained weights offline)" for w in sorted(weights)]

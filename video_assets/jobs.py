@@ -2,24 +2,19 @@
 
 import dagster as dg
 
-from video_assets.assets import ANALYZER_SPECS
-from video_assets.checks import parity_check_name, speed_check_name
+from video_assets.analyzers import ANALYZERS
 from video_assets.partitions import videos_partitions_def
 
 CORPUS_JOB_NAME = "corpus_job"
 CANARY_PARITY_JOB_NAME = "canary_parity_job"
 
 
-def _main_key(spec) -> dg.AssetKey:
-    return dg.AssetKey(spec.asset_key(spec.table_names()[0], "optimized"))
+def speed_check_keys(analyzers=ANALYZERS) -> list[dg.AssetCheckKey]:
+    return [dg.AssetCheckKey(dg.AssetKey(a.main_key()), a.speed_check) for a in analyzers]
 
 
-def speed_check_keys() -> list[dg.AssetCheckKey]:
-    return [dg.AssetCheckKey(_main_key(s), speed_check_name(s.name)) for s in ANALYZER_SPECS]
-
-
-def parity_check_keys() -> list[dg.AssetCheckKey]:
-    return [dg.AssetCheckKey(_main_key(s), parity_check_name(s.name)) for s in ANALYZER_SPECS]
+def parity_check_keys(analyzers=ANALYZERS) -> list[dg.AssetCheckKey]:
+    return [dg.AssetCheckKey(dg.AssetKey(a.main_key()), a.parity_check) for a in analyzers]
 
 
 # Everything a new or changed video needs: decoding, the optimized analyzers and their speed checks.

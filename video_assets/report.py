@@ -1,9 +1,10 @@
 """The corpus report: every analyzer's latest table for every video in one Parquet dataset, and one
 self-contained HTML page (images inlined) a person can open without a server.
 
-Per video: the contact sheet, a caption timeline, the words-per-minute plot, detections per class,
-the segment descriptions. Corpus level: realtime factor per analyzer and video, and the latest
-status of every check. Outputs made with random-init weights are marked as such.
+Per video: the contact sheet, then each registered analyzer's own section (``report_section``:
+the caption timeline, the words-per-minute plot, detections per class, ...). Corpus level: realtime
+factor per analyzer and video, and the latest status of every check. Outputs made with random-init
+weights are marked as such.
 """
 
 from __future__ import annotations
@@ -52,14 +53,14 @@ def write_dataset(videos: list[VideoReport], root: str, preset: str = "optimized
     return rows
 
 
-def _img(png: bytes, alt: str, width: int | None = None) -> str:
+def html_img(png: bytes, alt: str, width: int | None = None) -> str:
     if not png:
         return "<p><em>no image</em></p>"
     w = f' width="{width}"' if width else ""
     return f'<img alt="{html.escape(alt)}"{w} src="data:image/png;base64,{base64.b64encode(png).decode()}">'
 
 
-def _table(df: pd.DataFrame, columns: list[str], limit: int = 40) -> str:
+def html_table(df: pd.DataFrame, columns: list[str], limit: int = 40) -> str:
     if df is None or df.empty:
         return "<p><em>none</em></p>"
     cols = [c for c in columns if c in df.columns]
@@ -72,27 +73,22 @@ def _table(df: pd.DataFrame, columns: list[str], limit: int = 40) -> str:
     return f"<table><tr>{head}</tr>{body}</table>{more}"
 
 
-def _timeline(segments: pd.DataFrame, duration: float) -> str:
-    if segments is None or segments.empty or duration <= 0:
-        return "<p><em>no captions</em></p>"
-    bars = []
-    for row in segments.itertuples():
-        left = 100 * row.start_s / duration
-        width = max(0.5, 100 * (row.end_s - row.start_s) / duration)
-        bars.append(f'<div class="bar" style="left:{left:.1f}%;width:{width:.1f}%" title="{row.start_s:.1f}-{row.end_s:.1f} s">{html.escape(row.text)}</div>')
-    return f'<div class="timeline">{"".join(bars)}</div><div class="axis"><span>0 s</span><span>{duration:.1f} s</span></div>'
-
-
 def _random_note(video: VideoReport, analyzer: str) -> str:
     label = video.weights.get(analyzer)
     return f'<p class="warn">weights: {html.escape(label)} - plumbing only, not results</p>' if label and label != "real" else ""
 
 
-def render_html(videos: list[VideoReport], title: str = "video-assets corpus report") -> str:
-    analyzers = sorted({a for v in videos for a in v.rtf})
+def _section(analyzer, video: VideoReport) -> str:
+    tables = {t: video.tables[analyzer.asset_key(t, "optimized")] for t in analyzer.tables if analyzer.asset_key(t, "optimized") in video.tables}
+    body = analyzer.report_section(tables, video.duration_s) if tables else "<p><em>not analyzed</em></p>"
+    return f"<h3>{html.escape(analyzer.report_title or analyzer.name)}</h3>{_random_note(video, analyzer.name)}{body}"
+
+
+def render_html(videos: list[VideoReport], analyzers, title: str = "video-assets corpus report") -> str:
+    names = [a.name for a in analyzers if any(a.name in v.rtf for v in videos)]
     checks = sorted({c for v in videos for c in v.checks})
     rtf_rows = "".join(
-        f"<tr><td>{html.escape(v.key)}</td>" + "".join(f"<td>{v.rtf.get(a, float('nan')):.3f}</td>" for a in analyzers) + "</tr>" for v in videos
+        f"<tr><td>{html.escape(v.key)}</td>" + "".join(f"<td>{v.rtf.get(a, float('nan')):.3f}</td>" for a in names) + "</tr>" for v in videos
     )
     check_rows = "".join(
         f"<tr><td>{html.escape(v.key)}</td>" + "".join(f'<td class="{v.checks.get(c, "none")}">{v.checks.get(c, "-")}</td>' for c in checks) + "</tr>" for v in videos
@@ -100,24 +96,15 @@ def render_html(videos: list[VideoReport], title: str = "video-assets corpus rep
     parts = [
         f"<h1>{html.escape(title)}</h1><p>{len(videos)} videos</p>",
         "<h2>Realtime factor (analysis seconds / video seconds)</h2>",
-        f"<table><tr><th>video</th>{''.join(f'<th>{html.escape(a)}</th>' for a in analyzers)}</tr>{rtf_rows}</table>",
+        f"<table><tr><th>video</th>{''.join(f'<th>{html.escape(a)}</th>' for a in names)}</tr>{rtf_rows}</table>",
         "<h2>Checks (latest evaluation)</h2>",
         f"<table><tr><th>video</th>{''.join(f'<th>{html.escape(c)}</th>' for c in checks)}</tr>{check_rows}</table>",
     ]
     for v in videos:
-        t = v.tables
         parts += [
             f'<section id="{html.escape(v.key)}"><h2>{html.escape(v.key)} ({v.duration_s:.1f} s)</h2>',
-            _img(v.contact_sheet, f"{v.key} contact sheet", 540),
-            "<h3>Captions</h3>", _timeline(t.get("text_overlay"), v.duration_s),
-            _table(t.get("text_overlay"), ["text", "start_s", "end_s", "max_confidence", "samples"]),
-            "<h3>Speech</h3>",
-            _table(t.get("speech_rate_summary"), ["has_audio", "total_words", "speech_rate_wpm", "articulation_rate_wpm", "pause_count", "speaking_pct", "language"]),
-            _img(_wpm_png(t.get("speech_rate"), v.duration_s), f"{v.key} words per minute"),
-            "<h3>Objects</h3>", _random_note(v, "object_detection"),
-            _table(t.get("object_detection_classes"), ["class_name", "first_seen_s", "last_seen_s", "frames_present", "max_simultaneous", "detections"]),
-            "<h3>What happens (Qwen2-VL)</h3>", _random_note(v, "qwen2_vl_temporal"),
-            _table(t.get("qwen2_vl_temporal"), ["start_s", "end_s", "description", "degenerate"]),
+            html_img(v.contact_sheet, f"{v.key} contact sheet", 540),
+            *[_section(a, v) for a in analyzers],
             "</section>",
         ]
     style = (
@@ -128,11 +115,3 @@ def render_html(videos: list[VideoReport], title: str = "video-assets corpus rep
         ".warn,.error{background:#fdd}section{border-top:2px solid #333;margin-top:2em}"
     )
     return f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title><style>{style}</style></head><body>{''.join(parts)}</body></html>"
-
-
-def _wpm_png(segments: pd.DataFrame | None, duration: float) -> bytes:
-    if segments is None or segments.empty:
-        return b""
-    from video_assets.plots import wpm_plot
-
-    return wpm_plot(segments, duration)

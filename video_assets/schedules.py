@@ -14,30 +14,13 @@ import dagster as dg
 
 from video_assets import settings
 from video_assets.canary import canary_partitions
+from video_assets.history import CODE_VERSION_TAG, DATA_VERSION_TAG, latest_record
 from video_assets.jobs import canary_parity_job, corpus_selection
 from video_assets.partitions import VIDEOS_PARTITION_NAME
-
-CODE_VERSION_TAG = "dagster/code_version"
-DATA_VERSION_TAG = "dagster/data_version"
-
-
-def _latest(instance: dg.DagsterInstance, key: dg.AssetKey, partition: str, source: bool = False):
-    """The latest materialization (or, for a source like video_file, observation) record."""
-    fetch = instance.fetch_observations if source else instance.fetch_materializations
-    records = fetch(dg.AssetRecordsFilter(asset_key=key, asset_partitions=[partition]), limit=1).records
-    return records[0] if records else None
-
 
 def _version(record) -> str | None:
     event = record.asset_observation if record.asset_observation is not None else record.asset_materialization
     return (event.tags or {}).get(DATA_VERSION_TAG) if event is not None else None
-
-
-def _latest_before(instance: dg.DagsterInstance, key: dg.AssetKey, partition: str, storage_id: int):
-    records = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=key, asset_partitions=[partition], before_storage_id=storage_id), limit=1
-    ).records
-    return records[0] if records else None
 
 
 def stale_asset_partitions(instance: dg.DagsterInstance, asset_graph, keys: list[dg.AssetKey], partitions: list[str]) -> set[tuple[dg.AssetKey, str]]:
@@ -47,7 +30,7 @@ def stale_asset_partitions(instance: dg.DagsterInstance, asset_graph, keys: list
     for partition in partitions:
         for key in order:
             node = asset_graph.get(key)
-            record = _latest(instance, key, partition)
+            record = latest_record(instance, key, partition)
             tags = (record.asset_materialization.tags or {}) if record else {}
             reason = None
             if record is None:
@@ -60,7 +43,7 @@ def stale_asset_partitions(instance: dg.DagsterInstance, asset_graph, keys: list
                         reason = "upstream redone"
                         break
                     source = not asset_graph.get(parent).is_materializable
-                    latest_parent = _latest(instance, parent, partition, source)
+                    latest_parent = latest_record(instance, parent, partition, source=source)
                     if latest_parent is None:
                         continue
                     if source:
@@ -72,7 +55,7 @@ def stale_asset_partitions(instance: dg.DagsterInstance, asset_graph, keys: list
                         # The input as it was when this partition was made, against the input now.
                         # (Dagster's own input pointer names one event per step, which for a step
                         # over several partitions is another partition's event.)
-                        used = _latest_before(instance, parent, partition, record.storage_id)
+                        used = latest_record(instance, parent, partition, before_storage_id=record.storage_id)
                         if used is None or _version(used) != _version(latest_parent):
                             reason = "input changed"
                     if reason:
@@ -90,9 +73,9 @@ def backfill_requests(instance: dg.DagsterInstance, asset_graph, selection: dg.A
 
     Decoding backfills one video per run (a bad file fails only its own partition). Analyzers
     backfill only videos whose decoding is already up to date, so the backfill daemon can hand
-    them out in runs of ``MAX_PARTITIONS_PER_RUN`` videos, each loading its models once: measured
-    through the daemon, one backfill of decoding and analyzers together launched its analyzer runs
-    as decoding trickled in (3 runs of 1, 7 and 8 videos for 16) and loaded the models once per run.
+    them out in runs of ``MAX_PARTITIONS_PER_RUN`` videos, each loading its models once (one backfill of decoding
+    and analyzers together launches analyzer runs as decoding trickles in, with fewer videos each:
+    README, Nightly backfill).
     Videos whose decoding was stale get their analyzers at the next tick."""
     from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset  # no public constructor yet
     from dagster._core.definitions.events import AssetKeyPartitionKey

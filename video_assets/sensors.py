@@ -19,10 +19,10 @@ from resources.corpus import VideoCorpus
 from video_assets.assets.ingest import video_file, video_frames
 from video_assets.corpus import Seen, content_hash, is_stable, quiet_since
 from video_assets.decode import MediaError, check_complete
+from video_assets.history import DATA_VERSION_TAG, latest_record
 from video_assets.jobs import corpus_job
 from video_assets.partitions import VIDEOS_PARTITION_NAME, videos_partitions_def
 
-DATA_VERSION_TAG = "dagster/data_version"
 
 
 def scan_corpus(context: dg.SensorEvaluationContext, corpus: VideoCorpus, now: float | None = None) -> dg.SensorResult:
@@ -91,13 +91,13 @@ def incomplete_reason(url: str) -> str | None:
 
 def already_processed(instance: dg.DagsterInstance, key: str, sha: str) -> bool:
     """The instance saw these exact bytes for this partition and decoded them."""
-    observed = instance.fetch_observations(dg.AssetRecordsFilter(asset_key=video_file.key, asset_partitions=[key]), limit=1).records
-    if not observed or observed[0].asset_observation is None:
+    observed = latest_record(instance, video_file.key, key, source=True)
+    if observed is None or observed.asset_observation is None:
         return False
-    if observed[0].asset_observation.tags.get(DATA_VERSION_TAG) != sha[:16]:
+    if observed.asset_observation.tags.get(DATA_VERSION_TAG) != sha[:16]:
         return False
-    frames = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=video_frames.key, asset_partitions=[key]), limit=1).records
-    return bool(frames) and frames[0].timestamp >= observed[0].timestamp
+    frames = latest_record(instance, video_frames.key, key)
+    return frames is not None and frames.timestamp >= observed.timestamp
 
 
 @dg.sensor(

@@ -30,10 +30,6 @@ class ParityReport:
     detail: str = ""
 
 
-def empty_table(schema: pa.Schema) -> pd.DataFrame:
-    return typed_table([], schema)
-
-
 def typed_table(rows: list[dict], schema: pa.Schema) -> pd.DataFrame:
     """Rows -> DataFrame whose Parquet schema is exactly ``schema`` (the source of truth)."""
     table = pa.Table.from_pylist(rows, schema=schema)
@@ -42,15 +38,24 @@ def typed_table(rows: list[dict], schema: pa.Schema) -> pd.DataFrame:
     return df
 
 
-def schema_doc(schema: pa.Schema) -> str:
-    """Markdown table of a schema, for README and asset descriptions."""
-    lines = ["| column | type | meaning |", "|---|---|---|"]
-    for f in schema:
-        meaning = (f.metadata or {}).get(b"doc", b"").decode()
-        lines.append(f"| `{f.name}` | `{f.type}` | {meaning} |")
-    return "\n".join(lines)
-
-
 def col(name: str, type_: pa.DataType, doc: str) -> pa.Field:
     """A schema field carrying its documentation."""
     return pa.field(name, type_, metadata={"doc": doc})
+
+
+def matching_f1(matched: int, reference: int, candidate: int, **extra: float) -> tuple[float, dict[str, float]]:
+    """F1 of a one-to-one matching: ``matched`` pairs out of ``reference`` and ``candidate`` items
+    (1.0 when both are empty), with its parts for metadata."""
+    if not reference and not candidate:
+        return 1.0, {"matched": 0, "reference": 0, "candidate": 0, **extra}
+    precision = matched / candidate if candidate else 0.0
+    recall = matched / reference if reference else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return f1, {"matched": matched, "reference": reference, "candidate": candidate, **extra,
+                "precision": round(precision, 4), "recall": round(recall, 4)}
+
+
+def f1_parity(f1: float, parts: dict[str, float], threshold: float, detail: str) -> ParityReport:
+    """A parity report whose score is an F1."""
+    return ParityReport(score=round(f1, 4), parts={"f1": round(f1, 4), **parts}, passed=f1 >= threshold, detail=detail)
+

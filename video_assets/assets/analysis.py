@@ -1,22 +1,25 @@
-"""One factory turns an analyzer core into its Dagster assets: the optimized asset and its
-``*_baseline`` twin, each a multi-asset with one output per table (main table first).
+"""One factory turns an analyzer (``video_assets.analyzers.contract.Analyzer``) into its Dagster
+definitions: the optimized asset, its ``*_baseline`` twin (each a multi-asset with one output per
+table, main table first) and its checks, as one ``dg.Definitions`` merged in ``definitions.py``.
 
-The wrapper stays thin: load the models through the analyzer's resource (once per process), call
-the core's ``run`` for each partition of the step, and attach what a person wants to see in the
-UI: rows, seconds, realtime factor, model-load seconds (apart), device, weights, a preview.
+The wrapper stays thin: load the preset's models through the analyzer's resource (once per
+process), call the analyzer's ``process`` for each partition of the step on its own, and attach
+what a person wants to see in the UI: rows, seconds, realtime factor, model-load seconds (apart),
+device, weights, a preview.
 """
 
 import hashlib
 import json
 import time
-from dataclasses import dataclass, field
-from types import ModuleType
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import Any
 
 import dagster as dg
 import pandas as pd
 
 from resources.model_cache import MissingWeightsError
+from video_assets.analyzers import Analyzer
+from video_assets.checks import build_checks
 from video_assets.frames import png_markdown
 from video_assets.partitions import videos_partitions_def
 from video_assets.resilience import OomFallback
@@ -31,36 +34,29 @@ MAX_PARTITIONS_PER_RUN = 8
 ANALYZER_RETRY_POLICY = dg.RetryPolicy(max_retries=1, delay=60, backoff=dg.Backoff.EXPONENTIAL)
 
 
-@dataclass(frozen=True)
-class AnalyzerAssetSpec:
-    name: str
-    core: ModuleType
-    input_key: str  # "video_frames" or "audio_track"
-    resource_key: str
-    kinds: frozenset[str]
-    description: str
-    extra_metadata: Callable[[Any, str], dict[str, Any]] | None = None  # (result, partition) -> metadata
-    uses_gpu: bool = True
-    tables: tuple[str, ...] = field(default=())
+@dataclass
+class NoModel:
+    """What an analyzer that needs no model gets in place of loaded models."""
 
-    def table_names(self) -> tuple[str, ...]:
-        return self.tables or tuple(self.core.TABLES)
-
-    def asset_key(self, table: str, preset: str) -> str:
-        base = self.name if table == self.table_names()[0] else f"{self.name}_{table}"
-        return base if preset == "optimized" else f"{base}_baseline"
+    model: Any = None
+    model_id: str = "none"
+    device: str = "cpu"
+    weights: str = ""
+    load_seconds: float = 0.0
+    loaded_now: bool = False
+    detail: str = "no model"
 
 
 def video_seconds(inputs: Any) -> float:
+    """The video's duration from either shared input (FrameBundle or AudioTrack)."""
     info = getattr(inputs, "info", None)
-    if info is not None:
-        return float(info.duration_s)
-    return float(getattr(inputs, "video_duration_s", 0.0) or getattr(inputs, "duration_s", 0.0))
+    return float(info.duration_s) if info is not None else float(inputs.video_duration_s)
 
 
 def markdown_preview(df: pd.DataFrame, rows: int = 10, width: int = 80) -> str:
     if df.empty:
         return "_(no rows)_"
+
     def cell(v: Any) -> str:
         text = f"{v:.3f}" if isinstance(v, float) else str(v)
         text = text.replace("|", "\\|").replace("\n", " ")
@@ -74,52 +70,58 @@ def markdown_preview(df: pd.DataFrame, rows: int = 10, width: int = 80) -> str:
     return "\n".join(lines)
 
 
-def code_version(spec: AnalyzerAssetSpec, preset: str, model_id: str) -> str:
+def code_version(analyzer: Analyzer, preset: str, model_id: str) -> str:
     """Changes when the preset, the model or an output schema changes, so stored tables go stale."""
     payload = {
-        "config": spec.core.PRESETS[preset].as_dict(),
+        "config": analyzer.presets[preset].as_dict(),
         "model": model_id,
-        "schemas": [str(s) for s in spec.core.SCHEMAS.values()],
+        "schemas": [str(analyzer.schemas[t]) for t in analyzer.tables],
     }
     digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:12]
-    return f"{spec.name}-{preset}-{digest}"
+    return f"{analyzer.name}-{preset}-{digest}"
 
 
-def build_analyzer_assets(spec: AnalyzerAssetSpec, preset: str, model_id: str) -> dg.AssetsDefinition:
-    config = spec.core.PRESETS[preset]
-    tables = spec.table_names()
-    main_key = spec.asset_key(tables[0], preset)
+def _metadata_value(key: str, value: Any, partition: str) -> Any:
+    if isinstance(value, bytes):
+        return dg.MetadataValue.md(png_markdown(value, f"{partition} {key}"))
+    return value
+
+
+def build_analyzer_assets(analyzer: Analyzer, preset: str, model_id: str) -> dg.AssetsDefinition:
+    config = analyzer.presets[preset]
+    tables = analyzer.tables
     outs = {
         table: dg.AssetOut(
-            key=spec.asset_key(table, preset),
-            description=(spec.description if i == 0 else f"{spec.name}: {table} table")
+            key=analyzer.asset_key(table, preset),
+            description=(analyzer.description if i == 0 else f"{analyzer.name}: {table} table")
             + ("" if preset == "optimized" else " (baseline preset: the original, slow configuration)"),
-            metadata={"schema": dg.TableSchema(columns=[dg.TableColumn(f.name, str(f.type), description=(f.metadata or {}).get(b"doc", b"").decode()) for f in spec.core.SCHEMAS[table]])},
-            code_version=code_version(spec, preset, model_id),
-            kinds=set(spec.kinds),
+            metadata={"schema": dg.TableSchema(columns=[dg.TableColumn(f.name, str(f.type), description=(f.metadata or {}).get(b"doc", b"").decode())
+                                                        for f in analyzer.schemas[table]])},
+            code_version=code_version(analyzer, preset, model_id),
+            kinds=set(analyzer.kinds),
         )
         for i, table in enumerate(tables)
     }
 
     @dg.multi_asset(
-        name=main_key,
+        name=analyzer.main_key(preset),
         outs=outs,
-        ins={"inputs": dg.AssetIn(key=spec.input_key)},
+        ins={"inputs": dg.AssetIn(key=analyzer.input)},
         partitions_def=videos_partitions_def,
         group_name=ANALYSIS_GROUP if preset == "optimized" else BASELINE_GROUP,
-        required_resource_keys={spec.resource_key},
+        required_resource_keys={analyzer.model} if analyzer.model else set(),
         backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=MAX_PARTITIONS_PER_RUN),
-        pool=GPU_POOL if spec.uses_gpu else None,
+        pool=GPU_POOL if analyzer.uses_gpu else None,
         retry_policy=ANALYZER_RETRY_POLICY,
     )
     def _analyzer(context: dg.AssetExecutionContext, inputs):
         keys = list(context.partition_keys)
         by_key = inputs if len(keys) > 1 else {keys[0]: inputs}
-        resource = getattr(context.resources, spec.resource_key)
-        loaded = _load(resource, preset)
+        resource = getattr(context.resources, analyzer.model) if analyzer.model else None
+        loaded = _load(resource, preset) if resource is not None else NoModel()
         context.log.info(
-            f"{spec.name}[{preset}]: model {loaded.model_id} on {loaded.device} "
-            f"({'loaded in %.2f s' % loaded.load_seconds if loaded.loaded_now else 'reused, already loaded in this process'}), "
+            f"{analyzer.name}[{preset}]: model {loaded.model_id} on {loaded.device} "
+            f"({'loaded in %.2f s' % loaded.load_seconds if loaded.loaded_now else 'none to load' if resource is None else 'reused, already loaded in this process'}), "
             f"{len(keys)} partition(s)"
         )
         values: dict[str, dict[str, pd.DataFrame]] = {t: {} for t in tables}
@@ -127,13 +129,12 @@ def build_analyzer_assets(spec: AnalyzerAssetSpec, preset: str, model_id: str) -
         extra: dict[str, Any] = {}
 
         def load_cpu() -> tuple[Any, str]:
-            cpu = _load(resource.model_copy(update={"device": "cpu"}), preset)
+            cpu = _load(resource.model_copy(update={"device": "cpu"}), preset) if resource is not None else NoModel()
             return cpu.model, cpu.device
 
         # Each partition is analyzed on its own with the step's one loaded model: a table depends on
         # its video, preset and model alone, never on which other videos share the step.
-        runner = OomFallback(spec.core.run, config, tuple(spec.core.BATCH_FIELDS), loaded.model, loaded.device, load_cpu)
-
+        runner = OomFallback(analyzer.process, config, tuple(analyzer.batch_fields), loaded.model, loaded.device, load_cpu)
         logged = 0
         for key in keys:
             t0 = time.perf_counter()
@@ -154,10 +155,10 @@ def build_analyzer_assets(spec: AnalyzerAssetSpec, preset: str, model_id: str) -
             }
             if len(keys) == 1:
                 extra = {name: dg.MetadataValue.md(png_markdown(png, f"{key} {name}")) for name, png in result.images.items()}
-                if spec.extra_metadata is not None:
-                    extra |= spec.extra_metadata(result, key)
+                extra |= {k: _metadata_value(k, v, key) for k, v in analyzer.metadata(result).items()}
             for note in result.notes:
                 context.log.info(f"{key}: {note}")
+
         first = per_partition[keys[0]]
         common = {
             "preset": preset,
@@ -165,12 +166,13 @@ def build_analyzer_assets(spec: AnalyzerAssetSpec, preset: str, model_id: str) -
             "model_detail": loaded.detail,
             "device": runner.device,
             "profile": "gpu" if runner.device == "cuda" else "cpu",
-            "weights": loaded.weights,
             "model_load_seconds": round(loaded.load_seconds, 3),
             "model_loaded_in_this_step": loaded.loaded_now,
             "partitions_in_step": len(keys),
             "per_partition": dg.MetadataValue.json(per_partition),
         }
+        if loaded.weights:
+            common["weights"] = loaded.weights
         if len(keys) == 1:
             common |= {k: v for k, v in first.items() if v is not None}
         else:
@@ -179,11 +181,11 @@ def build_analyzer_assets(spec: AnalyzerAssetSpec, preset: str, model_id: str) -
             common |= {"seconds": round(total_s, 3), "realtime_factor": round(total_s / total_v, 4) if total_v else 0.0}
         if runner.events:
             common["out_of_memory_fallbacks"] = dg.MetadataValue.json(runner.events)
-        if loaded.weights != "real":
+        if loaded.weights and loaded.weights != "real":
             common["WARNING"] = f"weights: {loaded.weights} - outputs are plumbing only, not results"
         for i, t in enumerate(tables):
             value = values[t] if len(keys) > 1 else values[t][keys[0]]
-            md = dict(common) if i == 0 else {"preset": preset, "weights": loaded.weights}
+            md = dict(common) if i == 0 else {"preset": preset} | ({"weights": loaded.weights} if loaded.weights else {})
             if len(keys) == 1:
                 df = values[t][keys[0]]
                 md["rows"] = len(df)
@@ -201,3 +203,15 @@ def _load(resource: Any, preset: str):
         return resource.load(preset)
     except MissingWeightsError as exc:
         raise dg.Failure(description=str(exc), metadata={"cause": "missing model weights"}, allow_retries=False) from exc
+
+
+def analyzer_definitions(analyzer: Analyzer, resource: Any = None) -> dg.Definitions:
+    """The optimized asset, its baseline twin and its checks. ``resource``: the model resource the
+    code location binds under ``analyzer.model`` (its model ids are part of the code versions)."""
+    if analyzer.model and resource is None:
+        raise ValueError(f"analyzer {analyzer.name} needs the model resource {analyzer.model!r}")
+    ids = {p: (resource.model_id(p) if resource is not None else "none") for p in ("optimized", "baseline")}
+    return dg.Definitions(
+        assets=[build_analyzer_assets(analyzer, p, ids[p]) for p in ("optimized", "baseline")],
+        asset_checks=build_checks(analyzer),
+    )

@@ -4,26 +4,12 @@ one self-contained HTML page linked from the asset's metadata."""
 import dagster as dg
 
 from video_assets import storage
-from video_assets.assets import ANALYZER_SPECS
-from video_assets.checks import latest_materialization_metadata
+from video_assets.analyzers import ANALYZERS
+from video_assets.history import latest_check_status, latest_metadata
 from video_assets.partitions import VIDEOS_PARTITION_NAME
 from video_assets.report import VideoReport, render_html, write_dataset
 
 REPORT_GROUP = "report"
-
-
-def latest_check_status(instance: dg.DagsterInstance, limit: int = 10_000) -> dict[tuple[str, str], str]:
-    """(check name, partition) -> 'pass' | 'warn' | 'error', from the latest evaluation of each."""
-    records = instance.get_event_records(
-        dg.EventRecordsFilter(event_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION), limit=limit, ascending=False
-    )
-    status: dict[tuple[str, str], str] = {}
-    for record in records:
-        evaluation = record.event_log_entry.dagster_event.event_specific_data
-        key = (evaluation.check_name, evaluation.partition or "")
-        if key not in status:
-            status[key] = "pass" if evaluation.passed else evaluation.severity.value.lower()
-    return status
 
 
 def build_report(instance: dg.DagsterInstance, io_manager, partitions: list[str], out_root: str,
@@ -40,32 +26,32 @@ def build_report(instance: dg.DagsterInstance, io_manager, partitions: list[str]
             video.contact_sheet = bundle.contact_sheet()
         except FileNotFoundError:
             pass
-        for spec in ANALYZER_SPECS:
-            for table in spec.table_names():
+        for spec in ANALYZERS:
+            for table in spec.tables:
                 try:
                     video.tables[spec.asset_key(table, "optimized")] = io_manager.load_partition(dg.AssetKey(spec.asset_key(table, preset)), key)
                 except FileNotFoundError:
                     continue
-            md = latest_materialization_metadata(instance, dg.AssetKey(spec.asset_key(spec.table_names()[0], preset)), key) or {}
+            md = latest_metadata(instance, spec.main_key(preset), key) or {}
             per = (md.get("per_partition") or {}).get(key, {})
             rtf = per.get("realtime_factor", md.get("realtime_factor"))
             if rtf is not None:
                 video.rtf[spec.name] = float(rtf)
             if md.get("weights"):
                 video.weights[spec.name] = md["weights"]
-            for check in (f"{spec.name}_speed", f"{spec.name}_parity"):
+            for check in (spec.speed_check, spec.parity_check):
                 if (check, key) in checks:
                     video.checks[check] = checks[(check, key)]
         videos.append(video)
     rows = write_dataset(videos, storage.join(out_root, "tables"), preset)
     html_url = storage.join(out_root, "report.html")
     title = "video-assets corpus report" + ("" if preset == "optimized" else f" ({preset} preset)")
-    storage.write_bytes_atomic(html_url, render_html(videos, title).encode())
+    storage.write_bytes_atomic(html_url, render_html(videos, ANALYZERS, title).encode())
     return html_url, rows, videos
 
 
 @dg.asset(
-    deps=[dg.AssetKey(s.asset_key(t, "optimized")) for s in ANALYZER_SPECS for t in s.table_names()] + [dg.AssetKey("video_frames")],
+    deps=[dg.AssetKey(s.asset_key(t, "optimized")) for s in ANALYZERS for t in s.tables] + [dg.AssetKey("video_frames")],
     group_name=REPORT_GROUP,
     kinds={"html", "parquet"},
     required_resource_keys={"io_manager"},

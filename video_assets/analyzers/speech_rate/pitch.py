@@ -1,8 +1,11 @@
-"""Fundamental frequency with YIN, vectorized in NumPy: the optimized speech_rate pitch estimator.
+"""Pitch: ``pitch_track`` (pyin or YIN, per preset) and YIN, vectorized in NumPy, the optimized
+speech_rate pitch estimator.
+
+Fundamental frequency with YIN, vectorized in NumPy: the optimized speech_rate pitch estimator.
 
 Why not ``librosa.pyin``: pyin runs a Viterbi pass over every pitch bin (quadratic in the bins)
 and, like ``librosa.yin``, JIT-compiles numba code on its first call, which every Dagster run
-process pays again (about 1-1.5 s here, more than the whole optimized analysis of a short clip).
+process pays again (more than the whole optimized analysis of a short clip: see README, Measured).
 YIN (de Cheveigné and Kawahara, 2002) is pyin's first stage; the tests check that its pitch stays
 within tolerance of pyin's on the sample corpus's speech.
 
@@ -11,7 +14,12 @@ Frames are centered (frame i covers ``i * hop`` as pyin's are), so times compare
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from video_assets.analyzers.speech_rate.presets import Config
 
 
 def yin(
@@ -90,3 +98,35 @@ def yin(
     voiced = (mid < voicing_threshold) & (sq[:, -1] > 1e-8)
     f0 = np.where(voiced, sr / period, np.nan)
     return f0.astype(np.float64), voiced
+
+
+
+def pitch_track(samples: np.ndarray, config: Config, regions: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
+    """(times_s, f0_hz) of voiced frames only."""
+    import librosa
+
+    sr = config.pitch_sample_rate
+    if config.pitch_voiced_only:
+        pieces = [(a, samples[int(a * 16000) : int(b * 16000)]) for a, b in regions]
+    else:
+        pieces = [(0.0, samples)]
+    times, f0s = [], []
+    for offset, piece in pieces:
+        if sr != 16000:
+            piece = librosa.resample(piece, orig_sr=16000, target_sr=sr)
+        if piece.size < config.pitch_frame:
+            continue
+        if config.pitch_method == "yin":
+            f0, voiced = yin(piece, sr, config.pitch_fmin, config.pitch_fmax, config.pitch_frame, config.pitch_hop)
+        else:
+            f0, voiced, _ = librosa.pyin(
+                piece, fmin=config.pitch_fmin, fmax=config.pitch_fmax, sr=sr,
+                frame_length=config.pitch_frame, hop_length=config.pitch_hop, resolution=config.pitch_resolution,
+            )
+        t = offset + librosa.frames_to_time(np.arange(f0.size), sr=sr, hop_length=config.pitch_hop)
+        keep = voiced & np.isfinite(f0)
+        times.append(t[keep])
+        f0s.append(f0[keep])
+    if not times:
+        return np.zeros(0), np.zeros(0)
+    return np.concatenate(times), np.concatenate(f0s)

@@ -1,0 +1,215 @@
+"""YOLO engines behind one ``raw`` call (the ``Detector`` of ``video_assets.analyzers.object_detection``):
+PyTorch, OpenVINO, ONNX Runtime, TensorRT, and the on-disk cache of exported engines.
+
+Exported engines are cached under a key of (weights sha256, engine, precision, batch, image size):
+built once, reused by every process, rebuilt when any part of the key changes. INT8 engines are
+calibrated on frames the corpus already stored.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from resources.yolo_weights import YoloWeights
+
+
+@dataclass
+class TorchDetector:
+    """The Ultralytics network itself, fused, FP16 on CUDA."""
+
+    weights: YoloWeights
+    device: str
+    precision: str
+    engine: str = "torch"
+    names: dict[int, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        import torch
+        from ultralytics import YOLO
+
+        yolo = YOLO(str(self.weights.path))
+        self.names = dict(yolo.names)
+        net = yolo.model.fuse().eval().to(self.device)
+        if self.precision == "fp16":
+            net = net.half()
+        self._net = net
+        self._torch = torch
+
+    def raw(self, batch: np.ndarray) -> np.ndarray:
+        torch = self._torch
+        with torch.inference_mode():
+            x = torch.from_numpy(batch).to(self.device)
+            if self.precision == "fp16":
+                x = x.half()
+            out = self._net(x)
+            out = out[0] if isinstance(out, (list, tuple)) else out
+            return out.float().cpu().numpy()
+
+
+@dataclass
+class OpenVinoDetector:
+    xml: Path
+    names: dict[int, str]
+    precision: str
+    threads: int
+    engine: str = "openvino"
+
+    def __post_init__(self) -> None:
+        import openvino as ov
+
+        hint = {"fp32": "f32", "bf16": "bf16", "int8": "f32", "fp16": "f16"}[self.precision]
+        config = {"PERFORMANCE_HINT": "LATENCY", "INFERENCE_PRECISION_HINT": hint}
+        if self.threads:
+            config["INFERENCE_NUM_THREADS"] = self.threads
+        self._compiled = ov.Core().compile_model(str(self.xml), "CPU", config)
+        # Warm up: the first call per input shape compiles kernels (portrait 1080x1920 -> 640x384).
+        self.raw(np.zeros((1, 3, 640, 384), np.float32))
+
+    def raw(self, batch: np.ndarray) -> np.ndarray:
+        return np.asarray(self._compiled(batch)[0])
+
+
+@dataclass
+class OnnxDetector:
+    path: Path
+    names: dict[int, str]
+    precision: str
+    threads: int
+    engine: str = "onnx"
+
+    def __post_init__(self) -> None:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        if self.threads:
+            options.intra_op_num_threads = self.threads
+        providers = [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in ort.get_available_providers()]
+        self._session = ort.InferenceSession(str(self.path), options, providers=providers)
+        self._input = self._session.get_inputs()[0].name
+
+    def raw(self, batch: np.ndarray) -> np.ndarray:
+        return self._session.run(None, {self._input: batch})[0]
+
+
+@dataclass
+class TensorRtDetector:
+    """TensorRT through Ultralytics' AutoBackend (dynamic batch up to the export's ``batch``)."""
+
+    path: Path
+    names: dict[int, str]
+    precision: str
+    engine: str = "tensorrt"
+
+    def __post_init__(self) -> None:
+        import torch
+        from ultralytics.nn.autobackend import AutoBackend
+
+        self._backend = AutoBackend(str(self.path), device=torch.device("cuda"), fp16=self.precision == "fp16")
+        self._torch = torch
+
+    def raw(self, batch: np.ndarray) -> np.ndarray:
+        with self._torch.inference_mode():
+            x = self._torch.from_numpy(batch).cuda()
+            if self.precision == "fp16":
+                x = x.half()
+            out = self._backend(x)
+            out = out[0] if isinstance(out, (list, tuple)) else out
+            return out.float().cpu().numpy()
+
+
+def calibration_yaml(frames: list[np.ndarray], folder: Path) -> Path:
+    """A tiny dataset over corpus frames for INT8 calibration (Ultralytics otherwise downloads coco8)."""
+    from PIL import Image
+
+    images = folder / "images" / "val"
+    images.mkdir(parents=True, exist_ok=True)
+    for i, frame in enumerate(frames):
+        Image.fromarray(frame).save(images / f"calib_{i:04d}.jpg", quality=95)
+    (folder / "labels" / "val").mkdir(parents=True, exist_ok=True)
+    yaml = folder / "calibration.yaml"
+    from ultralytics.cfg.datasets import __file__ as _  # noqa: F401  (ensures ultralytics is importable)
+
+    names = "\n".join(f"  {i}: c{i}" for i in range(80))
+    yaml.write_text(f"path: {folder}\ntrain: images/val\nval: images/val\nnames:\n{names}\n")
+    return yaml
+
+
+def corpus_calibration_frames(storage_root: str, limit: int = 64, max_side: int = 640) -> list[np.ndarray]:
+    """Frames for INT8 calibration, spread over the stored video_frames of the corpus itself."""
+    import fsspec
+
+    from video_assets.frames import FrameBundle, resize_to
+
+    fs, base = fsspec.core.url_to_fs(storage_root.rstrip("/") + "/video_frames")
+    files = sorted(p for p in (fs.glob(base + "/*.frames.parquet") if fs.exists(base) else []))
+    if not files:
+        raise ValueError(f"no stored video_frames under {storage_root} to calibrate INT8 with; materialize video_frames first")
+    per_file = max(1, limit // len(files))
+    frames: list[np.ndarray] = []
+    for path in files:
+        with fs.open(path, "rb") as fh:
+            bundle = FrameBundle.from_parquet_bytes(fh.read())
+        for i in np.linspace(0, len(bundle) - 1, min(per_file, len(bundle))).round().astype(int):
+            frames.append(resize_to(bundle.image(int(i)), max_side))
+    return frames[:limit]
+
+
+def engine_key(weights: YoloWeights, engine: str, precision: str, batch: int, imgsz: int) -> str:
+    export_batch = batch if engine == "tensorrt" else 1
+    return f"{weights.path.stem}-{weights.sha256[:12]}-{engine}-{precision}-b{export_batch}-{imgsz}"
+
+
+def build_engine(weights: YoloWeights, engine: str, precision: str, batch: int, imgsz: int, cache_root: str,
+                 calibration_frames: list[np.ndarray] | None = None) -> tuple[Path, bool]:
+    """Export (or reuse) an engine. Returns (artifact path, built_now). Atomic: a half-built engine
+    is never visible under its key."""
+    from ultralytics import YOLO
+
+    root = Path(cache_root) / "engines"
+    key = engine_key(weights, engine, precision, batch, imgsz)
+    final = root / key
+    artifact_name = {"openvino": "model.xml", "onnx": "model.onnx", "tensorrt": "model.engine"}[engine]
+    if (final / artifact_name).exists() and (final / "names.json").exists():
+        return final / artifact_name, False
+    if final.exists():  # an entry from before names were stored beside engines: rebuild it
+        shutil.rmtree(final, ignore_errors=True)
+    root.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=root))
+    try:
+        local = work / f"{weights.path.stem}.pt"
+        shutil.copy2(weights.path, local)
+        # TensorRT fixes the dynamic batch's maximum at export; OpenVINO and ONNX take any batch,
+        # and tracing with a batch of 64 on a CPU costs minutes for nothing.
+        kwargs: dict = {"imgsz": imgsz, "batch": batch if engine == "tensorrt" else 1, "dynamic": True, "verbose": False}
+        if precision == "int8":
+            if not calibration_frames:
+                raise ValueError("INT8 export needs calibration frames from the corpus")
+            kwargs |= {"int8": True, "data": str(calibration_yaml(calibration_frames, work / "calib"))}
+        if precision == "fp16" and engine == "tensorrt":
+            kwargs["half"] = True
+        fmt = {"openvino": "openvino", "onnx": "onnx", "tensorrt": "engine"}[engine]
+        yolo = YOLO(str(local))
+        exported = Path(yolo.export(format=fmt, **kwargs))
+        out = work / "out"
+        out.mkdir()
+        # Class names beside the engine, so using it never needs the PyTorch model loaded again.
+        (out / "names.json").write_text(json.dumps({int(k): v for k, v in yolo.names.items()}))
+        if exported.is_dir():  # openvino: a folder with model.xml/.bin
+            xml = next(exported.glob("*.xml"))
+            shutil.move(str(xml), out / "model.xml")
+            shutil.move(str(xml.with_suffix(".bin")), out / "model.bin")
+        else:
+            shutil.move(str(exported), out / artifact_name)
+        try:
+            out.rename(final)
+        except OSError:  # another process won the race; use theirs
+            pass
+        return final / artifact_name, True
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

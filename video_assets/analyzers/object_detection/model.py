@@ -1,0 +1,20 @@
+"""The detector interface object_detection needs; ``resources/yolo.py`` implements it for PyTorch,
+OpenVINO, ONNX Runtime and TensorRT behind one ``raw`` call, so every engine shares the same pre-
+and post-processing and the engine's parity is measurable on raw output tensors."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+
+class Detector(Protocol):
+    """A YOLO network on some engine. names: class id -> name; engine/precision: what actually ran."""
+
+    names: dict[int, str]
+    engine: str
+    precision: str
+
+    def raw(self, batch: np.ndarray) -> np.ndarray:
+        """batch: float32 (N, 3, H, W) in [0, 1], H and W multiples of 32 -> raw head output (N, 4 + classes, anchors)."""

@@ -1,0 +1,76 @@
+"""speech_rate: how fast, how much and how steadily people talk.
+
+Input: ``audio_track`` (16 kHz mono). Model: Silero VAD + faster-whisper (``SpeechModels``, loaded
+by ``resources/speech.py``). One module per concern: ``presets``, ``schemas``, ``model``, ``vad``,
+``windows`` (recognition), ``pitch``, ``metrics``, ``core`` (``run``), ``parity``, ``evaluate``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from video_assets.analyzers.base import AnalyzerResult
+from video_assets.analyzers.contract import Analyzer
+from video_assets.analyzers.speech_rate.core import run
+from video_assets.analyzers.speech_rate.evaluate import accuracy
+from video_assets.analyzers.speech_rate.metrics import find_fillers
+from video_assets.analyzers.speech_rate.model import SpeechModels
+from video_assets.analyzers.speech_rate.parity import ParityThresholds, parity
+from video_assets.analyzers.speech_rate.presets import BASELINE, BATCH_FIELDS, OPTIMIZED, PRESETS, SPEED_TARGET_RTF, Config
+from video_assets.analyzers.speech_rate.schemas import SCHEMAS, SEGMENTS_SCHEMA, SUMMARY_SCHEMA, TABLES
+from video_assets.analyzers.speech_rate.vad import pauses_between, speech_regions
+from video_assets.analyzers.speech_rate.windows import plan_windows
+
+NAME = "speech_rate"
+
+__all__ = [
+    "ANALYZER", "BASELINE", "BATCH_FIELDS", "Config", "NAME", "OPTIMIZED", "PRESETS", "ParityThresholds", "SCHEMAS",
+    "SEGMENTS_SCHEMA", "SPEED_TARGET_RTF", "SUMMARY_SCHEMA", "SpeechModels", "TABLES", "accuracy", "find_fillers",
+    "parity", "pauses_between", "plan_windows", "run", "speech_regions",
+]
+
+
+class SpeechRate(Analyzer):
+    name = NAME
+    description = "Speech segments with words per minute, pitch, pauses, fillers and emphasis (Silero VAD + faster-whisper)."
+    report_title = "Speech"
+    input = "audio_track"
+    tables = TABLES
+    schemas = SCHEMAS
+    presets = PRESETS
+    batch_fields = BATCH_FIELDS
+    model = "speech_models"
+    uses_gpu = True
+    speed_target_rtf = SPEED_TARGET_RTF
+    parity_threshold = 1.0 - ParityThresholds().max_rel_error
+    kinds = frozenset({"pytorch", "faster-whisper"})
+    run = staticmethod(run)
+    compare = staticmethod(parity)
+
+    def metadata(self, result: AnalyzerResult) -> dict[str, Any]:
+        summary = result.tables["summary"].iloc[0].to_dict()
+        md: dict[str, Any] = {f"summary/{k}": (v if v is not None else "none") for k, v in summary.items()}
+        if not summary["has_audio"]:
+            md["status"] = "no audio"
+        elif len(result.tables["segments"]):
+            from video_assets.analyzers.speech_rate.plots import wpm_plot
+
+            md["wpm_plot"] = wpm_plot(result.tables["segments"], summary["duration_s"])
+        return md
+
+    def evaluate(self, tables: dict[str, pd.DataFrame], truth: dict, seconds: float) -> dict[str, float] | None:
+        return accuracy(tables["summary"], truth["speech"]) if truth.get("speech") else None
+
+    def report_section(self, tables: dict[str, pd.DataFrame], duration_s: float) -> str:
+        from video_assets.analyzers.speech_rate.plots import wpm_plot
+        from video_assets.report import html_img, html_table
+
+        segments = tables.get("segments")
+        plot = wpm_plot(segments, duration_s) if segments is not None and not segments.empty else b""
+        return html_table(tables.get("summary"), ["has_audio", "total_words", "speech_rate_wpm", "articulation_rate_wpm", "pause_count",
+                                                 "speaking_pct", "language"]) + html_img(plot, "words per minute")
+
+
+ANALYZER = SpeechRate()

@@ -1,0 +1,35 @@
+"""speech_rate for one audio track: VAD, recognition, pitch, metrics."""
+
+from __future__ import annotations
+
+import time
+
+from video_assets.analyzers.base import AnalyzerResult
+from video_assets.analyzers.speech_rate.metrics import _finish, _no_audio
+from video_assets.analyzers.speech_rate.model import SpeechModels
+from video_assets.analyzers.speech_rate.presets import Config
+from video_assets.analyzers.speech_rate.vad import speech_regions
+from video_assets.analyzers.speech_rate.windows import transcribe, transcribe_speech
+from video_assets.frames import AudioTrack
+
+
+def run(audio: AudioTrack, config: Config, models: SpeechModels) -> AnalyzerResult:
+    """Segments table and one-row summary for one audio track. The result depends on this track,
+    the preset and the models alone (nothing is shared with other videos of the step)."""
+    if audio.sample_rate != 16000:
+        raise ValueError(f"speech_rate expects 16 kHz audio, got {audio.sample_rate} ({audio.source})")
+    if not audio.has_audio:
+        return _no_audio(audio)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    regions = speech_regions(audio.samples, models.vad, config)
+    timings["vad_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    if config.use_vad and not regions:
+        segments, language = [], config.language or "en"
+    elif config.batched and config.use_vad:
+        segments, language = transcribe_speech(audio.samples, regions, models.asr, config)
+    else:
+        segments, language = transcribe(audio.samples, models.asr, config)
+    timings["asr_s"] = time.perf_counter() - t0
+    return _finish(audio, config, regions, segments, language, timings)

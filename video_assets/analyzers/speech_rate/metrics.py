@@ -1,0 +1,121 @@
+"""From words, pitch and speech regions to the segments table and the summary row."""
+
+from __future__ import annotations
+
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from video_assets.analyzers.base import AnalyzerResult, typed_table
+from video_assets.analyzers.speech_rate.pitch import pitch_track
+from video_assets.analyzers.speech_rate.presets import Config
+from video_assets.analyzers.speech_rate.schemas import SEGMENTS_SCHEMA, SUMMARY_SCHEMA
+from video_assets.analyzers.speech_rate.vad import pauses_between
+from video_assets.analyzers.speech_rate.windows import Word, _Segment
+from video_assets.frames import AudioTrack
+
+
+FILLERS: dict[str, tuple[str, ...]] = {
+    "en": ("um", "uh", "er", "erm", "ah", "hmm", "like", "basically", "actually", "literally", "you know", "i mean"),
+    "de": ("äh", "ähm", "öh", "hm", "also", "halt", "quasi", "sozusagen", "eigentlich", "irgendwie", "genau"),
+}
+
+
+def _normalize(word: str) -> str:
+    return re.sub(r"[^\w']+", "", word.lower())
+
+
+def find_fillers(text: str, language: str) -> list[str]:
+    tokens = [_normalize(t) for t in text.split()]
+    joined = " " + " ".join(tokens) + " "
+    found = []
+    for filler in FILLERS.get(language, ()):
+        found.extend([filler] * joined.count(f" {filler} "))
+    return found
+
+
+def _word_energy(samples: np.ndarray, word: Word) -> float:
+    piece = samples[int(word.start * 16000) : max(int(word.end * 16000), int(word.start * 16000) + 1)]
+    return float(np.sqrt(np.mean(np.square(piece)))) if piece.size else 0.0
+
+
+def _segment_row(seg: _Segment, times: np.ndarray, f0: np.ndarray, loud: set[int], config: Config, language: str) -> dict:
+    duration = max(seg.end - seg.start, 1e-6)
+    in_seg = f0[(times >= seg.start) & (times < seg.end)]
+    gaps = [b.start - a.end for a, b in zip(seg.words, seg.words[1:])]
+    return {
+        "start_s": round(seg.start, 3),
+        "end_s": round(seg.end, 3),
+        "text": seg.text,
+        "word_count": len(seg.words),
+        "words_per_minute": round(len(seg.words) / duration * 60.0, 2),
+        "pitch_mean_hz": float(np.mean(in_seg)) if in_seg.size else None,
+        "pitch_std_hz": float(np.std(in_seg)) if in_seg.size else None,
+        "pitch_min_hz": float(np.min(in_seg)) if in_seg.size else None,
+        "pitch_max_hz": float(np.max(in_seg)) if in_seg.size else None,
+        "pauses_inside": int(sum(g >= config.pause_min_s for g in gaps)),
+        "fillers": find_fillers(seg.text, language),
+        "emphasized_words": [w.text for w in seg.words if id(w) in loud],
+    }
+
+
+def _no_audio(audio: AudioTrack) -> AnalyzerResult:
+    summary = {
+        "has_audio": False, "duration_s": audio.video_duration_s, "total_words": 0, "speaking_time_s": 0.0,
+        "speech_rate_wpm": 0.0, "articulation_rate_wpm": 0.0, "pause_count": 0, "pause_total_s": 0.0,
+        "speaking_pct": 0.0, "language": None,
+    }
+    return AnalyzerResult(
+        tables={"segments": typed_table([], SEGMENTS_SCHEMA), "summary": typed_table([summary], SUMMARY_SCHEMA)},
+        stats={"seconds": 0.0, "asr_s": 0.0, "vad_s": 0.0, "pitch_s": 0.0},
+        notes=["no audio stream: nothing to analyze"],
+    )
+
+
+def _finish(audio: AudioTrack, config: Config, regions: list[tuple[float, float]], segments: list[_Segment],
+            language: str | None, timings: dict[str, float]) -> AnalyzerResult:
+    samples = audio.samples
+    duration = audio.duration_s or audio.video_duration_s
+    t0 = time.perf_counter()
+    times, f0 = pitch_track(samples, config, regions) if (regions or not config.pitch_voiced_only) else (np.zeros(0), np.zeros(0))
+    timings["pitch_s"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    words = [w for s in segments for w in s.words]
+    energies = np.array([_word_energy(samples, w) for w in words]) if words else np.zeros(0)
+    loud: set[int] = set()
+    if energies.size >= 3 and energies.std() > 0:
+        limit = energies.mean() + config.emphasis_z * energies.std()
+        loud = {id(w) for w, e in zip(words, energies) if e > limit}
+    lang = language or "en"
+    if config.workers > 1 and len(segments) > 1:
+        with ThreadPoolExecutor(config.workers) as pool:
+            rows = list(pool.map(lambda s: _segment_row(s, times, f0, loud, config, lang), segments))
+    else:
+        rows = [_segment_row(s, times, f0, loud, config, lang) for s in segments]
+    timings["metrics_s"] = time.perf_counter() - t0
+
+    speaking = sum(b - a for a, b in regions)
+    pauses = pauses_between(regions, config.pause_min_s)
+    total_words = len(words)
+    summary = {
+        "has_audio": True,
+        "duration_s": round(duration, 3),
+        "total_words": total_words,
+        "speaking_time_s": round(speaking, 3),
+        "speech_rate_wpm": round(total_words / duration * 60.0, 2) if duration > 0 else 0.0,
+        "articulation_rate_wpm": round(total_words / speaking * 60.0, 2) if speaking > 0 else 0.0,
+        "pause_count": len(pauses),
+        "pause_total_s": round(sum(b - a for a, b in pauses), 3),
+        "speaking_pct": round(100.0 * speaking / duration, 2) if duration > 0 else 0.0,
+        "language": lang,
+    }
+    notes = [] if total_words else ["no speech found"]
+    seconds = sum(v for k, v in timings.items() if k.endswith("_s"))
+    return AnalyzerResult(
+        tables={"segments": typed_table(rows, SEGMENTS_SCHEMA), "summary": typed_table([summary], SUMMARY_SCHEMA)},
+        stats={"seconds": round(seconds, 3)} | {k: round(v, 3) for k, v in timings.items()} | {"speech_regions": len(regions)},
+        notes=notes,
+    )

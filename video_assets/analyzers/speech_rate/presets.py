@@ -1,0 +1,76 @@
+"""speech_rate presets: the baseline (the original configuration) and the optimized one.
+
+Both compute the same metrics the same way; they differ in how recognition and pitch run:
+
+* BASELINE: the whole track through Whisper (beam 5, temperature fallback, conditioned on
+  previous text), pitch with ``librosa.pyin`` over the whole track resampled to 22050 Hz (frame
+  2048, hop 512), per-segment metrics one segment after another.
+* OPTIMIZED: Silero VAD first (threshold 0.5, min speech 250 ms), recognition only over the
+  speech regions of the video, packed into <= 30 s windows and decoded as one batch (greedy),
+  pitch with a vectorized YIN (``pitch.yin``) at 16 kHz (frame 1024, hop 256) only over VAD
+  speech, per-segment metrics in a thread pool.
+
+Speaking time and pauses come from the VAD in both presets, so a pause means the same in both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Config:
+    preset: str
+    use_vad: bool
+    batched: bool
+    beam_size: int
+    temperature_fallback: bool
+    condition_on_previous_text: bool
+    batch_size: int
+    pitch_sample_rate: int
+    pitch_frame: int
+    pitch_hop: int
+    pitch_voiced_only: bool
+    workers: int
+    language: str | None = None  # None: detect
+    vad_threshold: float = 0.5
+    vad_min_speech_ms: int = 250
+    vad_min_silence_ms: int = 100
+    vad_speech_pad_ms: int = 30
+    pause_min_s: float = 0.3  # a gap shorter than this is part of fluent speech
+    chunk_s: float = 30.0  # Whisper's window
+    pitch_fmin: float = 65.0
+    pitch_fmax: float = 2093.0
+    pitch_resolution: float = 0.1  # semitones per pyin pitch bin; pyin's Viterbi cost grows with bins squared
+    pitch_method: str = "pyin"  # "pyin" (librosa) or "yin" (pitch.yin, NumPy)
+    emphasis_z: float = 1.0  # a word louder than mean + z * std of the track's words is emphasized
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+BASELINE = Config(
+    preset="baseline", use_vad=False, batched=False, beam_size=5, temperature_fallback=True,
+    condition_on_previous_text=True, batch_size=1, pitch_sample_rate=22050, pitch_frame=2048,
+    pitch_hop=512, pitch_voiced_only=False, workers=1,
+)
+
+
+OPTIMIZED = Config(
+    preset="optimized", use_vad=True, batched=True, beam_size=1, temperature_fallback=False,
+    condition_on_previous_text=False, batch_size=8, pitch_sample_rate=16000, pitch_frame=1024,
+    pitch_hop=256, pitch_voiced_only=True, workers=2, pitch_method="yin",
+)
+
+
+PRESETS = {"baseline": BASELINE, "optimized": OPTIMIZED}
+
+
+# Halved on out-of-memory (video_assets.resilience).
+BATCH_FIELDS = ("batch_size",)
+
+
+# Realtime factor (analysis seconds / video seconds). GPU: the seed plan's target, 15 s for its
+# 68.4 s video. CPU (2 cores, tiny.en): from `python -m benchmark`, with headroom.
+SPEED_TARGET_RTF = {"gpu": 15.0 / 68.4, "cpu": 0.25}

@@ -1,0 +1,45 @@
+"""speech_rate's tables: one row per spoken segment, and a one-row summary per video."""
+
+import pyarrow as pa
+
+from video_assets.analyzers.base import col
+
+
+SEGMENTS_SCHEMA = pa.schema(
+    [
+        col("start_s", pa.float64(), "segment start, seconds from the video start"),
+        col("end_s", pa.float64(), "segment end, seconds"),
+        col("text", pa.string(), "recognized text"),
+        col("word_count", pa.int32(), "words in the segment"),
+        col("words_per_minute", pa.float64(), "word_count / segment duration * 60"),
+        col("pitch_mean_hz", pa.float64(), "mean F0 over voiced frames (null when none)"),
+        col("pitch_std_hz", pa.float64(), "F0 standard deviation"),
+        col("pitch_min_hz", pa.float64(), "lowest F0"),
+        col("pitch_max_hz", pa.float64(), "highest F0"),
+        col("pauses_inside", pa.int32(), "gaps between words >= pause_min_s inside the segment"),
+        col("fillers", pa.list_(pa.string()), "filler words found (language's list)"),
+        col("emphasized_words", pa.list_(pa.string()), "words louder than the track's mean + z*std"),
+    ]
+)
+
+
+SUMMARY_SCHEMA = pa.schema(
+    [
+        col("has_audio", pa.bool_(), "false when the video has no audio stream"),
+        col("duration_s", pa.float64(), "track duration"),
+        col("total_words", pa.int32(), "words recognized"),
+        col("speaking_time_s", pa.float64(), "speech time from the VAD"),
+        col("speech_rate_wpm", pa.float64(), "words per minute of total time"),
+        col("articulation_rate_wpm", pa.float64(), "words per minute of speaking time"),
+        col("pause_count", pa.int32(), "silences >= pause_min_s between speech regions"),
+        col("pause_total_s", pa.float64(), "their total length"),
+        col("speaking_pct", pa.float64(), "percentage of the track that is speech"),
+        col("language", pa.string(), "language used or detected (null without audio)"),
+    ]
+)
+
+
+TABLES = ("segments", "summary")
+
+
+SCHEMAS = {"segments": SEGMENTS_SCHEMA, "summary": SUMMARY_SCHEMA}

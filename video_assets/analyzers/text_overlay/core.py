@@ -1,0 +1,44 @@
+"""text_overlay for one video: read the sampled frames, then merge readings into segments."""
+
+from __future__ import annotations
+
+import time
+
+from video_assets.analyzers.base import AnalyzerResult, typed_table
+from video_assets.analyzers.text_overlay.blocks import group_blocks
+from video_assets.analyzers.text_overlay.model import OcrEngine
+from video_assets.analyzers.text_overlay.presets import Config, plan
+from video_assets.analyzers.text_overlay.reading import _baseline_frame, _optimized_frames
+from video_assets.analyzers.text_overlay.schemas import DETECTIONS_SCHEMA
+from video_assets.analyzers.text_overlay.segments import merge_segments
+from video_assets.frames import FrameBundle
+
+
+def run(bundle: FrameBundle, config: Config, engine: OcrEngine) -> AnalyzerResult:
+    frames = bundle.select(plan(config))
+    t0 = time.perf_counter()
+    if config.preset == "baseline" or not (config.batched or config.dedupe):
+        per_frame = [_baseline_frame(engine, f, config) for f in frames]
+        reused = [False] * len(frames)
+        stats = {"frames_ocr": len(frames), "frames_reused": 0}
+    else:
+        per_frame, reused, stats = _optimized_frames(engine, frames, config)
+    ocr_s = time.perf_counter() - t0
+    rows = []
+    w, h = bundle.info.width, bundle.info.height
+    for frame, lines, was_reused in zip(frames, per_frame, reused):
+        fh, fw = frame.image.shape[:2]
+        for block in group_blocks(lines):
+            x0, y0, x1, y1 = block.box
+            rows.append({
+                "timestamp_s": round(frame.pts_s, 4), "frame_index": frame.source_index, "text": block.text,
+                "confidence": block.confidence, "x0": max(0.0, x0 / fw), "y0": max(0.0, y0 / fh),
+                "x1": min(1.0, x1 / fw), "y1": min(1.0, y1 / fh), "reused": was_reused,
+            })
+    detections = typed_table(rows, DETECTIONS_SCHEMA)
+    segments = merge_segments(detections, config.every_s, config.segment_cer)
+    return AnalyzerResult(
+        tables={"segments": segments, "detections": detections},
+        stats={**stats, "engine": engine.name, "frames_sampled": len(frames), "ocr_s": round(ocr_s, 3), "segments_found": len(segments), "frame_size": f"{w}x{h}"},
+        notes=[] if rows else ["no on-screen text found"],
+    )

@@ -1,0 +1,30 @@
+"""text_overlay against the sample corpus' ground truth: recall, precision, CER, per pattern."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from video_assets.analyzers.text_overlay.parity import _match, caption_f1
+
+
+def accuracy(segments: pd.DataFrame, truth_captions: list[dict], max_cer: float = 0.1) -> dict[str, float]:
+    """Against ground truth captions: recall, precision, mean CER of the matched ones."""
+    truth = pd.DataFrame([{"text": c["text"], "start_s": c["start"], "end_s": c["end"]} for c in truth_captions])
+    f1, parts = caption_f1(truth, segments, max_cer)
+    return {"recall": parts["recall"], "precision": parts["precision"], "mean_cer": parts["mean_cer"], "f1": round(f1, 4)}
+
+
+def accuracy_by_pattern(segments: pd.DataFrame, truth_captions: list[dict], max_cer: float = 0.1) -> dict[str, dict[str, float]]:
+    """Recall per hard pattern (``sample_clips.HARD_PATTERNS``): of the captions showing a
+    pattern, how many a segment matches (text within max_cer, overlapping time), and their CER."""
+    out: dict[str, dict[str, float]] = {}
+    patterns = sorted({p for c in truth_captions for p in c.get("patterns", ())})
+    for pattern in patterns:
+        captions = [c for c in truth_captions if pattern in c.get("patterns", ())]
+        truth = [(c["text"], c["start"], c["end"]) for c in captions]
+        found = [(r.text, r.start_s, r.end_s) for r in segments.itertuples()]
+        matched, errors = _match(truth, found, max_cer)
+        out[pattern] = {"captions": len(captions), "recall": round(matched / len(captions), 4),
+                        "mean_cer": round(float(np.mean(errors)), 4) if errors else None}
+    return out

@@ -1,0 +1,73 @@
+"""text_overlay presets. Both read a frame every 0.5 s at native resolution (recognition reads
+the full-resolution crops); the baseline is always EasyOCR, as the original pipeline was.
+
+* BASELINE (the original): one ``readtext`` per frame on the full frame (the detector then works
+  at 1920 px), thresholds text 0.5 / low_text 0.3 / width and height 0.5, keep confidence > 0.3
+  and length > 1; a frame that yields nothing is read again in three preprocessed versions
+  (binary threshold 180, inverse threshold 100, adaptive threshold).
+* OPTIMIZED: the detector at a reduced canvas (480 px on the long side instead of 1920: a 56 px
+  caption is still found), frames through the detector in batches on a GPU, recognition on the
+  full-resolution crops, and recognition skipped for a frame whose caption boxes did not change:
+  each box's crop is binarized at the caption white level and hashed, so a background that moves
+  behind a still caption does not defeat the reuse. Reused rows are flagged. The second pass runs
+  only on frames where the detector found boxes and recognition kept nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from video_assets.sampling import SamplingPlan
+
+NAME = "text_overlay"
+
+
+@dataclass(frozen=True)
+class Config:
+    preset: str
+    every_s: float
+    det_canvas: int  # EasyOCR canvas_size: the detector's longest side
+    batched: bool
+    dedupe: bool
+    second_pass: str  # "empty" (baseline: every frame with no text) | "boxes" (only where boxes were found) | "off"
+    text_threshold: float = 0.5
+    low_text: float = 0.3
+    link_threshold: float = 0.4
+    width_ths: float = 0.5
+    height_ths: float = 0.5
+    min_confidence: float = 0.3
+    min_length: int = 2
+    det_batch: int = 8
+    rec_batch: int = 16
+    hash_bits_tolerance: int = 24  # of 512 bits per box
+    segment_cer: float = 0.1  # two samples' texts within this CER are the same caption
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+BASELINE = Config(preset="baseline", every_s=0.5, det_canvas=2560, batched=False, dedupe=False, second_pass="empty")
+
+
+OPTIMIZED = Config(preset="optimized", every_s=0.5, det_canvas=480, batched=True, dedupe=True, second_pass="boxes")
+
+
+PRESETS = {"baseline": BASELINE, "optimized": OPTIMIZED}
+
+
+# Halved on out-of-memory (video_assets.resilience).
+BATCH_FIELDS = ("det_batch", "rec_batch")
+
+
+# GPU: the seed plan's 40 s target for its 68.4 s video. CPU (2 cores): from `python -m benchmark`.
+SPEED_TARGET_RTF = {"gpu": 40.0 / 68.4, "cpu": 2.0}
+
+
+def plan(config: Config) -> SamplingPlan:
+    """The frames a preset reads (one home: ``video_frames`` and ``run`` both ask here)."""
+    return SamplingPlan(f"{NAME}:{config.preset}", every_s=config.every_s, max_side=None)
+
+
+def sampling_plans() -> list[SamplingPlan]:
+    return [plan(c) for c in PRESETS.values()]

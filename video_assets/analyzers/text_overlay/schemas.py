@@ -1,0 +1,42 @@
+"""text_overlay's tables: per-sample ``detections`` and merged ``segments`` (the same caption over
+consecutive samples is one row), in the style of the big video APIs."""
+
+import pyarrow as pa
+
+from video_assets.analyzers.base import col
+
+
+DETECTIONS_SCHEMA = pa.schema(
+    [
+        col("timestamp_s", pa.float64(), "presentation time of the sampled frame"),
+        col("frame_index", pa.int32(), "source frame index"),
+        col("text", pa.string(), "a caption block: its lines joined in reading order"),
+        col("confidence", pa.float32(), "lowest recognition confidence of the block's lines"),
+        col("x0", pa.float32(), "block left, fraction of frame width"),
+        col("y0", pa.float32(), "block top, fraction of frame height"),
+        col("x1", pa.float32(), "block right, fraction of frame width"),
+        col("y1", pa.float32(), "block bottom, fraction of frame height"),
+        col("reused", pa.bool_(), "true when recognition was skipped: same caption boxes as the previous sample"),
+    ]
+)
+
+
+SEGMENTS_SCHEMA = pa.schema(
+    [
+        col("text", pa.string(), "caption text"),
+        col("start_s", pa.float64(), "first sample showing it"),
+        col("end_s", pa.float64(), "last sample showing it + the sampling interval"),
+        col("x0", pa.float32(), "union box left, fraction of width"),
+        col("y0", pa.float32(), "union box top"),
+        col("x1", pa.float32(), "union box right"),
+        col("y1", pa.float32(), "union box bottom"),
+        col("max_confidence", pa.float32(), "best confidence over its samples"),
+        col("samples", pa.int32(), "samples it was seen in"),
+    ]
+)
+
+
+TABLES = ("segments", "detections")
+
+
+SCHEMAS = {"segments": SEGMENTS_SCHEMA, "detections": DETECTIONS_SCHEMA}
