@@ -24,7 +24,7 @@ bench bench-decode: export VIDEO_ASSETS_YOLO_OPTIMIZED ?= random:yolov8l
 bench bench-decode: export VIDEO_ASSETS_QWEN_BASELINE ?= random:2b
 bench bench-decode: export VIDEO_ASSETS_QWEN_OPTIMIZED ?= random:2b
 
-.PHONY: demo test dev bench bench-decode bench-ocr system-deps test-system-deps install clean
+.PHONY: demo test dev bench bench-decode bench-ocr gpu-kit system-deps test-system-deps install clean
 
 demo: install $(DAGSTER_HOME)/dagster.yaml
 	$(PY) -m video_assets.demo
@@ -43,6 +43,11 @@ bench-decode: install
 
 bench-ocr: install
 	$(PY) -m benchmark.ocr_engines --corpus data/sample_corpus
+
+# The GPU measurement kit (.gpu/, git-ignored): wheels, decoded inputs, the small real models.
+# Then, on a lent GPU machine: bench/gpu/run.sh (README: "Measuring on a GPU").
+gpu-kit: install
+	$(PY) bench/gpu/prepare.py
 
 install: system-deps $(STAMP)
 

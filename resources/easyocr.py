@@ -35,12 +35,45 @@ def candidate_dirs(configured: str) -> list[str]:
     return dirs + ([offline] if offline else [])
 
 
+RANDOM_MARK = ".random-init"  # beside a weights file built with random weights (random_detector)
+DETECTOR_FILE = "craft_mlt_25k.pth"
+
+
+def random_detector(folder: str | Path, seed: int = 0) -> Path:
+    """CRAFT with seeded random weights, for measuring speed where the 83 MB trained detector cannot
+    travel (the GPU kit). Marked as such: the engine's weights label is then ``random-init``."""
+    import torch
+    from easyocr.craft import CRAFT
+
+    torch.manual_seed(seed)
+    path = Path(folder) / DETECTOR_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(CRAFT(pretrained=False).state_dict(), path)
+    (path.parent / (path.name + RANDOM_MARK)).write_text("random-init weights of the CRAFT architecture: speed only, never results\n")
+    return path
+
+
+def random_files(folder: str) -> list[str]:
+    """The weight files in ``folder`` that were built with random weights."""
+    return sorted(p.name.removesuffix(RANDOM_MARK) for p in Path(folder).glob("*" + RANDOM_MARK))
+
+
 def load_reader(languages: list[str], device: str, model_dir: str, download: bool, quantize: bool = True):
     import easyocr
 
     errors = []
     for folder in candidate_dirs(model_dir):
         try:
+            if DETECTOR_FILE in random_files(folder):
+                # EasyOCR checks a detector file against its md5 before loading it: load the
+                # recognizer that way, then the random detector directly.
+                reader = easyocr.Reader(languages, gpu=device == "cuda", model_storage_directory=folder, download_enabled=False,
+                                        verbose=False, quantize=quantize, cudnn_benchmark=device == "cuda", detector=False)
+                from easyocr.detection import get_detector, get_textbox
+
+                reader.get_detector, reader.get_textbox = get_detector, get_textbox  # what Reader sets when it loads CRAFT
+                reader.detector = reader.initDetector(str(Path(folder) / DETECTOR_FILE))
+                return reader, folder
             return easyocr.Reader(
                 languages, gpu=device == "cuda", model_storage_directory=folder, download_enabled=download,
                 verbose=False, quantize=quantize, cudnn_benchmark=device == "cuda",

@@ -4,6 +4,10 @@ An analyzer asset asks its resource for the models of one preset and gets them l
 process, see ``model_cache``) with what metadata needs: which weights, which device, how long the
 load took. Implementations are interchangeable: a vLLM backend for Qwen2-VL, say, is another
 subclass with the same ``load``.
+
+Dagster is optional here: where it is not installed (the GPU measurement kit's machine), the same
+classes are plain pydantic models with the same fields, so the benchmark loads models exactly as the
+code location does.
 """
 
 from __future__ import annotations
@@ -12,8 +16,14 @@ from abc import abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
-import dagster as dg
-from pydantic import Field
+from pydantic import BaseModel, Field
+
+try:
+    import dagster as dg
+
+    _Resource = dg.ConfigurableResource
+except ImportError:  # the GPU kit: models and cores without the orchestrator
+    _Resource = BaseModel
 
 from video_assets import settings
 
@@ -29,7 +39,12 @@ class LoadedModels:
     detail: str = ""
 
 
-class AnalyzerModels(dg.ConfigurableResource):
+def no_model() -> LoadedModels:
+    """What an analyzer that declares no model family gets in place of loaded models."""
+    return LoadedModels(model=None, model_id="none", device="cpu", weights="", load_seconds=0.0, loaded_now=False, detail="no model")
+
+
+class AnalyzerModels(_Resource):
     device: str = Field(default_factory=settings.device, description="auto, cpu or cuda (VIDEO_ASSETS_DEVICE)")
     cpu_threads: int = Field(default=0, description="0 = one per available core")
 

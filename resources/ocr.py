@@ -11,7 +11,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from resources.device import cpu_threads, resolve_device
-from resources.easyocr import load_easyocr_engine, preflight_easyocr, warm_up
+from resources.easyocr import candidate_dirs, load_easyocr_engine, preflight_easyocr, random_files, warm_up
 from resources.model_cache import MissingWeightsError, get_or_load
 from resources.models import AnalyzerModels, LoadedModels
 from resources.rapidocr import load_rapidocr_engine, preflight_rapidocr
@@ -44,6 +44,10 @@ class OcrResource(AnalyzerModels):
             return f"rapidocr[PP-OCRv6-small,det{self.rapidocr_det_side}]"
         return f"easyocr[{','.join(self.language_list())}]"
 
+    def weights_label(self) -> str:
+        folders = candidate_dirs(self.model_dir)
+        return "random-init" if folders and random_files(folders[0]) else "real"
+
     def preflight(self, preset: str) -> str:
         if self.engine_for(preset) == "rapidocr":
             return preflight_rapidocr()
@@ -67,9 +71,10 @@ class OcrResource(AnalyzerModels):
             if preset == "optimized":
                 warmed, warmed_now = get_or_load(("easyocr-warm", tuple(langs), device, self.model_dir), lambda: warm_up(model))
                 warm_s = warmed.load_seconds if warmed_now else 0.0
-            detail = f"weights from {folder}" + (f", warm-up {warm_s:.2f} s" if warm_s else "")
+            random = random_files(folder)
+            detail = f"weights from {folder}" + (f", random-init: {', '.join(random)}" if random else "") + (f", warm-up {warm_s:.2f} s" if warm_s else "")
             return LoadedModels(
-                model=model, model_id=self.model_id(preset), device=device, weights="real",
+                model=model, model_id=self.model_id(preset), device=device, weights="random-init" if random else "real",
                 load_seconds=(loaded.load_seconds if new else 0.0) + warm_s, loaded_now=new, detail=detail,
             )
         return LoadedModels(

@@ -84,6 +84,13 @@ def test_a_broken_analyzer_is_refused_naming_what_is_missing():
 
     with pytest.raises(ContractError, match="schemas .* do not match tables"):
         build_registry(NoSchemas())
+    class DeclaresOnly(_Brightness):
+        name = "declares_only"
+        process = Analyzer.process  # neither its own process nor a core `run`
+        parity = Analyzer.parity
+
+    with pytest.raises(ContractError, match="neither `run`.*neither `compare`"):
+        build_registry(DeclaresOnly())
     with pytest.raises(ContractError, match="registered twice"):
         build_registry(_Brightness(), _Brightness())
     with pytest.raises(ContractError, match="not an Analyzer"):

@@ -47,18 +47,25 @@ class Daemon:
             "VIDEO_ASSETS_DEVICE": "cpu", "VIDEO_ASSETS_SETTLE_SECONDS": "1", "VIDEO_ASSETS_INCOMPLETE_GRACE_SECONDS": "0",
             **env,
         }
+        # The instance's SQLite storages are created here, before the daemon starts: two processes
+        # creating the same fresh schema race ("table alembic_version already exists").
+        self.instance = dg.DagsterInstance.from_config(str(self.home))
+        self.instance.get_runs(limit=1)
+        self.instance.get_dynamic_partitions("videos")
+        self.instance.all_instigator_state()
         self.log = open(root / "daemon.log", "w")
         daemon = Path(sys.executable).parent / "dagster-daemon"  # the venv's, whatever PATH says
         self.proc = subprocess.Popen([str(daemon), "run", "-w", str(REPO / "workspace.yaml")], cwd=REPO, env=self.env,
                                      stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-        self.instance = dg.DagsterInstance.from_config(str(self.home))
 
     def stop(self) -> None:
         try:
             os.killpg(self.proc.pid, signal.SIGTERM)
             self.proc.wait(30)
-        except (subprocess.TimeoutExpired, ProcessLookupError):
+        except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:  # already gone (its exit is what the test reports)
+            pass
         self.log.close()
 
     def wait(self, what: str, predicate, timeout: float = 300, every: float = 0.5):

@@ -231,6 +231,12 @@ class FrameBundle:
         return out.getvalue()
 
 
+def duration_of(inputs: "FrameBundle | AudioTrack") -> float:
+    """The video's duration from either shared input."""
+    info = getattr(inputs, "info", None)
+    return float(info.duration_s) if info is not None else float(inputs.video_duration_s)
+
+
 def png_markdown(png: bytes, alt: str) -> str:
     """Inline a PNG in Markdown metadata so the Dagster UI shows it without a file server."""
     return f"![{alt}](data:image/png;base64,{base64.b64encode(png).decode()})"

@@ -47,7 +47,7 @@ def matching_f1(matched: int, reference: int, candidate: int, **extra: float) ->
     """F1 of a one-to-one matching: ``matched`` pairs out of ``reference`` and ``candidate`` items
     (1.0 when both are empty), with its parts for metadata."""
     if not reference and not candidate:
-        return 1.0, {"matched": 0, "reference": 0, "candidate": 0, **extra}
+        return 1.0, {"matched": 0, "reference": 0, "candidate": 0, **extra, "precision": 1.0, "recall": 1.0}
     precision = matched / candidate if candidate else 0.0
     recall = matched / reference if reference else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0

@@ -126,9 +126,14 @@ def check_contract(analyzer: Any) -> Analyzer:
     if not isinstance(analyzer, Analyzer):
         raise ContractError(f"analyzer {label}: is a {type(analyzer).__name__}, not an Analyzer (video_assets.analyzers.contract)")
     for attr in ("name", "description", "input", "tables", "schemas", "presets", "batch_fields", "model",
-                 "uses_gpu", "speed_target_rtf", "parity_threshold", "kinds", "run", "compare"):
+                 "uses_gpu", "speed_target_rtf", "parity_threshold", "kinds"):
         if not hasattr(analyzer, attr):
             problems.append(f"missing `{attr}`")
+    cls = type(analyzer)
+    if cls.process is Analyzer.process and not callable(getattr(cls, "run", None)):
+        problems.append("neither `run` (the core function) nor a `process` method")
+    if cls.parity is Analyzer.parity and not callable(getattr(cls, "compare", None)):
+        problems.append("neither `compare` (the parity function) nor a `parity` method")
     if problems:
         raise ContractError(f"analyzer {label}: " + "; ".join(problems))
     if not analyzer.name.isidentifier():

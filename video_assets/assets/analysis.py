@@ -11,16 +11,16 @@ device, weights, a preview.
 import hashlib
 import json
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import dagster as dg
 import pandas as pd
 
 from resources.model_cache import MissingWeightsError
+from resources.models import no_model
 from video_assets.analyzers import Analyzer
 from video_assets.checks import build_checks
-from video_assets.frames import png_markdown
+from video_assets.frames import duration_of, png_markdown
 from video_assets.partitions import videos_partitions_def
 from video_assets.resilience import OomFallback
 
@@ -32,25 +32,6 @@ MAX_PARTITIONS_PER_RUN = 8
 # is handled inside the step (half batch, then CPU); bad input and missing weights raise a Failure
 # with allow_retries=False, so they fail fast with their message.
 ANALYZER_RETRY_POLICY = dg.RetryPolicy(max_retries=1, delay=60, backoff=dg.Backoff.EXPONENTIAL)
-
-
-@dataclass
-class NoModel:
-    """What an analyzer that needs no model gets in place of loaded models."""
-
-    model: Any = None
-    model_id: str = "none"
-    device: str = "cpu"
-    weights: str = ""
-    load_seconds: float = 0.0
-    loaded_now: bool = False
-    detail: str = "no model"
-
-
-def video_seconds(inputs: Any) -> float:
-    """The video's duration from either shared input (FrameBundle or AudioTrack)."""
-    info = getattr(inputs, "info", None)
-    return float(info.duration_s) if info is not None else float(inputs.video_duration_s)
 
 
 def markdown_preview(df: pd.DataFrame, rows: int = 10, width: int = 80) -> str:
@@ -118,7 +99,7 @@ def build_analyzer_assets(analyzer: Analyzer, preset: str, model_id: str) -> dg.
         keys = list(context.partition_keys)
         by_key = inputs if len(keys) > 1 else {keys[0]: inputs}
         resource = getattr(context.resources, analyzer.model) if analyzer.model else None
-        loaded = _load(resource, preset) if resource is not None else NoModel()
+        loaded = _load(resource, preset) if resource is not None else no_model()
         context.log.info(
             f"{analyzer.name}[{preset}]: model {loaded.model_id} on {loaded.device} "
             f"({'loaded in %.2f s' % loaded.load_seconds if loaded.loaded_now else 'none to load' if resource is None else 'reused, already loaded in this process'}), "
@@ -129,7 +110,7 @@ def build_analyzer_assets(analyzer: Analyzer, preset: str, model_id: str) -> dg.
         extra: dict[str, Any] = {}
 
         def load_cpu() -> tuple[Any, str]:
-            cpu = _load(resource.model_copy(update={"device": "cpu"}), preset) if resource is not None else NoModel()
+            cpu = _load(resource.model_copy(update={"device": "cpu"}), preset) if resource is not None else no_model()
             return cpu.model, cpu.device
 
         # Each partition is analyzed on its own with the step's one loaded model: a table depends on
@@ -143,7 +124,7 @@ def build_analyzer_assets(analyzer: Analyzer, preset: str, model_id: str) -> dg.
             for event in runner.events[logged:]:
                 context.log.warning(event)
             logged = len(runner.events)
-            vid_s = video_seconds(by_key[key])
+            vid_s = duration_of(by_key[key])
             for t in tables:
                 values[t][key] = result.tables[t]
             per_partition[key] = {

@@ -79,7 +79,7 @@ class TextOverlay(Analyzer):
         segments = tables.get("segments")
         return timeline_html(segments, duration_s) + html_table(segments, ["text", "start_s", "end_s", "max_confidence", "samples"])
 
-    def bench_extra(self, outputs: dict, inputs: dict, truth: dict, loaded: dict) -> dict:
+    def bench_extra(self, outputs: dict, inputs: dict, truth: dict, loaded: dict, models: Any = None) -> dict:
         return {"frames": {p: {"ocr": sum(r.stats.get("frames_ocr", 0) for r in outputs[p].values()),
                                "reused": sum(r.stats.get("frames_reused", 0) for r in outputs[p].values())} for p in outputs}}
 
