@@ -125,6 +125,9 @@ def quiet_to_file(path: Path) -> Path:
     import os
 
     os.environ.setdefault("YOLO_VERBOSE", "False")  # Ultralytics prints engine exports to stdout otherwise
+    # transformers and huggingface_hub draw their own progress bars ("Loading weights") on stderr,
+    # over ours: off (read when they are first imported, which is after this).
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter(_LOG_FORMAT))
