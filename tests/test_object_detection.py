@@ -22,7 +22,7 @@ def weights(session_dir):
 
 @pytest.fixture(scope="module")
 def frames(video):
-    bundle = decode_frames(video("city_ride"), core.sampling_plans())
+    bundle = decode_frames(video("city_ride"), core.ANALYZER.sampling_plans())
     return bundle.select(core.plan(core.BASELINE))[:6]
 
 

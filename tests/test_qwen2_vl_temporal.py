@@ -26,7 +26,7 @@ def backend(tiny_path):
 
 @pytest.fixture(scope="module")
 def bundle(video):
-    return decode_frames(video("cafe_cat"), core.sampling_plans()).trimmed(6.0)  # a whole number of 2 s segments
+    return decode_frames(video("cafe_cat"), core.ANALYZER.sampling_plans()).trimmed(6.0)  # a whole number of 2 s segments
 
 
 def test_segments_cover_the_video_with_their_frames(bundle, backend):

@@ -48,7 +48,7 @@ def detector(session_dir):
 
 @pytest.fixture(scope="module")
 def bundle(video):
-    return decode_frames(video("city_ride"), core.sampling_plans())
+    return decode_frames(video("city_ride"), core.ANALYZER.sampling_plans())
 
 
 CONFIG = dataclasses.replace(core.OPTIMIZED, engine="torch", precision="fp32", batch=8, conf=1e-4)

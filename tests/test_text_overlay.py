@@ -40,7 +40,7 @@ def reader():
 
 
 def test_known_captions_are_read_split_and_reused(clips, reader):
-    bundle = decode_frames(clips["change"], core.sampling_plans())
+    bundle = decode_frames(clips["change"], core.ANALYZER.sampling_plans())
     result = core.run(bundle, core.OPTIMIZED, reader)
     segments = result.tables["segments"]
     assert list(segments.text) == ["Launch day", "The cat was not impressed"]
@@ -56,7 +56,7 @@ def test_known_captions_are_read_split_and_reused(clips, reader):
 
 
 def test_a_partition_without_text_gives_an_empty_table(clips, reader):
-    result = core.run(decode_frames(clips["blank"], core.sampling_plans()), core.OPTIMIZED, reader)
+    result = core.run(decode_frames(clips["blank"], core.ANALYZER.sampling_plans()), core.OPTIMIZED, reader)
     assert result.tables["segments"].empty and result.tables["detections"].empty
     assert list(result.tables["segments"].columns) == core.SEGMENTS_SCHEMA.names
 
@@ -64,8 +64,8 @@ def test_a_partition_without_text_gives_an_empty_table(clips, reader):
 def test_box_hash_ignores_a_moving_background_but_not_a_new_caption(video):
     import cv2
 
-    bundle = decode_frames(video("rocket_story"), core.sampling_plans())
-    frames = {round(f.pts_s, 1): f.image for f in bundle.select(core.sampling_plans()[1])}
+    bundle = decode_frames(video("rocket_story"), core.ANALYZER.sampling_plans())
+    frames = {round(f.pts_s, 1): f.image for f in bundle.select(core.ANALYZER.sampling_plans()[1])}
     box = (97, 1290, 983, 1395)  # "The cat was not impressed" (x0, y0, x1, y1) at 1080x1920
     a, b = (cv2.cvtColor(frames[t], cv2.COLOR_RGB2GRAY) for t in (6.5, 9.5))  # same caption, background panned
     blank = cv2.cvtColor(frames[5.5], cv2.COLOR_RGB2GRAY)
@@ -125,7 +125,7 @@ def test_assets_and_checks_through_materialize(clips, tmp_path, materialize_anal
 def drill(corpus_dir, ground_truth):
     """caption_drill: every hard pattern (a time with a colon, a one-word caption replacing a
     three-word one in the same place, lowercase, small text, two lines, busy photos, cuts)."""
-    return decode_frames(str(corpus_dir / "caption_drill.mp4"), core.sampling_plans()), ground_truth["clips"]["caption_drill"]["captions"]
+    return decode_frames(str(corpus_dir / "caption_drill.mp4"), core.ANALYZER.sampling_plans()), ground_truth["clips"]["caption_drill"]["captions"]
 
 
 def test_rapidocr_reads_every_hard_caption(drill):

@@ -115,9 +115,6 @@ class Analyzer(ABC):
     def parity_check(self) -> str:
         return f"{self.name}_parity"
 
-    def config(self, preset: str) -> Any:
-        return self.presets[preset]
-
 
 def check_contract(analyzer: Any) -> Analyzer:
     """Raise ContractError naming every part of the contract ``analyzer`` misses."""

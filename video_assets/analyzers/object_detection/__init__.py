@@ -19,14 +19,14 @@ from video_assets.analyzers.object_detection.letterbox import STRIDE, Letterbox,
 from video_assets.analyzers.object_detection.model import Detector
 from video_assets.analyzers.object_detection.parity import PARITY_THRESHOLD, detection_f1, parity
 from video_assets.analyzers.object_detection.presets import (
-    BASELINE, BATCH_FIELDS, NAME, OPTIMIZED, PRESETS, SPEED_TARGET_RTF, Config, plan, sampling_plans,
+    BASELINE, BATCH_FIELDS, NAME, OPTIMIZED, PRESETS, SPEED_TARGET_RTF, Config, plan,
 )
 from video_assets.analyzers.object_detection.schemas import CLASSES_SCHEMA, DETECTIONS_SCHEMA, SCHEMAS, TABLES
 
 __all__ = [
     "ANALYZER", "BASELINE", "BATCH_FIELDS", "CLASSES_SCHEMA", "Config", "DETECTIONS_SCHEMA", "Detector", "Letterbox", "NAME",
     "OPTIMIZED", "PRESETS", "SCHEMAS", "SPEED_TARGET_RTF", "STRIDE", "TABLES", "annotate", "class_summary", "detect",
-    "detection_f1", "parity", "plan", "postprocess", "run", "sampling_plans",
+    "detection_f1", "parity", "plan", "postprocess", "run",
 ]
 
 

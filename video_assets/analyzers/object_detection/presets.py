@@ -56,7 +56,3 @@ SPEED_TARGET_RTF = {"gpu": 20.0 / 68.4, "cpu": 1.5}
 def plan(config: Config) -> SamplingPlan:
     """The frames a preset reads (one home: ``video_frames`` and ``run`` both ask here)."""
     return SamplingPlan(f"{NAME}:{config.preset}", every_n_frames=config.every_n_frames, max_side=config.imgsz)
-
-
-def sampling_plans() -> list[SamplingPlan]:
-    return [plan(c) for c in PRESETS.values()]

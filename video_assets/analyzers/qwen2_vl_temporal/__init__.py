@@ -18,7 +18,7 @@ from video_assets.analyzers.qwen2_vl_temporal.core import run
 from video_assets.analyzers.qwen2_vl_temporal.model import SegmentOutput, SegmentRequest, TextEncoder, VisionLanguageBackend
 from video_assets.analyzers.qwen2_vl_temporal.parity import PARITY_THRESHOLD, parity
 from video_assets.analyzers.qwen2_vl_temporal.presets import (
-    BASELINE, BATCH_FIELDS, NAME, OPTIMIZED, PRESETS, PROMPT, SPEED_TARGET_RTF, Config, plan, sampling_plans,
+    BASELINE, BATCH_FIELDS, NAME, OPTIMIZED, PRESETS, PROMPT, SPEED_TARGET_RTF, Config, plan,
 )
 from video_assets.analyzers.qwen2_vl_temporal.schemas import SCHEMAS, SEGMENTS_SCHEMA, TABLES
 from video_assets.analyzers.qwen2_vl_temporal.text import loops, repeats_previous
@@ -26,7 +26,7 @@ from video_assets.analyzers.qwen2_vl_temporal.text import loops, repeats_previou
 __all__ = [
     "ANALYZER", "BASELINE", "BATCH_FIELDS", "Config", "NAME", "OPTIMIZED", "PRESETS", "PROMPT", "SCHEMAS", "SEGMENTS_SCHEMA",
     "SPEED_TARGET_RTF", "SegmentOutput", "SegmentRequest", "TABLES", "TextEncoder", "VisionLanguageBackend", "loops", "parity",
-    "plan", "repeats_previous", "run", "sampling_plans",
+    "plan", "repeats_previous", "run",
 ]
 
 METADATA_STATS = ("segments", "visual_tokens_per_segment", "visual_tokens_per_video_s", "tokens_per_s", "seconds_per_segment",

@@ -70,7 +70,3 @@ SPEED_TARGET_RTF = {"gpu": 100.0 / 68.4, "cpu": 1.0}
 def plan(config: Config) -> SamplingPlan:
     return SamplingPlan(f"{NAME}:{config.preset}", segment_s=config.segment_s,
                         frames_per_segment=config.frames_per_segment, max_side=config.max_side)
-
-
-def sampling_plans() -> list[SamplingPlan]:
-    return [plan(BASELINE), plan(OPTIMIZED)]

@@ -43,7 +43,3 @@ SPEED_TARGET_RTF = {"gpu": 0.05, "cpu": 0.05}
 def plan(config: Config) -> SamplingPlan:
     """The frames a preset reads (one home: ``video_frames`` and ``run`` both ask here)."""
     return SamplingPlan(f"{NAME}:{config.preset}", every_s=config.every_s, max_side=config.max_side)
-
-
-def sampling_plans() -> list[SamplingPlan]:
-    return [plan(c) for c in PRESETS.values()]

@@ -21,7 +21,7 @@ from video_assets.analyzers.text_overlay.evaluate import accuracy, accuracy_by_p
 from video_assets.analyzers.text_overlay.model import Detected, OcrEngine
 from video_assets.analyzers.text_overlay.parity import PARITY_THRESHOLD, caption_f1, parity
 from video_assets.analyzers.text_overlay.presets import (
-    BASELINE, BATCH_FIELDS, NAME, OPTIMIZED, PRESETS, SPEED_TARGET_RTF, Config, plan, sampling_plans,
+    BASELINE, BATCH_FIELDS, NAME, OPTIMIZED, PRESETS, SPEED_TARGET_RTF, Config, plan,
 )
 from video_assets.analyzers.text_overlay.reading import box_hash
 from video_assets.analyzers.text_overlay.schemas import DETECTIONS_SCHEMA, SCHEMAS, SEGMENTS_SCHEMA, TABLES
@@ -31,7 +31,7 @@ from video_assets.analyzers.text_overlay.text import cer, normalize
 __all__ = [
     "ANALYZER", "BASELINE", "BATCH_FIELDS", "Config", "DETECTIONS_SCHEMA", "Detected", "Line", "NAME", "OPTIMIZED",
     "OcrEngine", "PRESETS", "SCHEMAS", "SEGMENTS_SCHEMA", "SPEED_TARGET_RTF", "TABLES", "accuracy", "accuracy_by_pattern",
-    "box_hash", "caption_f1", "cer", "group_blocks", "merge_segments", "normalize", "parity", "plan", "run", "sampling_plans",
+    "box_hash", "caption_f1", "cer", "group_blocks", "merge_segments", "normalize", "parity", "plan", "run",
 ]
 
 

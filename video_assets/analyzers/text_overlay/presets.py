@@ -67,7 +67,3 @@ SPEED_TARGET_RTF = {"gpu": 40.0 / 68.4, "cpu": 2.0}
 def plan(config: Config) -> SamplingPlan:
     """The frames a preset reads (one home: ``video_frames`` and ``run`` both ask here)."""
     return SamplingPlan(f"{NAME}:{config.preset}", every_s=config.every_s, max_side=None)
-
-
-def sampling_plans() -> list[SamplingPlan]:
-    return [plan(c) for c in PRESETS.values()]
