@@ -133,3 +133,30 @@ def test_missing_weights_fail_once_without_retry(corpus_dir, materialize_analyze
     assert {e.step_key for e in failures} == {"object_detection", "object_detection_baseline"}
     assert all("VIDEO_ASSETS_YOLO" in e.step_failure_data.error.message for e in failures)
     assert not [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_UP_FOR_RETRY]
+
+
+def test_the_failed_batch_is_freed_before_the_retry():
+    """What the H100 showed: the out-of-memory error's traceback kept the failed batch alive, so
+    half the batch found the card still full. The retry must start with the first try's memory gone."""
+    import weakref
+
+    class Batch:  # stands for the tensors a failed batch allocated
+        pass
+
+    alive_at_retry = []
+    first: list = []
+
+    def run(inputs, config, model):
+        if not first:
+            batch = Batch()  # noqa: F841  held by this frame, so by the error's traceback
+            first.append(weakref.ref(batch))
+            try:
+                raise RuntimeError("inner")
+            except RuntimeError:  # chained, as library code often raises it
+                raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 42.21 GiB")
+        alive_at_retry.append(first[0]() is not None)
+        return "ok"
+
+    runner = OomFallback(run, CONFIG, core.BATCH_FIELDS, None, "cuda", lambda: (None, "cpu"))
+    assert runner(None, "k") == "ok"
+    assert alive_at_retry == [False] and runner.config.batch == CONFIG.batch // 2
