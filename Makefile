@@ -8,7 +8,8 @@ STAMP := $(VENV)/.installed
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 APT_PACKAGES := ffmpeg espeak-ng fonts-dejavu-core libgl1 libglib2.0-0
 # The UI test drives `dagster dev` in headless Chromium.
-TEST_APT_PACKAGES := chromium chromium-driver
+# The scale-out tests and bench-scale run a throwaway PostgreSQL 15 (initdb + pg_ctl).
+TEST_APT_PACKAGES := chromium chromium-driver postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Offline there are no trained YOLO or Qwen2-VL weights: the demo, the UI and the benchmark use
@@ -24,7 +25,7 @@ bench bench-decode: export VIDEO_ASSETS_YOLO_OPTIMIZED ?= random:yolov8l
 bench bench-decode: export VIDEO_ASSETS_QWEN_BASELINE ?= random:2b
 bench bench-decode: export VIDEO_ASSETS_QWEN_OPTIMIZED ?= random:2b
 
-.PHONY: demo test dev bench bench-decode bench-ocr gpu-kit system-deps test-system-deps install clean
+.PHONY: demo test dev bench bench-decode bench-scale bench-ocr gpu-kit system-deps test-system-deps install clean
 
 demo: install $(DAGSTER_HOME)/dagster.yaml
 	$(PY) -m video_assets.demo
@@ -40,6 +41,11 @@ bench: install
 
 bench-decode: install
 	$(PY) -m benchmark.decode
+
+# In-process vs the Ray executor with warm model pools (1 and 2 actors), on a throwaway local Ray
+# and Postgres: bench/scale.{json,md}.
+bench-scale: install test-system-deps
+	$(PY) -m benchmark.scale
 
 bench-ocr: install
 	$(PY) -m benchmark.ocr_engines --corpus data/sample_corpus

@@ -106,6 +106,7 @@ def materialize_analyzer(tmp_path):
     import dagster as dg
 
     from resources.corpus import VideoCorpus
+    from resources.ray_pool import ModelPools
     from resources.storage import VideoAssetsIOManager
     from video_assets.analyzers import by_name
     from video_assets.assets import ingest
@@ -126,6 +127,7 @@ def materialize_analyzer(tmp_path):
             "io_manager": VideoAssetsIOManager(root=str(tmp_path / "store")),
             "corpus": VideoCorpus(root=str(corpus_root)),
             "check_settings": check_settings or CheckSettings(),
+            "model_pools": ModelPools(),
         } | ({spec.model: resource} if spec.model else {})
         result = dg.materialize([ingest.video_file, upstream, *defs.assets, *defs.asset_checks], instance=instance,
                                 partition_key=partition, resources=resources, raise_on_error=raise_on_error)

@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from resources.ray_pool import ModelPools
 from video_assets.analyzers import ANALYZERS, by_name, names
 from video_assets.analyzers.base import AnalyzerResult, ParityReport, col, typed_table
 from video_assets.analyzers.contract import Analyzer, ContractError, build_registry, check_contract
@@ -110,7 +111,7 @@ def test_the_factory_takes_an_analyzer_defined_elsewhere(tmp_path, corpus_dir):
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("videos", ["quiet_coffee"])
     resources = {"io_manager": VideoAssetsIOManager(root=str(tmp_path)), "corpus": VideoCorpus(root=str(corpus_dir)),
-                 "check_settings": CheckSettings()}
+                 "check_settings": CheckSettings(), "model_pools": ModelPools()}
     result = dg.materialize([ingest.video_file, ingest.video_frames, *defs.assets, *defs.asset_checks], instance=instance,
                             partition_key="quiet_coffee", resources=resources)
     assert result.success

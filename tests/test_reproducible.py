@@ -18,6 +18,7 @@ import pytest
 from resources.corpus import VideoCorpus
 from resources.ocr import OcrResource
 from resources.qwen import QwenResource
+from resources.ray_pool import ModelPools
 from resources.speech import SpeechModelsResource
 from resources.storage import VideoAssetsIOManager
 from resources.yolo import YoloResource
@@ -68,7 +69,7 @@ def _tables(io: VideoAssetsIOManager, keys: list[str], partitions: list[str]) ->
 def test_tables_are_the_same_alone_and_in_a_step_in_either_order(spec, stored_inputs):
     root, corpus, names = stored_inputs
     io = VideoAssetsIOManager(root=str(root))
-    resources = {"io_manager": io, "corpus": VideoCorpus(root=str(corpus))} | ({spec.model: RESOURCES[spec.model]()} if spec.model else {})
+    resources = {"io_manager": io, "corpus": VideoCorpus(root=str(corpus)), "model_pools": ModelPools()} | ({spec.model: RESOURCES[spec.model]()} if spec.model else {})
     keys = [spec.asset_key(t, "optimized") for t in spec.tables]
     main = dg.AssetKey(keys[0])
     assets = [a for a in ALL_ASSETS if main in getattr(a, "keys", ())]

@@ -7,6 +7,7 @@ import dagster as dg
 
 from resources import model_cache
 from resources.corpus import VideoCorpus
+from resources.ray_pool import ModelPools
 from resources.speech import SpeechModelsResource
 from resources.storage import VideoAssetsIOManager
 from video_assets.assets import ingest
@@ -19,7 +20,7 @@ PARTITIONS = ["cafe_cat", "rocket_story"]
 
 def _resources(tmp_path, corpus_dir, **speech):
     return {"io_manager": VideoAssetsIOManager(root=str(tmp_path)), "corpus": VideoCorpus(root=str(corpus_dir)),
-            "speech_models": SpeechModelsResource(**speech)}
+            "speech_models": SpeechModelsResource(**speech), "model_pools": ModelPools()}
 
 
 def test_backfill_of_two_videos_loads_the_model_once_and_then_nothing_is_stale(tmp_path, corpus_dir, artifacts):

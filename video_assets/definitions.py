@@ -11,7 +11,9 @@ import dagster as dg
 
 from resources import model_resources
 from resources.corpus import VideoCorpus
+from resources.ray_pool import ModelPools
 from resources.storage import VideoAssetsIOManager
+from video_assets import scale
 from video_assets.analyzers import ANALYZERS
 from video_assets.assets import ingest
 from video_assets.assets.analysis import analyzer_definitions
@@ -37,6 +39,7 @@ def default_resources() -> dict[str, object]:
         "io_manager": VideoAssetsIOManager(),
         "corpus": VideoCorpus(),
         "check_settings": CheckSettings(),
+        "model_pools": ModelPools(),
         **{key: families[key]() for key in wanted},
     }
 
@@ -51,7 +54,7 @@ def _concerns(resources: dict[str, object]) -> list[dg.Definitions]:
             sensors=[corpus_sensor, alerts_sensor],
             schedules=[corpus_backfill_schedule, canary_parity_schedule],
         ),
-        dg.Definitions(resources=resources),
+        dg.Definitions(resources=resources, executor=scale.executor()),
     ]
 
 

@@ -3,7 +3,8 @@ definitions: the optimized asset, its ``*_baseline`` twin (each a multi-asset wi
 table, main table first) and its checks, as one ``dg.Definitions`` merged in ``definitions.py``.
 
 The wrapper stays thin: load the preset's models through the analyzer's resource (once per
-process), call the analyzer's ``process`` for each partition of the step on its own, and attach
+process), or, on a cluster, hand each partition to the preset's warm Ray actor pool
+(``resources/ray_pool.py``); call the analyzer's ``process`` for each partition on its own; attach
 what a person wants to see in the UI: rows, seconds, realtime factor, model-load seconds (apart),
 device, weights, a preview.
 """
@@ -11,13 +12,15 @@ device, weights, a preview.
 import hashlib
 import json
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 import dagster as dg
 import pandas as pd
 
 from resources.model_cache import MissingWeightsError
-from resources.models import no_model
+from resources.models import LoadedModels, no_model
+from video_assets import settings
 from video_assets.analyzers import Analyzer
 from video_assets.checks import build_checks
 from video_assets.frames import duration_of, png_markdown
@@ -31,7 +34,13 @@ MAX_PARTITIONS_PER_RUN = 8
 # For transient failures (a lost worker, a hub timeout): one more try after a minute. Out-of-memory
 # is handled inside the step (half batch, then CPU); bad input and missing weights raise a Failure
 # with allow_retries=False, so they fail fast with their message.
-ANALYZER_RETRY_POLICY = dg.RetryPolicy(max_retries=1, delay=60, backoff=dg.Backoff.EXPONENTIAL)
+# VIDEO_ASSETS_RETRY_DELAY_S shortens the wait where a lost worker is expected (tests kill actors).
+ANALYZER_RETRY_POLICY = dg.RetryPolicy(max_retries=1, delay=float(settings.env("VIDEO_ASSETS_RETRY_DELAY_S", "60")),
+                                       backoff=dg.Backoff.EXPONENTIAL)
+POOLS_RESOURCE = "model_pools"
+# On the Ray executor a model step runs as a Ray job that asks for no GPU itself: the warm pool's
+# actors hold the GPUs (resources/ray_pool.py).
+RAY_STEP_TAGS = {"dagster-ray/config": json.dumps({"num_gpus": 0, "num_cpus": 0})}
 
 
 def markdown_preview(df: pd.DataFrame, rows: int = 10, width: int = 80) -> str:
@@ -90,7 +99,8 @@ def build_analyzer_assets(analyzer: Analyzer, preset: str, model_id: str) -> dg.
         ins={"inputs": dg.AssetIn(key=analyzer.input)},
         partitions_def=videos_partitions_def,
         group_name=ANALYSIS_GROUP if preset == "optimized" else BASELINE_GROUP,
-        required_resource_keys={analyzer.model} if analyzer.model else set(),
+        required_resource_keys={POOLS_RESOURCE} | ({analyzer.model} if analyzer.model else set()),
+        op_tags=RAY_STEP_TAGS,
         backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=MAX_PARTITIONS_PER_RUN),
         pool=GPU_POOL if analyzer.uses_gpu else None,
         retry_policy=ANALYZER_RETRY_POLICY,
@@ -99,23 +109,28 @@ def build_analyzer_assets(analyzer: Analyzer, preset: str, model_id: str) -> dg.
         keys = list(context.partition_keys)
         by_key = inputs if len(keys) > 1 else {keys[0]: inputs}
         resource = getattr(context.resources, analyzer.model) if analyzer.model else None
-        loaded = _load(resource, preset) if resource is not None else no_model()
-        context.log.info(
-            f"{analyzer.name}[{preset}]: model {loaded.model_id} on {loaded.device} "
-            f"({'loaded in %.2f s' % loaded.load_seconds if loaded.loaded_now else 'none to load' if resource is None else 'reused, already loaded in this process'}), "
-            f"{len(keys)} partition(s)"
-        )
+        pools = getattr(context.resources, POOLS_RESOURCE)
+        pooled = pools.enabled and resource is not None  # an analyzer without a model runs in its step
+        if pooled:
+            runner = _PoolRunner(_pool(pools, analyzer, preset, code_version(analyzer, preset, model_id), resource))
+            loaded = runner.loaded
+        else:
+            loaded = _load(resource, preset) if resource is not None else no_model()
+
+            def load_cpu() -> tuple[Any, str]:
+                cpu = _load(resource.model_copy(update={"device": "cpu"}), preset) if resource is not None else no_model()
+                return cpu.model, cpu.device
+
+            # Each partition is analyzed on its own with the step's one loaded model: a table depends
+            # on its video, preset and model alone, never on which other videos share the step.
+            runner = OomFallback(analyzer.process, config, tuple(analyzer.batch_fields), loaded.model, loaded.device, load_cpu)
+        where = f"pool {runner.pool.name} ({len(runner.pool.actors)} actor(s), {runner.pool.gpus} GPU each)" if pooled else (
+            'loaded in %.2f s' % loaded.load_seconds if loaded.loaded_now else 'none to load' if resource is None
+            else 'reused, already loaded in this process')
+        context.log.info(f"{analyzer.name}[{preset}]: model {loaded.model_id} on {loaded.device} ({where}), {len(keys)} partition(s)")
         values: dict[str, dict[str, pd.DataFrame]] = {t: {} for t in tables}
         per_partition: dict[str, dict[str, Any]] = {}
         extra: dict[str, Any] = {}
-
-        def load_cpu() -> tuple[Any, str]:
-            cpu = _load(resource.model_copy(update={"device": "cpu"}), preset) if resource is not None else no_model()
-            return cpu.model, cpu.device
-
-        # Each partition is analyzed on its own with the step's one loaded model: a table depends on
-        # its video, preset and model alone, never on which other videos share the step.
-        runner = OomFallback(analyzer.process, config, tuple(analyzer.batch_fields), loaded.model, loaded.device, load_cpu)
         logged = 0
         for key in keys:
             t0 = time.perf_counter()
@@ -160,6 +175,9 @@ def build_analyzer_assets(analyzer: Analyzer, preset: str, model_id: str) -> dg.
             total_s = sum(p["seconds"] for p in per_partition.values())
             total_v = sum(p["video_s"] for p in per_partition.values())
             common |= {"seconds": round(total_s, 3), "realtime_factor": round(total_s / total_v, 4) if total_v else 0.0}
+        if pooled:
+            common["model_pool"] = runner.pool.name
+            common["model_pool_actor_pid"] = runner.pool.info.get("pid")
         if runner.events:
             common["out_of_memory_fallbacks"] = dg.MetadataValue.json(runner.events)
         if loaded.weights and loaded.weights != "real":
@@ -182,6 +200,34 @@ def _load(resource: Any, preset: str):
     """Missing weights are not transient: fail at once, naming the setting (no retry)."""
     try:
         return resource.load(preset)
+    except MissingWeightsError as exc:
+        raise dg.Failure(description=str(exc), metadata={"cause": "missing model weights"}, allow_retries=False) from exc
+
+
+@dataclass
+class _PoolRunner:
+    """The step as a thin client of a warm pool: same call shape as ``OomFallback`` (the actor runs
+    the fallback itself)."""
+
+    pool: Any
+    events: list[str] = field(default_factory=list)
+    device: str = ""
+
+    def __post_init__(self) -> None:
+        info = self.pool.info
+        self.device = info["device"]
+        self.loaded = LoadedModels(model=None, model_id=info["model"], detail=info["detail"], device=info["device"],
+                                   weights=info["weights"], load_seconds=0.0, loaded_now=False)
+
+    def __call__(self, inputs: Any, label: str) -> Any:
+        result, events, self.device = self.pool.call(inputs, label)
+        self.events.extend(events)
+        return result
+
+
+def _pool(pools: Any, analyzer: Analyzer, preset: str, version: str, resource: Any):
+    try:
+        return pools.pool(analyzer, preset, version, resource)
     except MissingWeightsError as exc:
         raise dg.Failure(description=str(exc), metadata={"cause": "missing model weights"}, allow_retries=False) from exc
 

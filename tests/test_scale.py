@@ -1,0 +1,224 @@
+"""Scale-out on one 2-core machine (README "Running on a cluster"): a throwaway Postgres 15 instance
+(``deploy/dagster.yaml``) and a local Ray with a logical GPU (``video_assets.devcluster``); runs
+go through ``corpus_job`` on dagster-ray's executor, as the daemon would launch them, with the
+analyzers' models in warm Ray actor pools (``resources/ray_pool.py``).
+"""
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from video_assets import devcluster
+from video_assets.analyzers import ANALYZERS
+from video_assets.scale import ClusterUnreachable, check_ray, open_instance
+
+KEYS = ["quiet_coffee", "caption_drill"]
+TINY_QWEN = {"VIDEO_ASSETS_QWEN_BASELINE": "random:tiny", "VIDEO_ASSETS_QWEN_OPTIMIZED": "random:tiny"}
+# Every family's actor must fit the one logical GPU at once.
+FRACTIONS = "qwen=0.25,yolo=0.25,ocr=0.25,speech_models=0.25"
+GPU_STEPS = {a.main_key() for a in ANALYZERS if a.uses_gpu}
+
+
+def test_an_unreachable_or_missing_cluster_fails_fast_naming_the_setting(tmp_path):
+    t0 = time.monotonic()
+    with pytest.raises(ClusterUnreachable, match="VIDEO_ASSETS_RAY_ADDRESS"):
+        check_ray(f"http://127.0.0.1:{devcluster.free_port()}")
+    with pytest.raises(ClusterUnreachable, match="VIDEO_ASSETS_RAY_ADDRESS is not set"):
+        check_ray("")
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    env = {**os.environ, **TINY_QWEN, "DAGSTER_HOME": str(home), "VIDEO_ASSETS_RAY_ADDRESS": f"http://127.0.0.1:{devcluster.free_port()}"}
+    out = subprocess.run([sys.executable, "-m", "video_assets.scale", "run", "corpus_job", "quiet_coffee"], env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 2, out.stderr[-2000:]
+    assert out.stderr.strip().splitlines()[-1].startswith("error: no Ray cluster answers") and "VIDEO_ASSETS_RAY_ADDRESS" in out.stderr
+    assert time.monotonic() - t0 < 120
+
+
+def test_an_unreachable_postgres_fails_fast_naming_the_setting(tmp_path, monkeypatch):
+    settings = {"VIDEO_ASSETS_PG_HOST": "127.0.0.1", "VIDEO_ASSETS_PG_PORT": str(devcluster.free_port()),
+                "VIDEO_ASSETS_PG_USER": "dagster", "VIDEO_ASSETS_PG_PASSWORD": "", "VIDEO_ASSETS_PG_DB": "dagster"}
+    home = devcluster.postgres_home(tmp_path, settings)
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    for k, v in settings.items():
+        monkeypatch.setenv(k, v)
+    t0 = time.monotonic()
+    with pytest.raises(ClusterUnreachable, match="VIDEO_ASSETS_PG_HOST"):
+        open_instance()
+    monkeypatch.delenv("VIDEO_ASSETS_PG_DB")
+    with pytest.raises(ClusterUnreachable, match="VIDEO_ASSETS_PG_DB"):
+        open_instance()
+    assert time.monotonic() - t0 < 15
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory, corpus_dir):
+    """Postgres + local Ray + the environment a driver on this cluster has; reference tables of
+    the in-process executor on the embedded instance (today's path) for KEYS."""
+    import ray
+
+    from resources.ray_pool import NAMESPACE
+
+    work = tmp_path_factory.mktemp("scale")
+    saved = dict(os.environ)
+    with devcluster.postgres() as pg, devcluster.local_ray() as local:
+        os.environ.update(pg)
+        home = devcluster.postgres_home(work / "home", pg)
+        os.environ["DAGSTER_HOME"] = str(home)  # this process reads the runs' events
+        env = {**os.environ, **TINY_QWEN, "DAGSTER_HOME": str(home), "VIDEO_ASSETS_RAY_ADDRESS": local.dashboard,
+               "VIDEO_ASSETS_POOL_GPUS": FRACTIONS, "VIDEO_ASSETS_RETRY_DELAY_S": "1", "VIDEO_ASSETS_CORPUS": str(corpus_dir),
+               "VIDEO_ASSETS_STORAGE": str(work / "ray-store")}
+        reference = work / "in-process-store"
+        ref_home = work / "ref-home"
+        ref_home.mkdir()
+        (ref_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+        ref_env = {k: v for k, v in env.items() if k != "VIDEO_ASSETS_RAY_ADDRESS"} | {
+            "VIDEO_ASSETS_STORAGE": str(reference), "DAGSTER_HOME": str(ref_home)}
+        code = ("import dagster as dg, sys\nfrom video_assets.definitions import defs\ni = dg.DagsterInstance.get()\n"
+                "i.add_dynamic_partitions('videos', sys.argv[1:])\nj = defs.resolve_job_def('corpus_job')\n"
+                "sys.exit(0 if all(j.execute_in_process(partition_key=k, instance=i).success for k in sys.argv[1:]) else 1)")
+        out = subprocess.run([sys.executable, "-c", code, *KEYS], env=ref_env, capture_output=True, text=True, timeout=900)
+        assert out.returncode == 0, out.stderr[-3000:]
+        ray.init(address=local.gcs, namespace=NAMESPACE, log_to_driver=False, logging_level="ERROR")
+        try:
+            yield {"env": env, "home": home, "store": work / "ray-store", "reference": reference}
+        finally:
+            ray.shutdown()
+            os.environ.clear()
+            os.environ.update(saved)
+
+
+def _drive(cluster, *keys) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "video_assets.scale", "run", "corpus_job", *keys], env=cluster["env"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _finish(proc: subprocess.Popen) -> str:
+    out, err = proc.communicate(timeout=1200)
+    assert proc.returncode == 0, (out + err)[-3000:]
+    return out
+
+
+def _assert_same_tables(cluster, keys):
+    names = 0
+    for ref in cluster["reference"].rglob("*.parquet"):
+        if ref.name.endswith(".frames.parquet") or ref.stem.split(".")[0] not in keys:
+            continue
+        got = cluster["store"] / ref.relative_to(cluster["reference"])
+        pd.testing.assert_frame_equal(pd.read_parquet(got), pd.read_parquet(ref), obj=str(ref.relative_to(cluster["reference"])))
+        names += 1
+    assert names >= 5 * len(keys)  # a main table per analyzer and video, at least
+    assert not [p for p in cluster["store"].rglob("*") if ".tmp-" in p.name]  # no half-written file
+
+
+def _pools():
+    from resources.ray_pool import list_pools
+
+    return {p["name"].rsplit("-", 2)[0]: p for p in list_pools()}
+
+
+def _runs(instance, since: float):
+    return [r for r in instance.get_run_records() if r.dagster_run.job_name == "corpus_job" and r.create_timestamp.timestamp() >= since]
+
+
+@pytest.mark.slow
+def test_corpus_job_on_ray_gives_the_in_process_tables_and_loads_each_model_once(cluster, artifacts):
+    _finish(_drive(cluster, KEYS[0], KEYS[1], KEYS[0]))  # three runs
+    _assert_same_tables(cluster, KEYS)
+    pools = _pools()
+    assert set(pools) == {"object_detection-optimized", "text_overlay-optimized", "qwen2_vl_temporal-optimized", "speech_rate-optimized"}
+    report = {name: {k: p[k] for k in ("pid", "loads", "calls", "load_seconds", "model")} for name, p in pools.items()}
+    (artifacts / "ray_pool_loads.json").write_text(json.dumps({"runs": 3, "pools": report}, indent=2))
+    assert all(p["loads"] == 1 and p["calls"] == 3 for p in pools.values()), report
+    # Every step of the three runs was served by that same actor process and loaded nothing itself.
+    import dagster as dg
+
+    with open_instance() as instance:
+        for name, pool in pools.items():
+            key = dg.AssetKey(name.split("-")[0])
+            events = instance.fetch_materializations(key, limit=10).records
+            assert len(events) == 3
+            for record in events:
+                md = record.asset_materialization.metadata
+                assert md["model_pool_actor_pid"].value == pool["pid"] and md["model_loaded_in_this_step"].value is False
+
+
+@pytest.mark.slow
+def test_gpu_steps_of_two_overlapping_runs_queue_on_the_pool(cluster):
+    import dagster as dg
+
+    since = time.time()
+    first, second = _drive(cluster, KEYS[0]), _drive(cluster, KEYS[1])
+    _finish(first), _finish(second)
+    with open_instance() as instance:
+        runs = _runs(instance, since)
+        assert len(runs) == 2
+        spans, blocked = [], 0
+        for run in runs:
+            start = {}
+            for record in instance.all_logs(run.dagster_run.run_id):
+                event = record.dagster_event
+                if event is None or event.step_key not in GPU_STEPS:
+                    continue
+                if event.event_type == dg.DagsterEventType.STEP_START:
+                    start[event.step_key] = record.timestamp
+                elif event.event_type == dg.DagsterEventType.STEP_SUCCESS:
+                    spans.append((start[event.step_key], record.timestamp, run.dagster_run.run_id, event.step_key))
+                elif event.event_type == dg.DagsterEventType.ENGINE_EVENT and "pool gpu" in (record.message or ""):
+                    blocked += 1
+    assert len(spans) == 2 * len(GPU_STEPS)
+    spans.sort()
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:])), spans  # one GPU step at a time, across both runs
+    assert blocked > 0
+
+
+@pytest.mark.slow
+def test_killing_a_pool_actor_mid_step_retries_the_step_with_complete_tables(cluster):
+    import dagster as dg
+    import ray
+
+    from resources.ray_pool import NAMESPACE
+
+    before = _pools()
+    if len(before) < 4:  # run on its own: warm the pools first
+        _finish(_drive(cluster, KEYS[1]))
+        before = _pools()
+    since = time.time()
+    killed: list[str] = []
+
+    handles = {name: ray.get_actor(p["name"], namespace=NAMESPACE) for name, p in before.items()}
+
+    def kill_when_busy():
+        """An actor is mid-call when a short info() does not come back: its calls are serialized,
+        so info() waits behind a running process() (the state API lags too much to tell)."""
+        deadline = time.time() + 600
+        while time.time() < deadline and not killed and proc.poll() is None:
+            for name, handle in handles.items():
+                ready, _ = ray.wait([handle.info.remote()], timeout=1.0)
+                if not ready:
+                    ray.kill(handle, no_restart=False)
+                    killed.append(name)
+                    break
+
+    proc = _drive(cluster, KEYS[0])
+    watcher = threading.Thread(target=kill_when_busy)
+    watcher.start()
+    _finish(proc)
+    watcher.join()
+    assert killed
+    victim = killed[0]
+    after = _pools()
+    assert after[victim]["pid"] != before[victim]["pid"] and after[victim]["loads"] == 1  # restarted, loaded once again
+    with open_instance() as instance:
+        [run] = _runs(instance, since)
+        types = [r.dagster_event.event_type for r in instance.all_logs(run.dagster_run.run_id) if r.dagster_event]
+    assert dg.DagsterEventType.STEP_UP_FOR_RETRY in types and run.dagster_run.status == dg.DagsterRunStatus.SUCCESS
+    _assert_same_tables(cluster, [KEYS[0]])
