@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -50,13 +49,6 @@ for key in keys:
     ok += job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False).success
 print(json.dumps({"wall_s": time.perf_counter() - t0, "succeeded": ok}))
 """
-
-
-def _cpu() -> str:
-    try:
-        return next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
-    except (OSError, StopIteration):
-        return platform.processor()
 
 
 def make_corpus(folder: Path, copies: int) -> list[str]:
@@ -186,7 +178,10 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(results[-1]), flush=True)
     for r in results[1:]:
         r["tables_vs_in_process"] = compare(work / "in-process" / "storage", work / r["mode"] / "storage")
-    report = {"machine": f"{_cpu()}, {os.cpu_count()} cores, no GPU (Ray's logical GPU)", "date": time.strftime("%Y-%m-%d"),
+    from benchmark.__main__ import machine
+
+    host = machine()
+    report = {"machine": f"{host['cpu']}, {host['cores']} cores, no GPU (Ray's logical GPU)", "date": time.strftime("%Y-%m-%d"),
               "models": "random-init tiny Qwen2-VL, YOLOv8l; EasyOCR, faster-whisper tiny.en (real)", "results": results}
     out = Path(args.out)
     (out / "scale.json").write_text(json.dumps(report, indent=2))

@@ -11,7 +11,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from video_assets.analyzers import names
+from video_assets.devcluster import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 ANALYZERS = tuple(names())  # every registered analyzer
@@ -32,12 +32,6 @@ CHROMEDRIVER = os.environ.get("VIDEO_ASSETS_CHROMEDRIVER", "/usr/bin/chromedrive
 CHROMIUM_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
                   "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--window-size=1600,2600")  # tall: the whole analysis graph in view
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _get(url: str, data: bytes | None = None) -> str:
@@ -65,7 +59,7 @@ def dagster_dev(tmp_path_factory, corpus_dir, session_dir):
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
 
-    port = _free_port()
+    port = free_port()
     log_path = root / "dagster_dev.log"
     log = open(log_path, "w")
     proc = subprocess.Popen([str(Path(sys.executable).parent / "dagster"), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],

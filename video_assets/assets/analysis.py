@@ -112,13 +112,13 @@ def build_analyzer_assets(analyzer: Analyzer, preset: str, model_id: str) -> dg.
         pools = getattr(context.resources, POOLS_RESOURCE)
         pooled = pools.enabled and resource is not None  # an analyzer without a model runs in its step
         if pooled:
-            runner = _PoolRunner(_pool(pools, analyzer, preset, code_version(analyzer, preset, model_id), resource))
+            runner = _PoolRunner(_failing_fast(lambda: pools.pool(analyzer, preset, code_version(analyzer, preset, model_id), resource)))
             loaded = runner.loaded
         else:
-            loaded = _load(resource, preset) if resource is not None else no_model()
+            loaded = _failing_fast(lambda: resource.load(preset)) if resource is not None else no_model()
 
             def load_cpu() -> tuple[Any, str]:
-                cpu = _load(resource.model_copy(update={"device": "cpu"}), preset) if resource is not None else no_model()
+                cpu = _failing_fast(lambda: resource.model_copy(update={"device": "cpu"}).load(preset)) if resource is not None else no_model()
                 return cpu.model, cpu.device
 
             # Each partition is analyzed on its own with the step's one loaded model: a table depends
@@ -196,10 +196,11 @@ def build_analyzer_assets(analyzer: Analyzer, preset: str, model_id: str) -> dg.
     return _analyzer
 
 
-def _load(resource: Any, preset: str):
-    """Missing weights are not transient: fail at once, naming the setting (no retry)."""
+def _failing_fast(load: Any) -> Any:
+    """Missing weights are not transient: fail at once, naming the setting (no retry), whether the
+    step loads the models itself or a pool's actor does."""
     try:
-        return resource.load(preset)
+        return load()
     except MissingWeightsError as exc:
         raise dg.Failure(description=str(exc), metadata={"cause": "missing model weights"}, allow_retries=False) from exc
 
@@ -223,13 +224,6 @@ class _PoolRunner:
         result, events, self.device = self.pool.call(inputs, label)
         self.events.extend(events)
         return result
-
-
-def _pool(pools: Any, analyzer: Analyzer, preset: str, version: str, resource: Any):
-    try:
-        return pools.pool(analyzer, preset, version, resource)
-    except MissingWeightsError as exc:
-        raise dg.Failure(description=str(exc), metadata={"cause": "missing model weights"}, allow_retries=False) from exc
 
 
 def analyzer_definitions(analyzer: Analyzer, resource: Any = None) -> dg.Definitions:
