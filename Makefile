@@ -25,7 +25,7 @@ bench bench-decode: export VIDEO_ASSETS_YOLO_OPTIMIZED ?= random:yolov8l
 bench bench-decode: export VIDEO_ASSETS_QWEN_BASELINE ?= random:2b
 bench bench-decode: export VIDEO_ASSETS_QWEN_OPTIMIZED ?= random:2b
 
-.PHONY: demo test dev bench bench-decode bench-scale bench-ocr gpu-kit system-deps test-system-deps install clean
+.PHONY: demo test dev bench bench-decode bench-scale gpu-kit system-deps test-system-deps install clean
 
 demo: install $(DAGSTER_HOME)/dagster.yaml
 	$(PY) -m video_assets.demo
@@ -46,9 +46,6 @@ bench-decode: install
 # and Postgres: bench/scale.{json,md}.
 bench-scale: install test-system-deps
 	$(PY) -m benchmark.scale
-
-bench-ocr: install
-	$(PY) -m benchmark.ocr_engines --corpus data/sample_corpus
 
 # The GPU measurement kit (.gpu/, git-ignored): wheels, decoded inputs, the small real models.
 # Then, on a lent GPU machine: bench/gpu/run.sh (README: "Measuring on a GPU").

@@ -37,10 +37,13 @@ import numpy as np
 
 from video_assets import settings
 
-DEFAULT_REPS = {"speech_rate": 3, "object_detection": 2, "text_overlay": 1, "qwen2_vl_temporal": 2, "scene_cuts": 3}
-# Where the baseline cannot run whole clips in reasonable time on 2 CPU cores (about 9 s a frame
-# for EasyOCR's full-resolution pass), both presets see the same first N seconds.
-DEFAULT_SECONDS = {"text_overlay": 4.0, "qwen2_vl_temporal": 4.0}
+DEFAULT_REPS = {"speech_rate": 3, "object_detection": 2, "text_overlay": 3, "qwen2_vl_temporal": 2, "scene_cuts": 3}
+# EasyOCR's full-resolution baseline takes about 10 s a frame on 2 CPU cores (20 minutes for the
+# corpus' 57 s): it runs once, the optimized variants every repetition, on whole clips.
+DEFAULT_BASELINE_REPS = {"text_overlay": 1}
+# Where the baseline cannot run whole clips in reasonable time on 2 CPU cores, both presets see the
+# same first N seconds.
+DEFAULT_SECONDS = {"qwen2_vl_temporal": 4.0}
 # Qwen2-VL on CPU: generation capped for both presets alike (prefill and vision tower dominate the
 # difference between them; decoding 200 tokens of a 2B model on 2 cores would take many minutes).
 DEFAULT_MAX_NEW_TOKENS = {"qwen2_vl_temporal": 16}
@@ -122,74 +125,111 @@ def load_stored_inputs(folder: Path, clips: list[str]):
     return frames, audio
 
 
-def bench_analyzer(name: str, frames: dict, audio: dict, truth: dict, reps: int, seconds: float | None,
-                   max_new_tokens: int | None = None, budget_s: float | None = None) -> dict:
-    from resources import model_resources
-    from resources.model_cache import MissingWeightsError
-    from resources.models import no_model
-    from video_assets.analyzers import by_name
-    from video_assets.frames import duration_of
-
-    analyzer = by_name(name)
-    resource = model_resources()[analyzer.model]() if analyzer.model else None
-    inputs = frames if analyzer.input == "video_frames" else audio
-    if seconds:
-        inputs = {c: v.trimmed(seconds) for c, v in inputs.items()}
-    loaded = {p: resource.load(p) if resource is not None else no_model() for p in ("baseline", "optimized")}
-    configs = {p: analyzer.presets[p] for p in loaded}
-    if max_new_tokens and all(hasattr(c, "max_new_tokens") for c in configs.values()):
-        configs = {p: dataclasses.replace(c, max_new_tokens=max_new_tokens) for p, c in configs.items()}
-    times: dict[str, dict[str, list[float]]] = {p: {c: [] for c in inputs} for p in loaded}
-    outputs: dict[str, dict] = {p: {} for p in loaded}
-    peaks: dict[str, int] = {p: 0 for p in loaded}
-    stages: dict[str, dict[str, dict[str, list[float]]]] = {p: {} for p in loaded}  # preset -> stage -> clip -> seconds
+def _measure(analyzer, inputs: dict, runners: dict, reps: int, budget_s: float | None, reps_of: dict) -> dict:
+    """Every runner (label -> (config, loaded models)) on every clip, back to back, the order
+    rotating with repetition and clip; a runner stops after ``reps_of[label]`` repetitions."""
+    labels = list(runners)
+    times = {p: {c: [] for c in inputs} for p in labels}
+    outputs: dict[str, dict] = {p: {} for p in labels}
+    peaks = {p: 0 for p in labels}
+    stages: dict[str, dict] = {p: {} for p in labels}  # label -> stage -> clip -> seconds
     started, done = time.perf_counter(), 0
     for rep in range(reps):
         if rep and budget_s is not None and time.perf_counter() - started > budget_s:
-            print(f"  {name}: budget of {budget_s:.0f} s spent after {rep} repetition(s)", flush=True)
+            print(f"  {analyzer.name}: budget of {budget_s:.0f} s spent after {rep} repetition(s)", flush=True)
             break
         done = rep + 1
         for i, (clip, value) in enumerate(inputs.items()):
-            order = ("baseline", "optimized") if (rep + i) % 2 == 0 else ("optimized", "baseline")
-            for preset in order:
+            shift = (rep + i) % len(labels)
+            for label in labels[shift:] + labels[:shift]:
+                if rep >= reps_of.get(label, reps):
+                    continue
+                config, loaded = runners[label]
                 with PeakRss() as mem:
                     t0 = time.perf_counter()
-                    result = analyzer.process(value, configs[preset], loaded[preset].model)
-                    times[preset][clip].append(time.perf_counter() - t0)
-                peaks[preset] = max(peaks[preset], mem.peak)
-                outputs[preset][clip] = result
+                    result = analyzer.process(value, config, loaded.model)
+                    times[label][clip].append(time.perf_counter() - t0)
+                peaks[label] = max(peaks[label], mem.peak)
+                outputs[label][clip] = result
                 for stage, stage_s in result.stats.items():
                     if stage.endswith("_s") and isinstance(stage_s, (int, float)):
-                        stages[preset].setdefault(stage, {}).setdefault(clip, []).append(float(stage_s))
-                print(f"  {name} {preset:9s} {clip:14s} rep {rep + 1}/{reps}: {times[preset][clip][-1]:.2f} s", flush=True)
+                        stages[label].setdefault(stage, {}).setdefault(clip, []).append(float(stage_s))
+                print(f"  {analyzer.name} {label:20s} {clip:14s} rep {rep + 1}/{reps}: {times[label][clip][-1]:.2f} s", flush=True)
+    return {"times": times, "outputs": outputs, "peaks": peaks, "stages": stages, "done": done}
+
+
+def bench_analyzer(name: str, frames: dict, audio: dict, truth: dict, reps: int, seconds: float | None,
+                   max_new_tokens: int | None = None, budget_s: float | None = None, baseline_reps: int | None = None,
+                   only_variants: list[str] | None = None) -> dict[str, dict]:
+    """One entry per optimized variant: ``{name: entry}``, or ``{name[variant]: entry}`` for each of
+    the analyzer's ``bench_variants`` (model settings measured side by side, e.g. OCR engines),
+    all against the same baseline runs."""
+    from resources import model_resources
+    from video_assets.analyzers import by_name
+
+    analyzer = by_name(name)
+    factory = model_resources()[analyzer.model] if analyzer.model else None
+    inputs = frames if analyzer.input == "video_frames" else audio
+    if seconds:
+        inputs = {c: v.trimmed(seconds) for c, v in inputs.items()}
+    configs = dict(analyzer.presets)
+    if max_new_tokens and all(hasattr(c, "max_new_tokens") for c in configs.values()):
+        configs = {p: dataclasses.replace(c, max_new_tokens=max_new_tokens) for p, c in configs.items()}
+    variants = {v: s for v, s in analyzer.bench_variants.items() if not only_variants or v in only_variants} or {"": {}}
+    resources = {v: factory(**settings_) if factory else None for v, settings_ in variants.items()}
+    label = {v: f"optimized[{v}]" if v else "optimized" for v in variants}
+    base_resource = next(iter(resources.values()))
+    runners = {"baseline": (configs["baseline"], _load(base_resource, "baseline"))}
+    runners |= {label[v]: (configs["optimized"], _load(resources[v], "optimized")) for v in variants}
+    run = _measure(analyzer, inputs, runners, reps, budget_s, {"baseline": baseline_reps or reps})
+    return {f"{name}[{v}]" if v else name: _entry(analyzer, inputs, truth, run, runners, "optimized", label[v], resources[v], seconds, max_new_tokens)
+            for v in variants}
+
+
+def _load(resource, preset: str):
+    from resources.models import no_model
+
+    return resource.load(preset) if resource is not None else no_model()
+
+
+def _entry(analyzer, inputs: dict, truth: dict, run: dict, runners: dict, preset: str, label: str, resource, seconds, max_new_tokens) -> dict:
+    from resources.model_cache import MissingWeightsError
+    from video_assets.frames import duration_of
+
+    pair = {"baseline": "baseline", preset: label}  # the entry's names -> the runners' labels
+    times = {p: run["times"][lab] for p, lab in pair.items()}
+    outputs = {p: run["outputs"][lab] for p, lab in pair.items()}
+    loaded = {p: runners[lab][1] for p, lab in pair.items()}
     video_s = sum(duration_of(v) for v in inputs.values())
     med = {p: sum(statistics.median(ts) for ts in times[p].values()) for p in times}
+    counts = {p: min(len(ts) for ts in times[p].values()) for p in times}
     try:
-        parities = {c: analyzer.parity(outputs["baseline"][c].tables, outputs["optimized"][c].tables, resource) for c in inputs}
+        parities = {c: analyzer.parity(outputs["baseline"][c].tables, outputs[preset][c].tables, resource) for c in inputs}
     except MissingWeightsError as exc:  # a measure with a model of its own that is not on this machine
-        print(f"  {name}: parity not computed: {exc}", flush=True)
+        print(f"  {analyzer.name}: parity not computed: {exc}", flush=True)
         parities = {}
     entry = {
         "baseline_s": round(med["baseline"], 3),
-        "optimized_s": round(med["optimized"], 3),
-        "speedup": round(med["baseline"] / med["optimized"], 2) if med["optimized"] else None,
+        "optimized_s": round(med[preset], 3),
+        "speedup": round(med["baseline"] / med[preset], 2) if med[preset] else None,
         "parity": round(float(np.mean([p.score for p in parities.values()])), 4) if parities else None,
         "parity_passed": f"{sum(p.passed for p in parities.values())}/{len(parities)}",
         "parity_by_clip": {c: {"score": p.score, **p.parts} for c, p in parities.items()},
         "video_s": round(video_s, 2),
         "rtf_baseline": round(med["baseline"] / video_s, 4),
-        "rtf_optimized": round(med["optimized"] / video_s, 4),
+        "rtf_optimized": round(med[preset] / video_s, 4),
         "model_load_s": {p: round(loaded[p].load_seconds, 2) for p in loaded},
         "model": {p: f"{loaded[p].model_id} ({loaded[p].detail})" for p in loaded},
-        "peak_rss_mb": {p: round(peaks[p] / 2**20) for p in peaks},
-        "weights": (loaded["optimized"].weights or "no model") if loaded["optimized"].weights == loaded["baseline"].weights
-        else f"baseline {loaded['baseline'].weights}, optimized {loaded['optimized'].weights}",
-        "reps": done,
+        "peak_rss_mb": {p: round(run["peaks"][lab] / 2**20) for p, lab in pair.items()},
+        "weights": (loaded[preset].weights or "no model") if loaded[preset].weights == loaded["baseline"].weights
+        else f"baseline {loaded['baseline'].weights}, optimized {loaded[preset].weights}",
+        "reps": counts[preset] if counts["baseline"] == counts[preset] else counts,
         "clips": list(inputs),
         "seconds_per_clip": seconds,
         "per_clip_s": {p: {c: round(statistics.median(ts), 3) for c, ts in times[p].items()} for p in times},
         # Each stage's own seconds (the core's timers), median per clip, summed: what each lever buys.
-        "stages_s": {p: {st: round(sum(statistics.median(v) for v in by_clip.values()), 3) for st, by_clip in stages[p].items()} for p in stages},
+        "stages_s": {p: {st: round(sum(statistics.median(v) for v in by_clip.values()), 3) for st, by_clip in run["stages"][lab].items()}
+                     for p, lab in pair.items()},
         "max_new_tokens": max_new_tokens,
     }
     accuracy = accuracy_of(analyzer, outputs, inputs, truth)
@@ -237,16 +277,20 @@ def accuracy_of(analyzer, outputs: dict, inputs: dict, truth: dict) -> dict:
     return acc
 
 
+def _machine_label(m: dict) -> str:
+    return f"{m['cpu']} ({m['cores']} cores), {m['device']}"
+
+
 def markdown(results: dict) -> str:
     lines = [
-        f"Commit `{results['commit']}` on {results['machine']['cpu']} ({results['machine']['cores']} cores), device {results['machine']['device']}.",
+        f"Latest run: commit `{results['commit']}` on {_machine_label(results['machine'])}. Each row names its own machine and commit.",
         "",
-        "| analyzer | clips x s | reps | baseline s | optimized s | speedup | RTF base | RTF opt | parity | model load s (base/opt) | peak RSS MB (base/opt) | weights |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| analyzer | machine | commit | clips x s | reps | baseline s | optimized s | speedup | RTF base | RTF opt | parity | model load s (base/opt) | peak RSS MB (base/opt) | weights |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, a in results["analyzers"].items():
         lines.append(
-            f"| {name} | {len(a['clips'])} x {a['seconds_per_clip'] or 'full'} ({a['video_s']} s) | {a['reps']} | {a['baseline_s']} | {a['optimized_s']} | "
+            f"| {name} | {a.get('machine', 'unknown')} | `{str(a.get('commit', ''))[:10]}` | {len(a['clips'])} x {a['seconds_per_clip'] or 'full'} ({a['video_s']} s) | {a['reps']} | {a['baseline_s']} | {a['optimized_s']} | "
             f"{a['speedup']}x | {a['rtf_baseline']} | {a['rtf_optimized']} | {a['parity']} ({a['parity_passed']} pass) | "
             f"{a['model_load_s']['baseline']}/{a['model_load_s']['optimized']} | {a['peak_rss_mb']['baseline']}/{a['peak_rss_mb']['optimized']} | {a['weights']} |"
         )
@@ -259,6 +303,11 @@ def markdown(results: dict) -> str:
             lines.append(f"{name} model size (x vs l, PyTorch): {json.dumps(a['model_size_parity'])}")
         if "frames" in a and isinstance(a["frames"], dict):
             lines.append(f"\n{name} frames OCR'd / reused: {json.dumps(a['frames'])}")
+        if "work" in a:
+            lines.append(f"\n{name} work: {json.dumps(a['work'])}")
+        if "recall_by_pattern" in a:
+            lines.append(f"{name} recall per hard pattern: {json.dumps(a['recall_by_pattern'])}")
+            lines.append(f"{name} readings matching no caption: {json.dumps({p: {c: v for c, v in d.items() if v} for p, d in a['readings_matching_no_caption'].items()})}")
         if a.get("stages_s") and name.startswith("speech_rate"):
             lines.append(f"\n{name} seconds per stage (baseline -> optimized): " + ", ".join(
                 f"{st} {a['stages_s']['baseline'].get(st, 0)} -> {a['stages_s']['optimized'].get(st, 0)}" for st in a["stages_s"]["optimized"]))
@@ -269,7 +318,7 @@ def markdown(results: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    from video_assets.analyzers import names
+    from video_assets.analyzers import by_name, names
 
     parser.add_argument("--analyzers", nargs="*", choices=names(), default=names(), help="analyzers to measure (default: every registered one)")
     parser.add_argument("--reps", type=int, default=None, help="repetitions (default per analyzer)")
@@ -281,6 +330,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="pre-decoded inputs (<clip>.frames.parquet, <clip>.audio.npz, ground_truth.json) instead of --corpus")
     parser.add_argument("--out", type=Path, default=settings.PROJECT_DIR / "bench")
     parser.add_argument("--name", default="results", help="results file stem under --out (default: results)")
+    parser.add_argument("--variants", nargs="*", default=None,
+                        help="of an analyzer's bench variants (text_overlay: easyocr rapidocr), only these (default: all)")
+    parser.add_argument("--baseline-reps", type=int, default=None,
+                        help="repetitions of the baseline (default: as --reps; text_overlay: 1)")
     parser.add_argument("--budget-s", type=float, default=None,
                         help="per analyzer: no new repetition starts after this many seconds (each clip runs at least once)")
     parser.add_argument("--long-audio", type=float, default=None, metavar="S",
@@ -300,20 +353,29 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"{args.name}.json"
     results = json.loads(path.read_text()) if path.exists() else {"analyzers": {}}
+    for entry in results["analyzers"].values():  # rows measured earlier keep the machine they ran on
+        same_run = "machine" in results and entry.get("commit") == results.get("commit")
+        entry.setdefault("machine", _machine_label(results["machine"]) if same_run else "not recorded")
     results |= {"commit": commit(), "machine": machine(), "device": machine()["device"]}
     for name in args.analyzers:
         reps = args.reps or DEFAULT_REPS.get(name, 2)
         seconds = args.seconds if args.seconds is not None else DEFAULT_SECONDS.get(name)
         print(f"{name}: {reps} rep(s), clips {clips}, {'first %s s' % seconds if seconds else 'whole clips'}", flush=True)
         cap = args.max_new_tokens or DEFAULT_MAX_NEW_TOKENS.get(name)
-        entry = bench_analyzer(name, frames, audio, truth, reps, seconds, cap, args.budget_s)
-        entry["commit"] = results["commit"]
-        results["analyzers"][name] = entry
+        entries = bench_analyzer(name, frames, audio, truth, reps, seconds, cap, args.budget_s,
+                                 args.baseline_reps or DEFAULT_BASELINE_REPS.get(name), args.variants)
+        for key, entry in entries.items():
+            entry["commit"] = results["commit"]
+            entry["machine"] = _machine_label(results["machine"])
+            results["analyzers"][key] = entry
+        if by_name(name).bench_variants:
+            results["analyzers"].pop(name, None)  # measured per variant now; an older single row would mislead
         if name == "speech_rate" and args.long_audio:
             long_name, track, long_truth = long_track(audio, truth, args.long_audio)
             print(f"{name}: {reps} rep(s), one {track.video_duration_s:.1f} s track ({track.source})", flush=True)
-            entry = bench_analyzer(name, frames, {long_name: track}, {long_name: long_truth}, reps, None)
+            [entry] = bench_analyzer(name, frames, {long_name: track}, {long_name: long_truth}, reps, None).values()
             entry["commit"] = results["commit"]
+            entry["machine"] = _machine_label(results["machine"])
             entry["made_of"] = long_truth["made_of"]
             results["analyzers"][f"{name} ({long_name} track)"] = entry
         tmp = path.with_suffix(".json.tmp")

@@ -100,6 +100,7 @@ class EasyOcrEngine:
 
     name = "easyocr"
     min_confidence = 0.0  # the preset's min_confidence (0.3) is EasyOCR's scale
+    look_again_confidence = 0.9  # a place read with no detection behind it (EasyOCR read captions at 0.9-1.0)
     binarized_retry = True  # the original pipeline's second pass, made for CRAFT
 
     def __init__(self, reader, device: str):
@@ -134,15 +135,24 @@ class EasyOcrEngine:
             for pts in fre:
                 xs, ys = [p[0] for p in pts], [p[1] for p in pts]
                 boxes.append((int(min(xs)), int(min(ys)), int(max(xs)), int(max(ys))))
-            out.append(Detected(boxes, (hor, fre)))
+            out.append(Detected(boxes, [("h", b) for b in hor] + [("f", pts) for pts in fre]))
         return out
 
     def recognize(self, image: np.ndarray, detected, config) -> list:
         import cv2
 
-        hor, fre = detected.payload
+        hor = [p for kind, p in detected.payload if kind == "h"]
+        fre = [p for kind, p in detected.payload if kind == "f"]
+        if not hor and not fre:
+            return []
         gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
         return self._lines(self.reader.recognize(gray, horizontal_list=hor, free_list=fre, batch_size=config.rec_batch))
+
+
+    def recognize_boxes(self, image: np.ndarray, boxes: list, config) -> list:
+        from video_assets.analyzers.text_overlay import Detected
+
+        return self.recognize(image, Detected(list(boxes), [("h", [x0, x1, y0, y1]) for x0, y0, x1, y1 in boxes]), config)
 
 
 def load_easyocr_engine(languages: list[str], device: str, model_dir: str, download: bool, threads: int) -> tuple[EasyOcrEngine, str]:

@@ -6,6 +6,12 @@ model version, and the font that ``vis()`` fetches, would be (``vis()`` is never
 angle classifier is off: captions are upright, and it can flip a line. Detection runs with the
 long side limited to ``det_side`` (``limit_type: max``); the library's default scales the short
 side up to 736 px, i.e. full resolution for 1080x1920 frames.
+
+The detector runs on every sample and is most of the cost, so on a CPU it runs on OpenVINO when
+installed (``runtime``; the same ONNX file, rapidocr's own pre- and post-processing around it). On
+CPUs with bfloat16 units OpenVINO computes in bfloat16 (its default): measured numbers and the
+precision it chose are in ``bench/``; ``VIDEO_ASSETS_OCR_RUNTIME=onnxruntime`` keeps float32 ONNX
+Runtime. The recognizer stays on ONNX Runtime.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from resources.model_cache import MissingWeightsError
+from video_assets.analyzers.text_overlay.model import Detected
 
 DET_MODEL = "PP-OCRv6_det_small.onnx"
 REC_MODEL = "PP-OCRv6_rec_small.onnx"
@@ -38,6 +45,29 @@ def preflight_rapidocr() -> str:
     return str(folder)
 
 
+def openvino_available() -> bool:
+    try:
+        import openvino  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class _OpenVinoSession:
+    """Stands in for rapidocr's ONNX Runtime session of the detector: array in, first output out."""
+
+    def __init__(self, path: Path, threads: int):
+        import openvino as ov
+
+        compiled = ov.Core().compile_model(str(path), "CPU", {"INFERENCE_NUM_THREADS": threads, "PERFORMANCE_HINT": "LATENCY"})
+        self.precision = str(compiled.get_property("INFERENCE_PRECISION_HINT"))
+        self._request = compiled.create_infer_request()
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        self._request.infer({0: x})
+        return self._request.get_output_tensor(0).data.copy()  # the request reuses its buffer
+
+
 def _bgr(image: np.ndarray) -> np.ndarray:
     """RGB frames, or the one-channel images of the second pass, as the BGR the models expect."""
     if image.ndim == 2:
@@ -52,11 +82,14 @@ class RapidOcrEngine:
     # PP-OCRv6 scores rendered caption text 0.92-1.0 on the sample corpus and scene text (the
     # lettering on a motorcycle's tank) 0.70-0.83: a caption reading is kept above 0.85.
     min_confidence = 0.85
+    # A caption place read with no detection behind it: "GO" read 0.98-1.0 there, "GO" with a strip
+    # of the motorcycle photo beside it ("XGO") 0.88.
+    look_again_confidence = 0.95
     # Its second pass (three binarized copies, each detected and read again) found nothing more on
     # the sample corpus and cost a quarter of the time (RTF 0.82 -> 0.62, `python -m benchmark.ocr_engines`).
     binarized_retry = False
 
-    def __init__(self, det_side: int, device: str, threads: int):
+    def __init__(self, det_side: int, device: str, threads: int, runtime: str = "onnxruntime"):
         from rapidocr import RapidOCR
 
         folder = Path(preflight_rapidocr())
@@ -72,10 +105,13 @@ class RapidOcrEngine:
         })
         self._det = self.ocr._load_det_model()  # the library's own loaders; loaded once here, not per call
         self._rec = self.ocr._load_rec_model()
+        self.runtime = "onnxruntime"
+        if runtime == "openvino" and not use_cuda:
+            session = _OpenVinoSession(folder / DET_MODEL, threads)
+            self._det.session = session
+            self.runtime = f"openvino-{session.precision}"
 
     def detect(self, images: list[np.ndarray], config) -> list:
-        from video_assets.analyzers.text_overlay import Detected
-
         out = []
         for image in images:
             found = self._det(_bgr(image))
@@ -95,11 +131,15 @@ class RapidOcrEngine:
         return [Line(tuple(float(v) for v in box), str(text), float(score))
                 for box, text, score in zip(detected.boxes, result.txts, result.scores)]
 
+    def recognize_boxes(self, image: np.ndarray, boxes: list, config) -> list:
+        quads = [np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float32) for x0, y0, x1, y1 in boxes]
+        return self.recognize(image, Detected(list(boxes), quads), config)
+
     def read(self, image: np.ndarray, config) -> list:
         return self.recognize(image, self.detect([image], config)[0], config)
 
 
-def load_rapidocr_engine(det_side: int, device: str, threads: int) -> RapidOcrEngine:
-    engine = RapidOcrEngine(det_side, device, threads)
+def load_rapidocr_engine(det_side: int, device: str, threads: int, runtime: str = "onnxruntime") -> RapidOcrEngine:
+    engine = RapidOcrEngine(det_side, device, threads, runtime)
     engine.read(np.full((64, 64, 3), 128, np.uint8), None)  # warm-up: ONNX Runtime's first run pays its allocations
     return engine

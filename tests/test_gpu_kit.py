@@ -39,10 +39,10 @@ def test_the_dry_run_measures_every_analyzer_it_covers(corpus_dir, tmp_path):
     results = json.loads((out / "gpu_results.json").read_text())
     assert results["machine"]["device"] == "cpu"
     entries = results["analyzers"]
-    assert set(entries) == {"object_detection", "qwen2_vl_temporal", "text_overlay", "scene_cuts"}
+    assert set(entries) == {"object_detection", "qwen2_vl_temporal", "text_overlay[easyocr]", "scene_cuts"}
     for name, entry in entries.items():
         assert entry["baseline_s"] > 0 and entry["optimized_s"] > 0 and entry["reps"] == 1, name
     assert entries["object_detection"]["weights"] == "random-init" and entries["qwen2_vl_temporal"]["weights"] == "random-init"
-    assert entries["text_overlay"]["weights"] == "random-init"  # the random CRAFT detector, labelled
+    assert entries["text_overlay[easyocr]"]["weights"] == "random-init"  # the random CRAFT detector, labelled
     assert json.loads((out / "oom.json").read_text())["skipped"] == "no CUDA device"
-    assert "| text_overlay |" in (out / "gpu_results.md").read_text()
+    assert "| text_overlay[easyocr] |" in (out / "gpu_results.md").read_text()

@@ -55,6 +55,9 @@ class Analyzer(ABC):
     parity_threshold: ClassVar[float]  # minimum parity score (CheckSettings may override)
     kinds: ClassVar[frozenset[str]]  # Dagster kinds shown on the asset graph
     report_title: ClassVar[str] = ""  # heading of its report section (default: the name)
+    # Model-resource settings the benchmark measures side by side for the optimized preset, against
+    # the same baseline runs: one row per variant, named "<name>[<variant>]" (e.g. OCR engines).
+    bench_variants: ClassVar[Mapping[str, Mapping[str, Any]]] = {}
     run: ClassVar[Callable[[Any, Any, Any], AnalyzerResult]]  # the core: (inputs, config, model) -> result
     compare: ClassVar[Callable[[dict, dict], ParityReport]]  # the parity measure: (baseline, optimized) tables
     plan: ClassVar[Callable[[Any], SamplingPlan] | None] = None  # frame readers: config -> the frames it reads

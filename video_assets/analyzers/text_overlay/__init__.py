@@ -23,7 +23,7 @@ from video_assets.analyzers.text_overlay.parity import PARITY_THRESHOLD, caption
 from video_assets.analyzers.text_overlay.presets import (
     BASELINE, BATCH_FIELDS, NAME, OPTIMIZED, PRESETS, SPEED_TARGET_RTF, Config, plan,
 )
-from video_assets.analyzers.text_overlay.reading import box_hash
+from video_assets.analyzers.text_overlay.reading import box_hash, hash_changed
 from video_assets.analyzers.text_overlay.schemas import DETECTIONS_SCHEMA, SCHEMAS, SEGMENTS_SCHEMA, TABLES
 from video_assets.analyzers.text_overlay.segments import merge_segments
 from video_assets.analyzers.text_overlay.text import cer, normalize
@@ -31,7 +31,7 @@ from video_assets.analyzers.text_overlay.text import cer, normalize
 __all__ = [
     "ANALYZER", "BASELINE", "BATCH_FIELDS", "Config", "DETECTIONS_SCHEMA", "Detected", "Line", "NAME", "OPTIMIZED",
     "OcrEngine", "PRESETS", "SCHEMAS", "SEGMENTS_SCHEMA", "SPEED_TARGET_RTF", "TABLES", "accuracy", "accuracy_by_pattern",
-    "box_hash", "caption_f1", "cer", "group_blocks", "merge_segments", "normalize", "parity", "plan", "run",
+    "box_hash", "caption_f1", "hash_changed", "cer", "group_blocks", "merge_segments", "normalize", "parity", "plan", "run",
 ]
 
 
@@ -45,6 +45,11 @@ def timeline_html(segments: pd.DataFrame | None, duration: float) -> str:
         width = max(0.5, 100 * (row.end_s - row.start_s) / duration)
         bars.append(f'<div class="bar" style="left:{left:.1f}%;width:{width:.1f}%" title="{row.start_s:.1f}-{row.end_s:.1f} s">{html.escape(row.text)}</div>')
     return f'<div class="timeline">{"".join(bars)}</div><div class="axis"><span>0 s</span><span>{duration:.1f} s</span></div>'
+
+
+def _captions_within(truth: dict, seconds: float) -> list[dict]:
+    """A clip's true captions as far as ``seconds`` of it were read."""
+    return [c | {"end": min(c["end"], seconds)} for c in truth.get("captions", []) if c["start"] < seconds]
 
 
 class TextOverlay(Analyzer):
@@ -61,6 +66,7 @@ class TextOverlay(Analyzer):
     speed_target_rtf = SPEED_TARGET_RTF
     parity_threshold = PARITY_THRESHOLD
     kinds = frozenset({"pytorch", "easyocr", "onnx"})
+    bench_variants = {"easyocr": {"engine": "easyocr"}, "rapidocr": {"engine": "rapidocr"}}
     run = staticmethod(run)
     compare = staticmethod(parity)
     plan = staticmethod(plan)
@@ -70,8 +76,7 @@ class TextOverlay(Analyzer):
                 "frames_reused": result.stats.get("frames_reused", 0)}
 
     def evaluate(self, tables: dict[str, pd.DataFrame], truth: dict, seconds: float) -> dict[str, float] | None:
-        captions = [c | {"end": min(c["end"], seconds)} for c in truth.get("captions", []) if c["start"] < seconds]
-        return accuracy(tables["segments"], captions)
+        return accuracy(tables["segments"], _captions_within(truth, seconds))
 
     def report_section(self, tables: dict[str, pd.DataFrame], duration_s: float) -> str:
         from video_assets.report import html_table
@@ -80,8 +85,20 @@ class TextOverlay(Analyzer):
         return timeline_html(segments, duration_s) + html_table(segments, ["text", "start_s", "end_s", "max_confidence", "samples"])
 
     def bench_extra(self, outputs: dict, inputs: dict, truth: dict, loaded: dict, models: Any = None) -> dict:
-        return {"frames": {p: {"ocr": sum(r.stats.get("frames_ocr", 0) for r in outputs[p].values()),
-                               "reused": sum(r.stats.get("frames_reused", 0) for r in outputs[p].values())} for p in outputs}}
+        """Per preset: work counters summed over clips, caption recall per hard pattern (clips whose
+        captions name patterns), and readings that match no caption of the ground truth."""
+        from video_assets.frames import duration_of
+
+        counters = ("frames_ocr", "frames_reused", "boxes_read", "boxes_reused", "boxes_kept", "regions_looked_again")
+        extra: dict[str, Any] = {"work": {p: {k: sum(r.stats.get(k, 0) for r in outputs[p].values()) for k in counters} for p in outputs}}
+        captions = {c: _captions_within(truth[c], duration_of(inputs[c])) for c in outputs["baseline"] if c in truth}
+        with_patterns = [c for c, caps in captions.items() if any(cap.get("patterns") for cap in caps)]
+        extra["recall_by_pattern"] = {p: {c: {k: v["recall"] for k, v in accuracy_by_pattern(outputs[p][c].tables["segments"], captions[c]).items()}
+                                          for c in with_patterns} for p in outputs}
+        extra["readings_matching_no_caption"] = {
+            p: {c: sorted({t for t in outputs[p][c].tables["segments"].text if all(cer(x["text"], t) > 0.1 for x in caps)})
+                for c, caps in captions.items()} for p in outputs}
+        return extra
 
 
 ANALYZER = TextOverlay()

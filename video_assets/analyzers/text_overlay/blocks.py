@@ -11,6 +11,7 @@ class Line:
     box: tuple[float, float, float, float]  # x0 y0 x1 y1 in pixels
     text: str
     confidence: float
+    reused: bool = False  # read on an earlier sample: the box's pixels had not changed
 
 
 def group_blocks(lines: list[Line]) -> list[Line]:
@@ -50,4 +51,5 @@ def _join(block: list[Line]) -> Line:
         rows.append([line])
     ordered = [ln for row in rows for ln in sorted(row, key=lambda ln: ln.box[0])]
     xs0, ys0, xs1, ys1 = zip(*(ln.box for ln in ordered))
-    return Line((min(xs0), min(ys0), max(xs1), max(ys1)), " ".join(ln.text for ln in ordered), min(ln.confidence for ln in ordered))
+    return Line((min(xs0), min(ys0), max(xs1), max(ys1)), " ".join(ln.text for ln in ordered), min(ln.confidence for ln in ordered),
+                all(ln.reused for ln in ordered))

@@ -19,21 +19,20 @@ def run(bundle: FrameBundle, config: Config, engine: OcrEngine) -> AnalyzerResul
     t0 = time.perf_counter()
     if config.preset == "baseline" or not (config.batched or config.dedupe):
         per_frame = [_baseline_frame(engine, f, config) for f in frames]
-        reused = [False] * len(frames)
         stats = {"frames_ocr": len(frames), "frames_reused": 0}
     else:
-        per_frame, reused, stats = _optimized_frames(engine, frames, config)
+        per_frame, stats = _optimized_frames(engine, frames, config)
     ocr_s = time.perf_counter() - t0
     rows = []
     w, h = bundle.info.width, bundle.info.height
-    for frame, lines, was_reused in zip(frames, per_frame, reused):
+    for frame, lines in zip(frames, per_frame):
         fh, fw = frame.image.shape[:2]
         for block in group_blocks(lines):
             x0, y0, x1, y1 = block.box
             rows.append({
                 "timestamp_s": round(frame.pts_s, 4), "frame_index": frame.source_index, "text": block.text,
                 "confidence": block.confidence, "x0": max(0.0, x0 / fw), "y0": max(0.0, y0 / fh),
-                "x1": min(1.0, x1 / fw), "y1": min(1.0, y1 / fh), "reused": was_reused,
+                "x1": min(1.0, x1 / fw), "y1": min(1.0, y1 / fh), "reused": block.reused,
             })
     detections = typed_table(rows, DETECTIONS_SCHEMA)
     segments = merge_segments(detections, config.every_s, config.segment_cer)

@@ -5,12 +5,14 @@ the full-resolution crops); the baseline is always EasyOCR, as the original pipe
   at 1920 px), thresholds text 0.5 / low_text 0.3 / width and height 0.5, keep confidence > 0.3
   and length > 1; a frame that yields nothing is read again in three preprocessed versions
   (binary threshold 180, inverse threshold 100, adaptive threshold).
-* OPTIMIZED: the detector at a reduced canvas (480 px on the long side instead of 1920: a 56 px
-  caption is still found), frames through the detector in batches on a GPU, recognition on the
-  full-resolution crops, and recognition skipped for a frame whose caption boxes did not change:
-  each box's crop is binarized at the caption white level and hashed, so a background that moves
-  behind a still caption does not defeat the reuse. Reused rows are flagged. The second pass runs
-  only on frames where the detector found boxes and recognition kept nothing.
+* OPTIMIZED (``reading.py``): a sample whose pixels did not change since the last one read is not
+  read again; the detector works on a reduced canvas (EasyOCR 480 px, RapidOCR 640 px on the long
+  side instead of 1920), in batches on a GPU; recognition reads the full-resolution crops, only of
+  boxes whose pixels changed: each caption place is hashed (binarized at the caption white level,
+  compared window by window, so a photo moving behind still text keeps the reuse and one changed
+  digit does not). A caption place whose pixels changed where the detector found nothing is
+  recognized again (the reduced canvas can miss a short word). Reused rows are flagged. The second
+  pass runs only on frames where the detector found boxes and recognition kept nothing.
 """
 
 from __future__ import annotations
@@ -40,8 +42,12 @@ class Config:
     min_length: int = 2
     det_batch: int = 8
     rec_batch: int = 16
-    hash_bits_tolerance: int = 24  # of 512 bits per box
+    hash_change_share: float = 0.06  # a box changed when a glyph-wide window of its hash differs by more (reading.hash_changed)
     segment_cer: float = 0.1  # two samples' texts within this CER are the same caption
+    skip_unchanged: bool = False  # a sample whose pixels did not change since the last one read is not read again
+    change_delta: int = 40  # grey levels: a pixel that moved less did not change
+    change_cell_px: int = 40  # cells of the change test (full-frame pixels)
+    change_fraction: float = 0.03  # a cell changed when more than this share of its pixels did
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -50,7 +56,7 @@ class Config:
 BASELINE = Config(preset="baseline", every_s=0.5, det_canvas=2560, batched=False, dedupe=False, second_pass="empty")
 
 
-OPTIMIZED = Config(preset="optimized", every_s=0.5, det_canvas=480, batched=True, dedupe=True, second_pass="boxes")
+OPTIMIZED = Config(preset="optimized", every_s=0.5, det_canvas=480, batched=True, dedupe=True, second_pass="boxes", skip_unchanged=True)
 
 
 PRESETS = {"baseline": BASELINE, "optimized": OPTIMIZED}
