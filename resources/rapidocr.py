@@ -60,7 +60,7 @@ class _OpenVinoSession:
         import openvino as ov
 
         compiled = ov.Core().compile_model(str(path), "CPU", {"INFERENCE_NUM_THREADS": threads, "PERFORMANCE_HINT": "LATENCY"})
-        self.precision = str(compiled.get_property("INFERENCE_PRECISION_HINT"))
+        self.precision = compiled.get_property("INFERENCE_PRECISION_HINT").get_type_name()  # bf16 or f32
         self._request = compiled.create_infer_request()
 
     def __call__(self, x: np.ndarray) -> np.ndarray:

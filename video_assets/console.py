@@ -164,11 +164,12 @@ def _benchmark_rtf() -> dict[str, float]:
         analyzers = json.loads((settings.PROJECT_DIR / "bench" / "results.json").read_text())["analyzers"]
     except (OSError, ValueError, KeyError):
         return {}
-    out = {}
+    out: dict[str, float] = {}
     for name, entry in analyzers.items():
         if entry.get("weights") == "real" and " " not in name:
-            out[name] = float(entry["rtf_optimized"])
-            out[f"{name}_baseline"] = float(entry["rtf_baseline"])
+            name = name.split("[")[0]  # "text_overlay[rapidocr]": one row per OCR engine; the slower one, to be safe
+            out[name] = max(out.get(name, 0.0), float(entry["rtf_optimized"]))
+            out[f"{name}_baseline"] = max(out.get(f"{name}_baseline", 0.0), float(entry["rtf_baseline"]))
     return out
 
 

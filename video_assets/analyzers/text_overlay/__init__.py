@@ -72,8 +72,11 @@ class TextOverlay(Analyzer):
     plan = staticmethod(plan)
 
     def metadata(self, result: AnalyzerResult) -> dict[str, Any]:
-        return {"segments_found": len(result.tables["segments"]), "frames_ocr": result.stats.get("frames_ocr", 0),
-                "frames_reused": result.stats.get("frames_reused", 0)}
+        """What the reuse did: samples detected and skipped (unchanged pixels), boxes recognized and
+        reused, caption places looked at again."""
+        keys = ("frames_ocr", "frames_reused", "boxes_read", "boxes_reused", "regions_looked_again")
+        return {"segments_found": len(result.tables["segments"]), **{k: result.stats.get(k, 0) for k in keys},
+                "ocr_engine": result.stats.get("engine", "")}
 
     def evaluate(self, tables: dict[str, pd.DataFrame], truth: dict, seconds: float) -> dict[str, float] | None:
         return accuracy(tables["segments"], _captions_within(truth, seconds))
