@@ -100,7 +100,9 @@ class EasyOcrEngine:
 
     name = "easyocr"
     min_confidence = 0.0  # the preset's min_confidence (0.3) is EasyOCR's scale
-    look_again_confidence = 0.9  # a place read with no detection behind it (EasyOCR read captions at 0.9-1.0)
+    # A place read with no detection behind it (reading.py's _look_again): a high floor, as for
+    # RapidOCR; not tuned on EasyOCR, which reads nothing there in the tests' one-word case.
+    look_again_confidence = 0.9
     binarized_retry = True  # the original pipeline's second pass, made for CRAFT
 
     def __init__(self, reader, device: str):
@@ -147,7 +149,6 @@ class EasyOcrEngine:
             return []
         gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
         return self._lines(self.reader.recognize(gray, horizontal_list=hor, free_list=fre, batch_size=config.rec_batch))
-
 
     def recognize_boxes(self, image: np.ndarray, boxes: list, config) -> list:
         from video_assets.analyzers.text_overlay import Detected

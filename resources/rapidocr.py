@@ -86,7 +86,8 @@ class RapidOcrEngine:
     # of the motorcycle photo beside it ("XGO") 0.88.
     look_again_confidence = 0.95
     # Its second pass (three binarized copies, each detected and read again) found nothing more on
-    # the sample corpus and cost a quarter of the time (RTF 0.82 -> 0.62, `python -m benchmark.ocr_engines`).
+    # the sample corpus and cost a quarter of the time (RTF 0.82 -> 0.62 with the detector at 960 px,
+    # measured by an earlier engines-only benchmark, since folded into `python -m benchmark`).
     binarized_retry = False
 
     def __init__(self, det_side: int, device: str, threads: int, runtime: str = "onnxruntime"):
