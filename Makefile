@@ -28,7 +28,7 @@ bench bench-decode: export VIDEO_ASSETS_QWEN_OPTIMIZED ?= random:2b
 .PHONY: demo test dev bench bench-decode bench-scale gpu-kit system-deps test-system-deps install clean
 
 demo: install $(DAGSTER_HOME)/dagster.yaml
-	$(PY) -m video_assets.demo
+	$(PY) -m video_assets.cli.demo
 
 test: install test-system-deps
 	$(PY) -m pytest
@@ -43,14 +43,14 @@ bench-decode: install
 	$(PY) -m benchmark.decode
 
 # In-process vs the Ray executor with warm model pools (1 and 2 actors), on a throwaway local Ray
-# and Postgres: bench/scale.{json,md}.
+# and Postgres: benchmark/results/scale.{json,md}.
 bench-scale: install test-system-deps
 	$(PY) -m benchmark.scale
 
 # The GPU measurement kit (.gpu/, git-ignored): wheels, decoded inputs, the small real models.
-# Then, on a lent GPU machine: bench/gpu/run.sh (README: "Measuring on a GPU").
+# Then, on a lent GPU machine: benchmark/gpu/run.sh (README: "Measuring on a GPU").
 gpu-kit: install
-	$(PY) bench/gpu/prepare.py
+	$(PY) benchmark/gpu/prepare.py
 
 install: system-deps $(STAMP)
 

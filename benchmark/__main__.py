@@ -17,7 +17,7 @@ clips' audio back to back (whole clips, so every word and pause is in the ground
 reference video of the plan is 68.4 s, and on a track that long recognition batches several
 Whisper windows, which a single short clip never shows.
 
-Writes ``bench/results.json`` (merged with earlier analyzers' entries) and ``bench/results.md``.
+Writes ``benchmark/results/results.json`` (merged with earlier analyzers' entries) and ``benchmark/results/results.md``.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from video_assets import settings
+from video_assets.runtime import settings
 
 DEFAULT_REPS = {"speech_rate": 3, "object_detection": 2, "text_overlay": 3, "qwen2_vl_temporal": 2, "scene_cuts": 3}
 # EasyOCR's full-resolution baseline takes about 10 s a frame on 2 CPU cores (20 minutes for the
@@ -99,7 +99,7 @@ def commit() -> str:
 
 def load_inputs(corpus: Path, clips: list[str]):
     from video_assets import analyzers
-    from video_assets.decode import decode_audio, decode_frames
+    from video_assets.media.decode import decode_audio, decode_frames
 
     plans = analyzers.sampling_plans()
     frames = {c: decode_frames(str(corpus / f"{c}.mp4"), plans) for c in clips}
@@ -118,7 +118,7 @@ def save_inputs(frames: dict, audio: dict, folder: Path) -> None:
 
 
 def load_stored_inputs(folder: Path, clips: list[str]):
-    from video_assets.frames import AudioTrack, FrameBundle
+    from video_assets.media.frames import AudioTrack, FrameBundle
 
     frames = {c: FrameBundle.from_parquet_bytes((folder / f"{c}.frames.parquet").read_bytes()) for c in clips}
     audio = {c: AudioTrack.from_npz_bytes((folder / f"{c}.audio.npz").read_bytes()) for c in clips}
@@ -194,7 +194,7 @@ def _load(resource, preset: str):
 
 def _entry(analyzer, inputs: dict, truth: dict, run: dict, runners: dict, preset: str, label: str, resource, seconds, max_new_tokens) -> dict:
     from resources.model_cache import MissingWeightsError
-    from video_assets.frames import duration_of
+    from video_assets.media.frames import duration_of
 
     pair = {"baseline": "baseline", preset: label}  # the entry's names -> the runners' labels
     times = {p: run["times"][lab] for p, lab in pair.items()}
@@ -243,7 +243,7 @@ def _entry(analyzer, inputs: dict, truth: dict, run: dict, runners: dict, preset
 
 def long_track(audio: dict, truth: dict, min_seconds: float):
     """(name, AudioTrack, ground truth) of clips with speech, repeated in order until min_seconds."""
-    from video_assets.frames import AudioTrack
+    from video_assets.media.frames import AudioTrack
 
     names = [c for c in sorted(audio) if truth[c].get("speech") and audio[c].has_audio]
     if not names:
@@ -266,7 +266,7 @@ def long_track(audio: dict, truth: dict, min_seconds: float):
 def accuracy_of(analyzer, outputs: dict, inputs: dict, truth: dict) -> dict:
     """Each preset's accuracy against the ground truth (the analyzer's ``evaluate``): the mean of
     every measure over the clips that have truth for it, and the clips one by one."""
-    from video_assets.frames import duration_of
+    from video_assets.media.frames import duration_of
 
     acc = {}
     for preset, per_clip in outputs.items():
@@ -328,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=Path(settings.corpus_root()))
     parser.add_argument("--inputs", type=Path, default=None,
                         help="pre-decoded inputs (<clip>.frames.parquet, <clip>.audio.npz, ground_truth.json) instead of --corpus")
-    parser.add_argument("--out", type=Path, default=settings.PROJECT_DIR / "bench")
+    parser.add_argument("--out", type=Path, default=settings.PROJECT_DIR / "benchmark" / "results")
     parser.add_argument("--name", default="results", help="results file stem under --out (default: results)")
     parser.add_argument("--variants", nargs="*", default=None,
                         help="of an analyzer's bench variants (text_overlay: easyocr rapidocr), only these (default: all)")
@@ -345,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
         clips = args.clips or sorted(p.name.split(".")[0] for p in args.inputs.glob("*.frames.parquet"))
         frames, audio = load_stored_inputs(args.inputs, clips)
     else:
-        from video_assets.sample_corpus import ensure_corpus
+        from video_assets.sample.build import ensure_corpus
 
         truth = ensure_corpus(args.corpus)["clips"]
         clips = args.clips or sorted(truth)

@@ -19,13 +19,14 @@ from pathlib import Path
 
 import numpy as np
 
-from video_assets import analyzers, settings
-from video_assets.frames import decode_image, encode_image, resize_to
-from video_assets.sampling import FramePlan
+from video_assets import analyzers
+from video_assets.runtime import settings
+from video_assets.media.frames import decode_image, encode_image, resize_to
+from video_assets.media.sampling import FramePlan
 
 
 def _plan(path: str) -> FramePlan:
-    from video_assets.decode import probe
+    from video_assets.media.decode import probe
 
     info = probe(path)
     return FramePlan.union(analyzers.sampling_plans(), info.frame_count, info.fps)
@@ -79,9 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--corpus", type=Path, default=Path(settings.corpus_root()))
-    parser.add_argument("--out", type=Path, default=settings.PROJECT_DIR / "bench")
+    parser.add_argument("--out", type=Path, default=settings.PROJECT_DIR / "benchmark" / "results")
     args = parser.parse_args(argv)
-    from video_assets.sample_corpus import ensure_corpus
+    from video_assets.sample.build import ensure_corpus
 
     truth = ensure_corpus(args.corpus)["clips"]
     clips = {c: str(args.corpus / f"{c}.mp4") for c in sorted(truth)}

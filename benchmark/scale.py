@@ -5,7 +5,7 @@ pool actor per model and 1 GPU step at a time, then 2 actors and a ``gpu`` pool 
 runs at once. Same inputs and models in every mode; the tables of every mode are compared.
 
 Reports wall time, model loads, and the per-step overhead of the Ray executor (launching a Ray job
-until the step runs in its process). Writes bench/scale.json and bench/scale.md. On a 2-core
+until the step runs in its process). Writes benchmark/results/scale.json and benchmark/results/scale.md. On a 2-core
 machine the Ray modes are expected to be slower: see the notes it writes.
 """
 
@@ -22,8 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from video_assets import devcluster
-from video_assets.settings import PROJECT_DIR
+from video_assets.cluster import devcluster
+from video_assets.runtime.settings import PROJECT_DIR
 
 TINY_MODELS = {"VIDEO_ASSETS_QWEN_BASELINE": "random:tiny", "VIDEO_ASSETS_QWEN_OPTIMIZED": "random:tiny",
                "VIDEO_ASSETS_YOLO_BASELINE": "random:yolov8l", "VIDEO_ASSETS_YOLO_OPTIMIZED": "random:yolov8l"}
@@ -52,7 +52,7 @@ print(json.dumps({"wall_s": time.perf_counter() - t0, "succeeded": ok}))
 
 
 def make_corpus(folder: Path, copies: int) -> list[str]:
-    from video_assets.sample_corpus import ensure_corpus
+    from video_assets.sample.build import ensure_corpus
 
     source = PROJECT_DIR / "data" / "sample_corpus"
     ensure_corpus(source)
@@ -121,7 +121,7 @@ def run_mode(name: str, keys: list[str], env: dict, work: Path, actors: int = 0,
             raise RuntimeError(out.stderr[-2000:])
     else:
         chunks = [keys[i::concurrent] for i in range(concurrent)]
-        procs = [subprocess.Popen([sys.executable, "-m", "video_assets.scale", "run", "corpus_job", *chunk], env=env,
+        procs = [subprocess.Popen([sys.executable, "-m", "video_assets.cluster.executor", "run", "corpus_job", *chunk], env=env,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for chunk in chunks]
         for p in procs:
             _, err = p.communicate()
@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmark.scale", description=__doc__.split("\n\n")[0])
     parser.add_argument("--copies", type=int, default=4, help="copies of the sample corpus (5 clips each)")
     parser.add_argument("--videos", type=int, default=16, help="the first N of the copies (the issue's backfill: 16)")
-    parser.add_argument("--out", default=str(PROJECT_DIR / "bench"))
+    parser.add_argument("--out", default=str(PROJECT_DIR / "benchmark" / "results"))
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="va-scale-"))
     keys = make_corpus(work / "corpus", args.copies)[: args.videos]

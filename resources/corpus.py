@@ -5,7 +5,8 @@ from __future__ import annotations
 import dagster as dg
 from pydantic import Field
 
-from video_assets import corpus, settings
+from video_assets.media import listing
+from video_assets.runtime import settings
 
 
 class VideoCorpus(dg.ConfigurableResource):
@@ -23,8 +24,8 @@ class VideoCorpus(dg.ConfigurableResource):
         "that it becomes a partition whose run fails with the cause (VIDEO_ASSETS_INCOMPLETE_GRACE_SECONDS)",
     )
 
-    def scan(self) -> list[corpus.VideoFile]:
-        return corpus.scan(self.root)
+    def scan(self) -> list[listing.VideoFile]:
+        return listing.scan(self.root)
 
-    def find(self, key: str) -> corpus.VideoFile:
-        return corpus.find(self.root, key)
+    def find(self, key: str) -> listing.VideoFile:
+        return listing.find(self.root, key)

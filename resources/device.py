@@ -8,7 +8,7 @@ import functools
 import os
 from pathlib import Path
 
-from video_assets import settings
+from video_assets.runtime import settings
 
 
 def resolve_device(requested: str) -> str:

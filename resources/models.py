@@ -25,7 +25,7 @@ try:
 except ImportError:  # the GPU kit: models and cores without the orchestrator
     _Resource = BaseModel
 
-from video_assets import settings
+from video_assets.runtime import settings
 
 
 @dataclass

@@ -3,7 +3,7 @@
 The baseline is always EasyOCR, as the original pipeline was (parity is measured against it).
 The optimized preset runs the engine named by ``engine`` (``VIDEO_ASSETS_OCR_ENGINE``): ``easyocr``,
 ``rapidocr`` (PP-OCRv6 small from the rapidocr wheel), or ``auto`` (the default), chosen per device
-by measurement (README, text_overlay; ``bench/results.json``): on a CPU RapidOCR read every caption
+by measurement (README, text_overlay; ``benchmark/results/results.json``): on a CPU RapidOCR read every caption
 at a tenth of EasyOCR's time; on a GPU EasyOCR runs in PyTorch on the card, where this project's
 RapidOCR has no GPU runtime (onnxruntime here is the CPU build).
 """
@@ -17,7 +17,7 @@ from resources.easyocr import candidate_dirs, load_easyocr_engine, preflight_eas
 from resources.model_cache import MissingWeightsError, get_or_load
 from resources.models import AnalyzerModels, LoadedModels
 from resources.rapidocr import load_rapidocr_engine, openvino_available, preflight_rapidocr
-from video_assets import settings
+from video_assets.runtime import settings
 
 ENGINES = ("easyocr", "rapidocr")
 RUNTIMES = ("openvino", "onnxruntime")

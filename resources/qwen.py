@@ -26,7 +26,7 @@ from resources.hub import resolve_hf
 from resources.model_cache import RANDOM_PREFIX, MissingWeightsError, get_or_load
 from resources.models import AnalyzerModels, LoadedModels
 from video_assets.analyzers.qwen2_vl_temporal.model import SegmentOutput, SegmentRequest, VisionLanguageBackend
-from video_assets import settings
+from video_assets.runtime import settings
 
 
 def flash_attention_available() -> bool:

@@ -10,7 +10,7 @@ side up to 736 px, i.e. full resolution for 1080x1920 frames.
 The detector runs on every sample and is most of the cost, so on a CPU it runs on OpenVINO when
 installed (``runtime``; the same ONNX file, rapidocr's own pre- and post-processing around it). On
 CPUs with bfloat16 units OpenVINO computes in bfloat16 (its default): measured numbers and the
-precision it chose are in ``bench/``; ``VIDEO_ASSETS_OCR_RUNTIME=onnxruntime`` keeps float32 ONNX
+precision it chose are in ``benchmark/results/``; ``VIDEO_ASSETS_OCR_RUNTIME=onnxruntime`` keeps float32 ONNX
 Runtime. The recognizer stays on ONNX Runtime.
 """
 

@@ -29,7 +29,7 @@ from typing import Any
 from dagster import ConfigurableResource
 from pydantic import Field
 
-from video_assets import settings
+from video_assets.runtime import settings
 
 NAMESPACE = "video-assets"
 # Fraction of a GPU each actor of a family asks for (qwen fills a card; the others share one).
@@ -75,7 +75,7 @@ class ModelWorker:
 
     def process(self, inputs: Any, label: str) -> tuple[Any, list[str], str]:
         """(AnalyzerResult, out-of-memory events, device it ran on) for one partition."""
-        from video_assets.resilience import OomFallback
+        from video_assets.runtime.resilience import OomFallback
 
         def load_cpu():
             cpu = self.resource.model_copy(update={"device": "cpu"}).load(self.preset)

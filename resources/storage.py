@@ -20,8 +20,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import Field
 
-from video_assets import settings, storage
-from video_assets.frames import AudioTrack, FrameBundle
+from video_assets.runtime import settings
+from video_assets.media import files
+from video_assets.media.frames import AudioTrack, FrameBundle
 
 SUFFIXES: dict[type, str] = {FrameBundle: ".frames.parquet", AudioTrack: ".audio.npz", pd.DataFrame: ".parquet"}
 
@@ -119,7 +120,7 @@ class VideoAssetsIOManager(dg.ConfigurableIOManager):
         exit_with_parent()
 
     def _base(self, asset_key: dg.AssetKey, partition: str | None) -> str:
-        return storage.join(self.root, *asset_key.path, partition or "__all__")
+        return files.join(self.root, *asset_key.path, partition or "__all__")
 
     def path_for(self, asset_key: dg.AssetKey, partition: str | None, suffix: str) -> str:
         return self._base(asset_key, partition) + suffix
@@ -140,14 +141,14 @@ class VideoAssetsIOManager(dg.ConfigurableIOManager):
         fence = _run_fence(context)
         for key, value in items:
             url = self.path_for(context.asset_key, key, _suffix_for(value))
-            storage.write_bytes_atomic(url, dump(value), before_commit=fence)
+            files.write_bytes_atomic(url, dump(value), before_commit=fence)
             context.log.debug(f"wrote {url}")
 
     def load_partition(self, asset_key: dg.AssetKey, partition: str | None) -> Any:
         for suffix in (".frames.parquet", ".audio.npz", ".parquet"):
             url = self.path_for(asset_key, partition, suffix)
-            if storage.exists(url):
-                return load(storage.read_bytes(url), suffix)
+            if files.exists(url):
+                return load(files.read_bytes(url), suffix)
         raise FileNotFoundError(
             f"no stored value for {asset_key.to_user_string()} partition {partition!r} under {self.root}; "
             "materialize it first"

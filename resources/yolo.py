@@ -27,7 +27,7 @@ from resources.model_cache import RANDOM_PREFIX, get_or_load
 from resources.models import AnalyzerModels, LoadedModels
 from resources.yolo_engines import OnnxDetector, OpenVinoDetector, TensorRtDetector, TorchDetector, build_engine, corpus_calibration_frames
 from resources.yolo_weights import YoloWeights, resolve_weights
-from video_assets import settings
+from video_assets.runtime import settings
 
 
 

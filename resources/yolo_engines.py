@@ -144,7 +144,7 @@ def corpus_calibration_frames(storage_root: str, limit: int = 64, max_side: int 
     """Frames for INT8 calibration, spread over the stored video_frames of the corpus itself."""
     import fsspec
 
-    from video_assets.frames import FrameBundle, resize_to
+    from video_assets.media.frames import FrameBundle, resize_to
 
     fs, base = fsspec.core.url_to_fs(storage_root.rstrip("/") + "/video_frames")
     files = sorted(p for p in (fs.glob(base + "/*.frames.parquet") if fs.exists(base) else []))

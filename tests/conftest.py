@@ -38,7 +38,7 @@ def artifacts() -> Path:
 @pytest.fixture(scope="session")
 def corpus_dir(session_dir: Path) -> Path:
     """The full deterministic sample corpus (about 20 s to write)."""
-    from video_assets.sample_corpus import ensure_corpus
+    from video_assets.sample.build import ensure_corpus
 
     out = Path(os.environ["VIDEO_ASSETS_CORPUS"])
     ensure_corpus(out)
@@ -109,9 +109,9 @@ def materialize_analyzer(tmp_path):
     from resources.ray_pool import ModelPools
     from resources.storage import VideoAssetsIOManager
     from video_assets.analyzers import by_name
-    from video_assets.assets import ingest
-    from video_assets.assets.analysis import analyzer_definitions
-    from video_assets.checks import CheckSettings
+    from video_assets.defs.assets import ingest
+    from video_assets.defs.assets.analysis import analyzer_definitions
+    from video_assets.defs.checks import CheckSettings
 
     alive = []  # results hold only a weak reference to their instance
 

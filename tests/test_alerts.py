@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import dagster as dg
 import pytest
 
-from video_assets.sensors import post_alerts
+from video_assets.defs.sensors import post_alerts
 
 
 class Webhook:
@@ -49,7 +49,7 @@ def webhook():
 
 def test_failed_checks_and_runs_are_posted_once(webhook, corpus_dir, bad_inputs, materialize_analyzer, artifacts):
     from resources.speech import SpeechModelsResource
-    from video_assets.checks import CheckSettings
+    from video_assets.defs.checks import CheckSettings
 
     instance = dg.DagsterInstance.ephemeral()
     # A speed check that fails (an unreachable target) ...
@@ -58,7 +58,7 @@ def test_failed_checks_and_runs_are_posted_once(webhook, corpus_dir, bad_inputs,
     # ... and a run that fails (an empty file).
     from resources.corpus import VideoCorpus
     from resources.storage import VideoAssetsIOManager
-    from video_assets.assets import ingest
+    from video_assets.defs.assets import ingest
 
     instance.add_dynamic_partitions("videos", ["empty"])
     failed = dg.materialize([ingest.video_file, ingest.audio_track], selection=[ingest.audio_track], instance=instance,
@@ -86,7 +86,7 @@ def test_failed_checks_and_runs_are_posted_once(webhook, corpus_dir, bad_inputs,
 def test_a_down_webhook_loses_nothing(webhook, bad_inputs):
     from resources.corpus import VideoCorpus
     from resources.storage import VideoAssetsIOManager
-    from video_assets.assets import ingest
+    from video_assets.defs.assets import ingest
 
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("videos", ["text_file"])

@@ -5,14 +5,14 @@ import sys
 
 import pyarrow.parquet as pq
 
-from video_assets import cli
+from video_assets.cli import main
 
 
 def test_help_explains_every_command():
-    out = subprocess.run([sys.executable, "-m", "video_assets.cli", "--help"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([sys.executable, "-m", "video_assets.cli.main", "--help"], capture_output=True, text=True, check=True).stdout
     for command in ("analyze", "sample-corpus", "demo"):
         assert command in out
-    sub = subprocess.run([sys.executable, "-m", "video_assets.cli", "analyze", "--help"], capture_output=True, text=True, check=True).stdout
+    sub = subprocess.run([sys.executable, "-m", "video_assets.cli.main", "analyze", "--help"], capture_output=True, text=True, check=True).stdout
     assert "--preset" in sub and "--only" in sub and "--out" in sub
 
 
@@ -20,7 +20,7 @@ def test_analyze_one_file(corpus_dir, tmp_path, monkeypatch, capsys):
     # The CLI points the storage and corpus variables at its own folders; keep that to this test.
     monkeypatch.setenv("VIDEO_ASSETS_STORAGE", str(tmp_path / "unused"))
     monkeypatch.setenv("VIDEO_ASSETS_CORPUS", str(tmp_path / "unused"))
-    code = cli.main(["analyze", str(corpus_dir / "rocket_story.mp4"), "--only", "speech_rate", "--out", str(tmp_path / "out")])
+    code = main.main(["analyze", str(corpus_dir / "rocket_story.mp4"), "--only", "speech_rate", "--out", str(tmp_path / "out")])
     assert code == 0
     captured = capsys.readouterr()
     printed = captured.out
@@ -38,7 +38,7 @@ def test_analyze_reports_bad_input(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("VIDEO_ASSETS_CORPUS", str(tmp_path / "unused"))
     bad = tmp_path / "broken.mp4"
     bad.write_text("not a video")
-    code = cli.main(["analyze", str(bad), "--only", "speech_rate", "--out", str(tmp_path / "out")])
+    code = main.main(["analyze", str(bad), "--only", "speech_rate", "--out", str(tmp_path / "out")])
     assert code == 1
     assert "not a readable video file" in capsys.readouterr().err
 
@@ -52,7 +52,7 @@ def test_report_has_every_video_and_the_dataset(corpus_dir, tmp_path, monkeypatc
     folder.mkdir()
     for name in ("rocket_story", "quiet_coffee"):
         (folder / f"{name}.mp4").symlink_to(corpus_dir / f"{name}.mp4")
-    assert cli.main(["analyze", str(folder), "--only", "speech_rate", "--out", str(tmp_path / "out")]) == 0
+    assert main.main(["analyze", str(folder), "--only", "speech_rate", "--out", str(tmp_path / "out")]) == 0
     page = (tmp_path / "out" / "report" / "report.html").read_text()
     assert "<section id=\"rocket_story\">" in page and "<section id=\"quiet_coffee\">" in page
     assert page.count("data:image/png;base64,") >= 3  # two contact sheets and a words-per-minute plot
@@ -70,7 +70,7 @@ def test_missing_weights_are_named_once_before_the_first_video_and_the_rest_runs
     monkeypatch.setenv("VIDEO_ASSETS_OFFLINE", "1")
     monkeypatch.setenv("VIDEO_ASSETS_QWEN_OPTIMIZED", "Qwen/Qwen2-VL-7B-Instruct")
     monkeypatch.setenv("VIDEO_ASSETS_YOLO_OPTIMIZED", "yolov8l.pt")
-    code = cli.main(["analyze", str(corpus_dir / "rocket_story.mp4"), "--only", "qwen2_vl_temporal", "object_detection",
+    code = main.main(["analyze", str(corpus_dir / "rocket_story.mp4"), "--only", "qwen2_vl_temporal", "object_detection",
                      "speech_rate", "--out", str(tmp_path / "out")])
     captured = capsys.readouterr()
     assert code == 1
@@ -87,7 +87,7 @@ def test_missing_weights_are_named_once_before_the_first_video_and_the_rest_runs
 def test_baseline_preset_writes_the_report_dataset(corpus_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("VIDEO_ASSETS_STORAGE", str(tmp_path / "unused"))
     monkeypatch.setenv("VIDEO_ASSETS_CORPUS", str(tmp_path / "unused"))
-    assert cli.main(["analyze", str(corpus_dir / "quiet_coffee.mp4"), "--preset", "baseline", "--only", "speech_rate",
+    assert main.main(["analyze", str(corpus_dir / "quiet_coffee.mp4"), "--preset", "baseline", "--only", "speech_rate",
                      "--out", str(tmp_path / "out")]) == 0
     summary = pq.read_table(tmp_path / "out" / "report" / "tables" / "speech_rate_summary.parquet").to_pandas()
     assert summary.video.tolist() == ["quiet_coffee"] and summary.preset.tolist() == ["baseline"]
@@ -99,7 +99,7 @@ def test_a_long_step_gets_an_estimate_even_on_a_new_instance():
     committed benchmark's realtime factor (measured with real EasyOCR weights)."""
     import dagster as dg
 
-    from video_assets import console
+    from video_assets.cli import console
     from video_assets.definitions import defs
 
     job = defs.resolve_job_def("canary_parity_job")

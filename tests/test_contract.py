@@ -102,9 +102,9 @@ def test_the_factory_takes_an_analyzer_defined_elsewhere(tmp_path, corpus_dir):
     """One class meeting the contract is enough for assets, a twin and checks that run."""
     from resources.corpus import VideoCorpus
     from resources.storage import VideoAssetsIOManager
-    from video_assets.assets import ingest
-    from video_assets.assets.analysis import analyzer_definitions
-    from video_assets.checks import CheckSettings
+    from video_assets.defs.assets import ingest
+    from video_assets.defs.assets.analysis import analyzer_definitions
+    from video_assets.defs.checks import CheckSettings
 
     [brightness] = build_registry(_Brightness())
     defs = analyzer_definitions(brightness)
@@ -133,18 +133,44 @@ def _imports(path: Path) -> set[str]:
 
 
 def test_dependencies_point_one_way():
-    """Cores import neither Dagster nor resources nor the Dagster layer; checks never import assets."""
-    cores = sorted((ROOT / "video_assets" / "analyzers").rglob("*.py"))
-    assert len(cores) > 20
-    upward = ("dagster", "resources", "video_assets.assets", "video_assets.checks", "video_assets.definitions", "video_assets.jobs")
-    for path in cores:
-        bad = sorted(m for m in _imports(path) if m.split(".")[0] == "dagster" or m.startswith(upward))
+    """Pure layers (analyzers, media, report, sample, runtime) import neither Dagster nor resources nor
+    a layer above them; checks never import assets; resources never import the Dagster layer."""
+    from video_assets import PURE_LAYERS
+
+    upward = ("dagster", "dagster_ray", "resources", "video_assets.defs", "video_assets.definitions", "video_assets.cli",
+              "video_assets.cluster")
+    pure = [p for layer in PURE_LAYERS for p in sorted((ROOT / "video_assets" / layer).rglob("*.py"))]
+    assert len(pure) > 30 and {p.relative_to(ROOT / "video_assets").parts[0] for p in pure} == set(PURE_LAYERS)
+    for path in pure:
+        bad = sorted(m for m in _imports(path) if m.startswith(upward))
         assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
-    assert not [m for m in _imports(ROOT / "video_assets" / "checks.py") if m.startswith("video_assets.assets")]
-    # And at run time: importing every analyzer loads neither Dagster nor a resource module.
-    code = "import sys, video_assets.analyzers; print(sorted(m for m in sys.modules if m.split('.')[0] in ('dagster', 'resources')))"
+    assert not [m for m in _imports(ROOT / "video_assets" / "defs" / "checks.py") if m.startswith("video_assets.defs.assets")]
+    for path in sorted((ROOT / "resources").rglob("*.py")):
+        bad = sorted(m for m in _imports(path) if m.startswith(("video_assets.defs", "video_assets.cli", "video_assets.definitions")))
+        assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
+    # Nothing new at the package root but the entry: every other module lives in its layer's folder.
+    assert sorted(p.name for p in (ROOT / "video_assets").glob("*.py")) == ["__init__.py", "definitions.py"]
+    # And at run time: importing every pure layer loads neither Dagster nor a resource module.
+    code = ("import sys, importlib, pkgutil, video_assets\n"
+            "for layer in video_assets.PURE_LAYERS:\n"
+            "    pkg = importlib.import_module('video_assets.' + layer)\n"
+            "    for m in pkgutil.iter_modules(pkg.__path__, pkg.__name__ + '.'):\n"
+            "        importlib.import_module(m.name)\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dagster', 'resources')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout.strip()
     assert out == "[]"
+
+
+def test_one_name_per_concept():
+    """No two modules share a name across layers (the per-analyzer packages repeat their concerns:
+    presets, schemas, core, parity ... by design); the Dagster wrapper of a pure module says so."""
+    owners: dict[str, set[str]] = {}
+    for path in list((ROOT / "video_assets").rglob("*.py")) + list((ROOT / "resources").glob("*.py")):
+        rel = path.relative_to(ROOT)
+        if path.name == "__init__.py" or rel.parts[:2] == ("video_assets", "analyzers") and len(rel.parts) > 3:
+            continue
+        owners.setdefault(path.stem, set()).add(str(rel))
+    assert {name: sorted(p) for name, p in owners.items() if len(p) > 1} == {}
 
 
 def test_no_module_is_over_300_lines():
@@ -156,7 +182,7 @@ def test_no_module_is_over_300_lines():
 def test_scene_cuts_finds_the_sample_corpus_cuts(corpus_dir, ground_truth):
     """The fifth analyzer is real: both presets find every cut of the sample corpus and nothing else."""
     from video_assets.analyzers import sampling_plans
-    from video_assets.decode import decode_frames
+    from video_assets.media.decode import decode_frames
 
     scene_cuts = by_name("scene_cuts")
     for clip in ("caption_drill", "rocket_story"):
@@ -172,20 +198,20 @@ def test_scene_cuts_finds_the_sample_corpus_cuts(corpus_dir, ground_truth):
 
 
 def test_scene_cuts_in_the_code_location_cli_report_and_benchmark(corpus_dir, tmp_path, monkeypatch, capsys):
-    from video_assets import cli
+    from video_assets.cli import main
     from video_assets.definitions import defs
 
     keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
     assert {"scene_cuts", "scene_cuts_baseline"} <= keys
     checks = {k.name for k in defs.resolve_asset_graph().asset_check_keys}
     assert {"scene_cuts_speed", "scene_cuts_parity"} <= checks
-    from video_assets.jobs import corpus_selection
+    from video_assets.defs.jobs import corpus_selection
 
     assert dg.AssetKey("scene_cuts") in corpus_selection.resolve(defs.resolve_asset_graph())
 
     monkeypatch.setenv("VIDEO_ASSETS_STORAGE", str(tmp_path / "unused"))
     monkeypatch.setenv("VIDEO_ASSETS_CORPUS", str(tmp_path / "unused"))
-    assert cli.main(["analyze", str(corpus_dir / "rocket_story.mp4"), "--only", "scene_cuts", "--out", str(tmp_path / "out")]) == 0
+    assert main.main(["analyze", str(corpus_dir / "rocket_story.mp4"), "--only", "scene_cuts", "--out", str(tmp_path / "out")]) == 0
     printed = capsys.readouterr().out
     row = next(line for line in printed.splitlines() if line.startswith("rocket_story"))
     assert row.split()[-1] == "1"  # one cut, real rows (no random-init star)

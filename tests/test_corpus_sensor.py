@@ -8,9 +8,9 @@ import time
 import dagster as dg
 
 from resources.corpus import VideoCorpus
-from video_assets.corpus import partition_key, scan
-from video_assets.history import DATA_VERSION_TAG
-from video_assets.sensors import scan_corpus
+from video_assets.media.listing import partition_key, scan
+from video_assets.defs.history import DATA_VERSION_TAG
+from video_assets.defs.sensors import scan_corpus
 
 
 def test_partition_keys_are_readable_stable_and_collision_free():
@@ -88,7 +88,7 @@ def test_sensor_reruns_changed_files_only(tmp_path, corpus_dir):
 
 def test_a_new_cursor_does_not_rerun_what_the_instance_already_processed(tmp_path, corpus_dir):
     from resources.storage import VideoAssetsIOManager
-    from video_assets.assets import ingest
+    from video_assets.defs.assets import ingest
 
     instance = dg.DagsterInstance.ephemeral()
     root = tmp_path / "corpus"
@@ -116,7 +116,7 @@ def test_scan_lists_videos_below_the_root(corpus_dir):
 
 
 def test_a_missing_corpus_root_is_a_skip_with_the_reason(tmp_path):
-    from video_assets.sensors import corpus_sensor
+    from video_assets.defs.sensors import corpus_sensor
 
     result = corpus_sensor(dg.build_sensor_context(instance=dg.DagsterInstance.ephemeral()),
                            corpus=VideoCorpus(root=str(tmp_path / "nowhere")))

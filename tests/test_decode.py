@@ -5,9 +5,9 @@ import subprocess
 import numpy as np
 import pytest
 
-from video_assets.decode import MediaError, decode_audio, decode_frames
-from video_assets.frames import AudioTrack, FrameBundle
-from video_assets.sampling import SamplingPlan
+from video_assets.media.decode import MediaError, decode_audio, decode_frames
+from video_assets.media.frames import AudioTrack, FrameBundle
+from video_assets.media.sampling import SamplingPlan
 
 PLANS = [
     SamplingPlan("full", every_s=0.5),

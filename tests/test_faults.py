@@ -189,7 +189,7 @@ def test_a_backfill_of_16_videos_through_the_daemon(tmp_path_factory, corpus_dir
     from dagster._core.utils import make_new_backfill_id
 
     from video_assets.definitions import defs
-    from video_assets.schedules import backfill_requests
+    from video_assets.defs.schedules import backfill_requests
 
     root = tmp_path_factory.mktemp("backfill")
     corpus = root / "corpus"

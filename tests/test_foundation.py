@@ -8,9 +8,9 @@ import pytest
 
 from resources.corpus import VideoCorpus
 from resources.storage import VideoAssetsIOManager
-from video_assets.assets import ingest
+from video_assets.defs.assets import ingest
 from video_assets.definitions import defs
-from video_assets.frames import AudioTrack, FrameBundle
+from video_assets.media.frames import AudioTrack, FrameBundle
 
 ASSETS = [ingest.video_file, ingest.video_frames, ingest.audio_track]
 SELECTION = [ingest.video_frames, ingest.audio_track]
@@ -117,10 +117,10 @@ def test_missing_file_names_the_partition_and_the_root(tmp_path):
 
 
 def test_atomic_write_leaves_no_partial_file(tmp_path, monkeypatch):
-    from video_assets import storage
+    from video_assets.media import files
 
     target = tmp_path / "x" / "out.bin"
-    storage.write_bytes_atomic(str(target), b"old")
+    files.write_bytes_atomic(str(target), b"old")
 
     class Boom(Exception):
         pass
@@ -132,7 +132,7 @@ def test_atomic_write_leaves_no_partial_file(tmp_path, monkeypatch):
 
     monkeypatch.setattr(local.LocalFileSystem, "mv", failing_mv)
     with pytest.raises(Boom):
-        storage.write_bytes_atomic(str(target), b"new")
+        files.write_bytes_atomic(str(target), b"new")
     assert target.read_bytes() == b"old"
     assert [p.name for p in target.parent.iterdir()] == ["out.bin"]
 
@@ -143,7 +143,7 @@ def test_any_fsspec_url_works_for_corpus_and_storage(corpus_dir):
 
     fs = fsspec.filesystem("memory")
     fs.pipe("/corpus/sub/clip.mp4", (corpus_dir / "rocket_story.mp4").read_bytes())
-    from video_assets.corpus import scan
+    from video_assets.media.listing import scan
 
     [video] = scan("memory://corpus")
     assert video.url == "memory:///corpus/sub/clip.mp4" and video.key.startswith("sub_clip-")
@@ -172,7 +172,7 @@ def test_a_killed_writer_leaves_nothing_and_a_rerun_gives_the_same_table(tmp_pat
     script = f"""
 import os, sys, time
 import fsspec.implementations.local as local
-from video_assets import storage
+from video_assets.media import files
 real_open = local.LocalFileSystem.open
 def slow_open(self, path, mode="rb", **kw):
     fh = real_open(self, path, mode, **kw)
@@ -183,7 +183,7 @@ def slow_open(self, path, mode="rb", **kw):
         time.sleep(60)  # killed here
     return fh
 local.LocalFileSystem.open = slow_open
-storage.write_bytes_atomic({str(store / "x" / "table.parquet")!r}, b"complete")
+files.write_bytes_atomic({str(store / "x" / "table.parquet")!r}, b"complete")
 """
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "writing"
@@ -193,9 +193,9 @@ storage.write_bytes_atomic({str(store / "x" / "table.parquet")!r}, b"complete")
     assert not target.exists()
     leftovers = list((store / "x").glob("table.parquet.tmp-*"))
     assert len(leftovers) == 1  # a temp name, never the real one
-    from video_assets import storage
+    from video_assets.media import files
 
-    storage.write_bytes_atomic(str(target), b"complete")
+    files.write_bytes_atomic(str(target), b"complete")
     assert target.read_bytes() == b"complete"
     assert [p.name for p in (store / "x").iterdir()] == ["table.parquet"]
 
@@ -208,11 +208,11 @@ storage.write_bytes_atomic({str(store / "x" / "table.parquet")!r}, b"complete")
     for rel in ("audio_track/rocket_story.audio.npz", "video_frames/rocket_story.frames.parquet"):
         a, b = (tmp_path / d / rel for d in ("a", "b"))
         if rel.endswith(".npz"):
-            from video_assets.frames import AudioTrack
+            from video_assets.media.frames import AudioTrack
 
             assert (AudioTrack.from_npz_bytes(a.read_bytes()).samples == AudioTrack.from_npz_bytes(b.read_bytes()).samples).all()
         else:
-            from video_assets.frames import FrameBundle
+            from video_assets.media.frames import FrameBundle
 
             fa, fb = FrameBundle.from_parquet_bytes(a.read_bytes()), FrameBundle.from_parquet_bytes(b.read_bytes())
             assert fa.data == fb.data and fa.pts_s == fb.pts_s

@@ -21,7 +21,7 @@ def test_the_kit_pins_versions_the_project_accepts():
     from packaging.utils import canonicalize_name
 
     declared = {canonicalize_name(r.name): r for r in map(Requirement, tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"])}
-    pins = [ln.split("==") for ln in (ROOT / "bench" / "gpu" / "wheels.txt").read_text().splitlines() if ln and not ln.startswith("#")]
+    pins = [ln.split("==") for ln in (ROOT / "benchmark" / "gpu" / "wheels.txt").read_text().splitlines() if ln and not ln.startswith("#")]
     direct = [(name, pinned) for name, pinned in pins if canonicalize_name(name) in declared]
     assert {"ultralytics", "easyocr"} <= {canonicalize_name(n) for n, _ in direct}
     for name, pinned in direct:
@@ -33,7 +33,7 @@ def test_the_kit_pins_versions_the_project_accepts():
 def test_the_dry_run_measures_every_analyzer_it_covers(corpus_dir, tmp_path):
     out = tmp_path / "out"
     env = {**os.environ, "OUT": str(out), "VIDEO_ASSETS_GPU_KIT": str(tmp_path / "kit"), "PYTHON": sys.executable}
-    run = subprocess.run(["bash", "bench/gpu/run.sh", "--dry-run"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    run = subprocess.run(["bash", "benchmark/gpu/run.sh", "--dry-run"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     log = (out / "gpu_log.txt").read_text() if (out / "gpu_log.txt").exists() else ""
     assert run.returncode == 0, run.stdout[-3000:] + log[-5000:]
     results = json.loads((out / "gpu_results.json").read_text())

@@ -10,7 +10,7 @@ from resources.model_cache import MissingWeightsError
 from resources.yolo import OpenVinoDetector, TorchDetector, YoloResource, build_engine, resolve_weights
 from video_assets.analyzers import object_detection as core
 from video_assets.analyzers.base import typed_table
-from video_assets.decode import decode_frames
+from video_assets.media.decode import decode_frames
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ import sys, time
 from pathlib import Path
 import dagster as dg
 from video_assets.definitions import ALL_ASSETS, analyzer_asset, default_resources
-from video_assets.assets import ingest
+from video_assets.defs.assets import ingest
 
 go, name, keys = Path(sys.argv[1]), sys.argv[2], sys.argv[3].split(",")
 instance = dg.DagsterInstance.get()

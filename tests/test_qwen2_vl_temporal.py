@@ -9,7 +9,7 @@ import pytest
 from resources.model_cache import MissingWeightsError
 from resources.qwen import QwenResource, SegmentRequest, TransformersBackend, resolve_model_path
 from video_assets.analyzers import qwen2_vl_temporal as core
-from video_assets.decode import decode_frames
+from video_assets.media.decode import decode_frames
 
 
 @pytest.fixture(scope="module")

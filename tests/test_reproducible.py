@@ -23,7 +23,7 @@ from resources.speech import SpeechModelsResource
 from resources.storage import VideoAssetsIOManager
 from resources.yolo import YoloResource
 from video_assets.analyzers import ANALYZERS
-from video_assets.assets import ingest
+from video_assets.defs.assets import ingest
 from video_assets.definitions import ALL_ASSETS
 
 CLIP_SECONDS = 4

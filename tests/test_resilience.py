@@ -3,7 +3,7 @@ other errors pass through; missing weights fail once, without the retry policy's
 
 There is no GPU here, so a small GPU is played by ``SmallGpu``: the real yolov8n detector that
 raises PyTorch's own OutOfMemoryError when a batch is larger than its memory allows. The thing
-under test, the fallback in ``video_assets.resilience`` and the asset factory, is real.
+under test, the fallback in ``video_assets.runtime.resilience`` and the asset factory, is real.
 """
 
 import dataclasses
@@ -16,8 +16,8 @@ import torch
 from resources.models import LoadedModels
 from resources.yolo import TorchDetector, YoloResource, resolve_weights
 from video_assets.analyzers import object_detection as core
-from video_assets.decode import decode_frames
-from video_assets.resilience import OomFallback, halved, is_out_of_memory
+from video_assets.media.decode import decode_frames
+from video_assets.runtime.resilience import OomFallback, halved, is_out_of_memory
 
 
 class SmallGpu:

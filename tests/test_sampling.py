@@ -1,4 +1,4 @@
-from video_assets.sampling import FramePlan, SamplingPlan, fit_long_side, plans_fingerprint
+from video_assets.media.sampling import FramePlan, SamplingPlan, fit_long_side, plans_fingerprint
 
 
 def test_every_n_frames_and_every_seconds():

@@ -1,5 +1,5 @@
 """Scale-out on one 2-core machine (README "Running on a cluster"): a throwaway Postgres 15 instance
-(``deploy/dagster.yaml``) and a local Ray with a logical GPU (``video_assets.devcluster``); runs
+(``deploy/dagster.yaml``) and a local Ray with a logical GPU (``video_assets.cluster.devcluster``); runs
 go through ``corpus_job`` on dagster-ray's executor, as the daemon would launch them, with the
 analyzers' models in warm Ray actor pools (``resources/ray_pool.py``).
 """
@@ -15,9 +15,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from video_assets import devcluster
+from video_assets.cluster import devcluster
 from video_assets.analyzers import ANALYZERS
-from video_assets.scale import ClusterUnreachable, check_ray, open_instance
+from video_assets.cluster.executor import ClusterUnreachable, check_ray, open_instance
 
 KEYS = ["quiet_coffee", "caption_drill"]
 TINY_QWEN = {"VIDEO_ASSETS_QWEN_BASELINE": "random:tiny", "VIDEO_ASSETS_QWEN_OPTIMIZED": "random:tiny"}
@@ -36,7 +36,7 @@ def test_an_unreachable_or_missing_cluster_fails_fast_naming_the_setting(tmp_pat
     home.mkdir()
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     env = {**os.environ, **TINY_QWEN, "DAGSTER_HOME": str(home), "VIDEO_ASSETS_RAY_ADDRESS": f"http://127.0.0.1:{devcluster.free_port()}"}
-    out = subprocess.run([sys.executable, "-m", "video_assets.scale", "run", "corpus_job", "quiet_coffee"], env=env,
+    out = subprocess.run([sys.executable, "-m", "video_assets.cluster.executor", "run", "corpus_job", "quiet_coffee"], env=env,
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 2, out.stderr[-2000:]
     assert out.stderr.strip().splitlines()[-1].startswith("error: no Ray cluster answers") and "VIDEO_ASSETS_RAY_ADDRESS" in out.stderr
@@ -97,7 +97,7 @@ def cluster(tmp_path_factory, corpus_dir):
 
 
 def _drive(cluster, *keys) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "video_assets.scale", "run", "corpus_job", *keys], env=cluster["env"],
+    return subprocess.Popen([sys.executable, "-m", "video_assets.cluster.executor", "run", "corpus_job", *keys], env=cluster["env"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

@@ -10,9 +10,9 @@ from resources.corpus import VideoCorpus
 from resources.ray_pool import ModelPools
 from resources.speech import SpeechModelsResource
 from resources.storage import VideoAssetsIOManager
-from video_assets.assets import ingest
+from video_assets.defs.assets import ingest
 from video_assets.definitions import analyzer_asset, defs
-from video_assets.schedules import backfill_requests, stale_asset_partitions
+from video_assets.defs.schedules import backfill_requests, stale_asset_partitions
 
 KEYS = [dg.AssetKey(k) for k in ("audio_track", "speech_rate", "speech_rate_summary")]
 PARTITIONS = ["cafe_cat", "rocket_story"]
@@ -26,7 +26,7 @@ def _resources(tmp_path, corpus_dir, **speech):
 def test_backfill_of_two_videos_loads_the_model_once_and_then_nothing_is_stale(tmp_path, corpus_dir, artifacts):
     import shutil
 
-    from video_assets.demo import register_partitions
+    from video_assets.cli.demo import register_partitions
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()

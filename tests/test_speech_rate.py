@@ -10,8 +10,8 @@ import pytest
 from resources.model_cache import MissingWeightsError
 from resources.speech import SpeechModelsResource
 from video_assets.analyzers import speech_rate as core
-from video_assets.decode import decode_audio
-from video_assets.frames import AudioTrack
+from video_assets.media.decode import decode_audio
+from video_assets.media.frames import AudioTrack
 
 TEXT = "The quick brown fox jumps over the lazy dog while the cat sleeps in the warm sun all afternoon"
 
@@ -163,7 +163,7 @@ def test_missing_asr_model_names_the_setting(tmp_path):
 
 
 def test_assets_and_checks_through_materialize(corpus_dir, materialize_analyzer):
-    from video_assets.checks import CheckSettings
+    from video_assets.defs.checks import CheckSettings
 
     result, mats, checks = materialize_analyzer("speech_rate", SpeechModelsResource(), corpus_dir, "rocket_story")
     assert result.success

@@ -10,7 +10,7 @@ from resources.ocr import OcrResource
 from resources.model_cache import MissingWeightsError
 from video_assets.analyzers import text_overlay as core
 from video_assets.analyzers.base import typed_table
-from video_assets.decode import decode_frames
+from video_assets.media.decode import decode_frames
 
 
 def cut(src: str, start: float, duration: float, out) -> str:
@@ -190,7 +190,7 @@ def test_rapidocr_never_touches_the_network(drill, monkeypatch):
 
 def _bundle(images: list[np.ndarray], every_s: float = 0.5) -> "FrameBundle":
     """Frames at the optimized preset's sampling times, as a decoded video's bundle would hold them."""
-    from video_assets.frames import FrameBundle, VideoInfo
+    from video_assets.media.frames import FrameBundle, VideoInfo
 
     fps = 2.0  # one source frame per sample: the preset's plan (every 0.5 s) reads every frame
     h, w = images[0].shape[:2]
@@ -203,8 +203,8 @@ def _bundle(images: list[np.ndarray], every_s: float = 0.5) -> "FrameBundle":
 
 
 def _composite(background: np.ndarray, text: str, size: int = 84, center_y: float = 0.5) -> np.ndarray:
-    from video_assets.sample_clips import Caption
-    from video_assets.sample_corpus import _render_caption
+    from video_assets.sample.clips import Caption
+    from video_assets.sample.build import _render_caption
 
     patch, (left, top) = _render_caption(Caption(text, 0.0, 1.0, center_y, size))
     out = background.copy()

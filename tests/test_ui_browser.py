@@ -1,5 +1,5 @@
 """The Dagster UI in a real browser: ``dagster dev`` on 127.0.0.1 over an instance where one sample
-video went through the corpus job (``python -m video_assets.demo --partitions rocket_story``),
+video went through the corpus job (``python -m video_assets.cli.demo --partitions rocket_story``),
 opened in headless Chromium (Debian's chromium and chromium-driver, installed by ``make test``).
 
 It checks what a person would look for: every analyzer asset on the asset graph, each with its
@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from video_assets.analyzers import names
-from video_assets.devcluster import free_port
+from video_assets.cluster.devcluster import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 ANALYZERS = tuple(names())  # every registered analyzer
@@ -55,7 +55,7 @@ def dagster_dev(tmp_path_factory, corpus_dir, session_dir):
     env = {**os.environ, "DAGSTER_HOME": str(home), "VIDEO_ASSETS_CORPUS": str(corpus),
            "VIDEO_ASSETS_STORAGE": str(root / "storage"), "VIDEO_ASSETS_QWEN_BASELINE": "random:tiny",
            "VIDEO_ASSETS_QWEN_OPTIMIZED": "random:tiny", "PYTHONPATH": str(REPO)}
-    demo = subprocess.run([sys.executable, "-m", "video_assets.demo", "--partitions", PARTITION, "--skip-parity"],
+    demo = subprocess.run([sys.executable, "-m", "video_assets.cli.demo", "--partitions", PARTITION, "--skip-parity"],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
 

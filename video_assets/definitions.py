@@ -13,15 +13,15 @@ from resources import model_resources
 from resources.corpus import VideoCorpus
 from resources.ray_pool import ModelPools
 from resources.storage import VideoAssetsIOManager
-from video_assets import scale
+from video_assets.cluster import executor
 from video_assets.analyzers import ANALYZERS
-from video_assets.assets import ingest
-from video_assets.assets.analysis import analyzer_definitions
-from video_assets.assets.report import corpus_report
-from video_assets.checks import CheckSettings
-from video_assets.jobs import canary_parity_job, corpus_job
-from video_assets.schedules import canary_parity_schedule, corpus_backfill_schedule
-from video_assets.sensors import alerts_sensor, corpus_sensor
+from video_assets.defs.assets import ingest
+from video_assets.defs.assets.analysis import analyzer_definitions
+from video_assets.defs.assets.corpus_report import corpus_report
+from video_assets.defs.checks import CheckSettings
+from video_assets.defs.jobs import canary_parity_job, corpus_job
+from video_assets.defs.schedules import canary_parity_schedule, corpus_backfill_schedule
+from video_assets.defs.sensors import alerts_sensor, corpus_sensor
 
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 warnings.filterwarnings("ignore", category=dg.PreviewWarning)
@@ -54,7 +54,7 @@ def _concerns(resources: dict[str, object]) -> list[dg.Definitions]:
             sensors=[corpus_sensor, alerts_sensor],
             schedules=[corpus_backfill_schedule, canary_parity_schedule],
         ),
-        dg.Definitions(resources=resources, executor=scale.executor()),
+        dg.Definitions(resources=resources, executor=executor.executor()),
     ]
 
 

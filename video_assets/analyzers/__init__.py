@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from video_assets.analyzers import object_detection, qwen2_vl_temporal, scene_cuts, speech_rate, text_overlay
 from video_assets.analyzers.contract import Analyzer, ContractError, build_registry
-from video_assets.sampling import SamplingPlan
+from video_assets.media.sampling import SamplingPlan
 
 ANALYZERS: tuple[Analyzer, ...] = build_registry(
     qwen2_vl_temporal.ANALYZER,

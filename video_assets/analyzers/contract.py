@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from video_assets.analyzers.base import AnalyzerResult, ParityReport
-from video_assets.sampling import SamplingPlan
+from video_assets.media.sampling import SamplingPlan
 
 INPUTS = ("video_frames", "audio_track")
 PRESET_NAMES = ("baseline", "optimized")
@@ -84,13 +84,13 @@ class Analyzer(ABC):
         return {}
 
     def evaluate(self, tables: dict[str, pd.DataFrame], truth: dict, seconds: float) -> dict[str, float] | None:
-        """Accuracy against one clip's ground truth (``sample_corpus``), the clip read up to ``seconds``;
+        """Accuracy against one clip's ground truth (``video_assets.sample``), the clip read up to ``seconds``;
         None where the corpus has no truth for this analyzer."""
         return None
 
     def report_section(self, tables: dict[str, pd.DataFrame], duration_s: float) -> str:
         """HTML for one video in the corpus report (tables keyed by table name)."""
-        from video_assets.report import html_table
+        from video_assets.report.render import html_table
 
         main = tables.get(self.tables[0])
         return html_table(main, list(main.columns) if main is not None else [])

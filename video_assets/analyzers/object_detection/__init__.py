@@ -53,7 +53,7 @@ class ObjectDetection(Analyzer):
         return {f"count/{row.class_name}": int(row.detections) for row in classes.itertuples()} | {"classes_found": len(classes)}
 
     def report_section(self, tables: dict[str, pd.DataFrame], duration_s: float) -> str:
-        from video_assets.report import html_table
+        from video_assets.report.render import html_table
 
         return html_table(tables.get("classes"), ["class_name", "first_seen_s", "last_seen_s", "frames_present", "max_simultaneous", "detections"])
 

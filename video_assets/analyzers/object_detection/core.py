@@ -12,7 +12,7 @@ from video_assets.analyzers.object_detection.letterbox import Letterbox, postpro
 from video_assets.analyzers.object_detection.model import Detector
 from video_assets.analyzers.object_detection.presets import Config, plan
 from video_assets.analyzers.object_detection.schemas import CLASSES_SCHEMA, DETECTIONS_SCHEMA
-from video_assets.frames import FrameBundle
+from video_assets.media.frames import FrameBundle
 
 
 def detect(frames: list, detector: Detector, config: Config) -> list[np.ndarray]:

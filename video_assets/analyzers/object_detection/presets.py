@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from video_assets.sampling import SamplingPlan
+from video_assets.media.sampling import SamplingPlan
 
 NAME = "object_detection"
 
@@ -45,7 +45,7 @@ OPTIMIZED = Config(preset="optimized", engine="auto", precision="auto", batch=64
 PRESETS = {"baseline": BASELINE, "optimized": OPTIMIZED}
 
 
-# Halved on out-of-memory (video_assets.resilience).
+# Halved on out-of-memory (video_assets.runtime.resilience).
 BATCH_FIELDS = ("batch",)
 
 

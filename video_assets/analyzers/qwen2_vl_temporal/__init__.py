@@ -61,7 +61,7 @@ class Qwen2VLTemporal(Analyzer):
         return {k: result.stats[k] for k in METADATA_STATS if k in result.stats}
 
     def report_section(self, tables: dict[str, pd.DataFrame], duration_s: float) -> str:
-        from video_assets.report import html_table
+        from video_assets.report.render import html_table
 
         return html_table(tables.get("segments"), ["start_s", "end_s", "description", "degenerate"])
 

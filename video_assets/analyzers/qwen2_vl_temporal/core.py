@@ -11,7 +11,7 @@ from video_assets.analyzers.qwen2_vl_temporal.model import SegmentRequest, Visio
 from video_assets.analyzers.qwen2_vl_temporal.presets import Config, plan
 from video_assets.analyzers.qwen2_vl_temporal.schemas import SEGMENTS_SCHEMA
 from video_assets.analyzers.qwen2_vl_temporal.text import loops, repeats_previous
-from video_assets.frames import FrameBundle
+from video_assets.media.frames import FrameBundle
 
 
 def run(bundle: FrameBundle, config: Config, backend: VisionLanguageBackend) -> AnalyzerResult:

@@ -17,7 +17,7 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from video_assets.sampling import SamplingPlan
+from video_assets.media.sampling import SamplingPlan
 
 NAME = "qwen2_vl_temporal"
 
@@ -57,7 +57,7 @@ OPTIMIZED = Config(preset="optimized", frames_per_segment=2, min_pixels=128 * 28
 PRESETS = {"baseline": BASELINE, "optimized": OPTIMIZED}
 
 
-# Halved on out-of-memory (video_assets.resilience).
+# Halved on out-of-memory (video_assets.runtime.resilience).
 BATCH_FIELDS = ("batch_segments",)
 
 

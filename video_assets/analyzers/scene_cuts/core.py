@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from video_assets.analyzers.base import AnalyzerResult, ParityReport, col, f1_parity, matching_f1, typed_table
 from video_assets.analyzers.scene_cuts.presets import Config, plan
-from video_assets.frames import FrameBundle
+from video_assets.media.frames import FrameBundle
 
 CUTS_SCHEMA = pa.schema([
     col("cut", pa.int32(), "cut number from 0"),

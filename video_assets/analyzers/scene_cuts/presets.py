@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from video_assets.sampling import SamplingPlan
+from video_assets.media.sampling import SamplingPlan
 
 NAME = "scene_cuts"
 

@@ -65,7 +65,7 @@ class SpeechRate(Analyzer):
 
     def report_section(self, tables: dict[str, pd.DataFrame], duration_s: float) -> str:
         from video_assets.analyzers.speech_rate.plots import wpm_plot
-        from video_assets.report import html_img, html_table
+        from video_assets.report.render import html_img, html_table
 
         segments = tables.get("segments")
         plot = wpm_plot(segments, duration_s) if segments is not None and not segments.empty else b""

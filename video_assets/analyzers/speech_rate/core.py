@@ -10,7 +10,7 @@ from video_assets.analyzers.speech_rate.model import SpeechModels
 from video_assets.analyzers.speech_rate.presets import Config
 from video_assets.analyzers.speech_rate.vad import speech_regions
 from video_assets.analyzers.speech_rate.windows import transcribe, transcribe_speech
-from video_assets.frames import AudioTrack
+from video_assets.media.frames import AudioTrack
 
 
 def run(audio: AudioTrack, config: Config, models: SpeechModels) -> AnalyzerResult:

@@ -14,7 +14,7 @@ from video_assets.analyzers.speech_rate.presets import Config
 from video_assets.analyzers.speech_rate.schemas import SEGMENTS_SCHEMA, SUMMARY_SCHEMA
 from video_assets.analyzers.speech_rate.vad import pauses_between
 from video_assets.analyzers.speech_rate.windows import Word, _Segment
-from video_assets.frames import AudioTrack
+from video_assets.media.frames import AudioTrack
 
 
 FILLERS: dict[str, tuple[str, ...]] = {

@@ -67,7 +67,7 @@ OPTIMIZED = Config(
 PRESETS = {"baseline": BASELINE, "optimized": OPTIMIZED}
 
 
-# Halved on out-of-memory (video_assets.resilience).
+# Halved on out-of-memory (video_assets.runtime.resilience).
 BATCH_FIELDS = ("batch_size",)
 
 

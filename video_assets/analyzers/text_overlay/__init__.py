@@ -82,7 +82,7 @@ class TextOverlay(Analyzer):
         return accuracy(tables["segments"], _captions_within(truth, seconds))
 
     def report_section(self, tables: dict[str, pd.DataFrame], duration_s: float) -> str:
-        from video_assets.report import html_table
+        from video_assets.report.render import html_table
 
         segments = tables.get("segments")
         return timeline_html(segments, duration_s) + html_table(segments, ["text", "start_s", "end_s", "max_confidence", "samples"])
@@ -90,7 +90,7 @@ class TextOverlay(Analyzer):
     def bench_extra(self, outputs: dict, inputs: dict, truth: dict, loaded: dict, models: Any = None) -> dict:
         """Per preset: work counters summed over clips, caption recall per hard pattern (clips whose
         captions name patterns), and readings that match no caption of the ground truth."""
-        from video_assets.frames import duration_of
+        from video_assets.media.frames import duration_of
 
         counters = ("frames_ocr", "frames_reused", "boxes_read", "boxes_reused", "boxes_kept", "regions_looked_again")
         extra: dict[str, Any] = {"work": {p: {k: sum(r.stats.get(k, 0) for r in outputs[p].values()) for k in counters} for p in outputs}}

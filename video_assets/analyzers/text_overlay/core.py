@@ -11,7 +11,7 @@ from video_assets.analyzers.text_overlay.presets import Config, plan
 from video_assets.analyzers.text_overlay.reading import _baseline_frame, _optimized_frames
 from video_assets.analyzers.text_overlay.schemas import DETECTIONS_SCHEMA
 from video_assets.analyzers.text_overlay.segments import merge_segments
-from video_assets.frames import FrameBundle
+from video_assets.media.frames import FrameBundle
 
 
 def run(bundle: FrameBundle, config: Config, engine: OcrEngine) -> AnalyzerResult:

@@ -16,7 +16,7 @@ def accuracy(segments: pd.DataFrame, truth_captions: list[dict], max_cer: float 
 
 
 def accuracy_by_pattern(segments: pd.DataFrame, truth_captions: list[dict], max_cer: float = 0.1) -> dict[str, dict[str, float]]:
-    """Recall per hard pattern (``sample_clips.HARD_PATTERNS``): of the captions showing a
+    """Recall per hard pattern (``video_assets.sample.clips.HARD_PATTERNS``): of the captions showing a
     pattern, how many a segment matches (text within max_cer, overlapping time), and their CER."""
     out: dict[str, dict[str, float]] = {}
     patterns = sorted({p for c in truth_captions for p in c.get("patterns", ())})

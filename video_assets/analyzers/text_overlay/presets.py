@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from video_assets.sampling import SamplingPlan
+from video_assets.media.sampling import SamplingPlan
 
 NAME = "text_overlay"
 
@@ -62,7 +62,7 @@ OPTIMIZED = Config(preset="optimized", every_s=0.5, det_canvas=480, batched=True
 PRESETS = {"baseline": BASELINE, "optimized": OPTIMIZED}
 
 
-# Halved on out-of-memory (video_assets.resilience).
+# Halved on out-of-memory (video_assets.runtime.resilience).
 BATCH_FIELDS = ("det_batch", "rec_batch")
 
 

@@ -11,7 +11,7 @@ import numpy as np
 from video_assets.analyzers.text_overlay.blocks import Line
 from video_assets.analyzers.text_overlay.model import Detected, OcrEngine
 from video_assets.analyzers.text_overlay.presets import Config
-from video_assets.frames import Frame
+from video_assets.media.frames import Frame
 
 
 def _keep(lines: list[Line], config: Config, floor: float = 0.0) -> list[Line]:

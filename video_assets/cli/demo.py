@@ -1,0 +1,171 @@
+"""``make demo``: the bundled sample corpus through the code location, on the embedded instance.
+
+1. writes the sample corpus (deterministic) unless it is there;
+2. registers one partition per video, as the corpus sensor does (same code), with the files'
+   content hashes as observed data versions;
+3. runs ``corpus_job`` for every partition (frames, audio, every optimized analyzer, speed checks);
+4. runs ``canary_parity_job`` (the baseline twins and parity checks) for the canary partitions;
+5. prints a table of what was produced, read back from the instance.
+
+Offline there are no trained YOLO weights, so unless ``VIDEO_ASSETS_YOLO_*`` say otherwise the
+demo uses random-init weights of the real architectures, and every such row says
+``weights: random-init``: plumbing and speed, never results. Open the same instance in the UI with
+``make dev``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+OFFLINE_DEFAULTS = {
+    "VIDEO_ASSETS_YOLO_BASELINE": "random:yolov8x",
+    "VIDEO_ASSETS_YOLO_OPTIMIZED": "random:yolov8l",
+    # A 7B model does not fit a demo on 2 CPU cores even with weights; the tiny random model runs
+    # the same processor, generate and tables.
+    "VIDEO_ASSETS_QWEN_BASELINE": "random:tiny",
+    "VIDEO_ASSETS_QWEN_OPTIMIZED": "random:tiny",
+}
+
+
+def register_partitions(instance, corpus_root: str) -> list[str]:
+    """The corpus sensor's own tick, applied directly (settle time 0: the files were just written)."""
+    import dagster as dg
+
+    from resources.corpus import VideoCorpus
+    from video_assets.defs.sensors import scan_corpus
+
+    ctx = dg.build_sensor_context(instance=instance)
+    result = scan_corpus(ctx, VideoCorpus(root=corpus_root, settle_seconds=0, incomplete_grace_seconds=0))
+    for request in result.dynamic_partitions_requests:
+        instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
+    for event in result.asset_events:
+        instance.report_runless_asset_event(event)
+    return sorted(instance.get_dynamic_partitions("videos"))
+
+
+def check_status(result_events: dict, asset: str, check: str, partition: str) -> str:
+    evaluation = result_events.get((asset, check, partition))
+    if evaluation is None:
+        return "-"
+    if evaluation.passed:
+        return "pass"
+    return evaluation.severity.value.lower()
+
+
+def results_table(instance, partitions: list[str], check_events: dict) -> str:
+    from video_assets.analyzers import ANALYZERS
+    from video_assets.defs.history import latest_metadata
+
+    def latest(key: str, partition: str) -> dict:
+        return latest_metadata(instance, key, partition) or {}
+
+    header = ["video", "s", "frames kept", "audio"]
+    for spec in ANALYZERS:
+        header += [f"{spec.name} rows", "RTF", "speed", "parity"]
+    lines = [" | ".join(header), " | ".join("---" for _ in header)]
+    weights = set()
+    for key in partitions:
+        frames = latest("video_frames", key)
+        audio = latest("audio_track", key)
+        row = [key, str(frames.get("duration_s", "-")), str(frames.get("frames_kept", "-")), "yes" if audio.get("has_audio") else "no"]
+        for spec in ANALYZERS:
+            main = spec.main_key("optimized")
+            md = latest(main, key)
+            if md.get("weights") and md["weights"] != "real":
+                weights.add(f"{spec.name}: weights {md['weights']}")
+            rows = md.get("rows", "-")
+            rtf = md.get("realtime_factor", "-")
+            star = "*" if md.get("weights", "real") != "real" else ""
+            parity = check_status(check_events, main, spec.parity_check, key)
+            row += [f"{rows}{star}", str(rtf), check_status(check_events, main, spec.speed_check, key),
+                    parity + (star if parity != "-" else "")]
+        lines.append(" | ".join(row))
+    notes = [f"* {w}: plumbing and speed only, not results, and its parity is not meaningful (no trained weights offline)" for w in sorted(weights)]
+    return "\n".join(lines + [""] + notes)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run the sample corpus through video-assets and print what was produced.")
+    parser.add_argument("--skip-parity", action="store_true", help="do not run the canary parity job")
+    parser.add_argument("--partitions", default="", help="comma-separated videos to run (default: every video in the corpus)")
+    args = parser.parse_args(argv)
+    defaulted = []
+    for name, value in OFFLINE_DEFAULTS.items():
+        if not os.environ.get(name):
+            os.environ[name] = value
+            defaulted.append(f"{name.removeprefix('VIDEO_ASSETS_')}={value}")
+    if defaulted:
+        print(f"no trained weights set, using random-init ones (labelled as such): {', '.join(defaulted)}")
+    from video_assets.cli import console
+    from video_assets.runtime import settings
+
+    log_path = console.quiet_to_file(settings.PROJECT_DIR / "data" / "demo.log")
+    import dagster as dg
+
+    from video_assets.defs.canary import canary_partitions
+    from pathlib import Path
+
+    from video_assets.sample.build import ensure_corpus
+
+    corpus_root = settings.corpus_root()
+    print(f"sample corpus: {corpus_root}")
+    ensure_corpus(Path(corpus_root))
+    from video_assets.definitions import defs
+
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    partitions = register_partitions(instance, corpus_root)
+    if args.partitions:
+        wanted = [p.strip() for p in args.partitions.split(",") if p.strip()]
+        unknown = sorted(set(wanted) - set(partitions))
+        if unknown:
+            parser.error(f"--partitions: {unknown} not in the corpus ({', '.join(partitions)})")
+        partitions = wanted
+    print(f"{len(partitions)} partitions: {', '.join(partitions)}; event log: {log_path}")
+    check_events: dict = {}
+    failed: list[str] = []
+    from video_assets.media.listing import find
+    from video_assets.media.decode import MediaError, probe
+
+    def execute(job_name: str, key: str) -> None:
+        job = defs.resolve_job_def(job_name).with_logger_defs({"progress": console.progress_logger})
+        try:
+            video_s = probe(find(corpus_root, key).url).duration_s
+        except MediaError:
+            video_s = 0.0
+        with console.video_progress(f"{job_name} [{key}]", job, instance, video_s):
+            result = job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False, run_config=console.RUN_CONFIG)
+        for evaluation in result.get_asset_check_evaluations():
+            check_events[(evaluation.asset_key.to_user_string(), evaluation.check_name, key)] = evaluation
+        if not result.success:
+            failed.append(f"{job_name}[{key}]")
+            for line in console.failure_lines(result):
+                print(f"  FAILED {key}: {line}", file=sys.stderr)
+
+    for key in partitions:
+        execute("corpus_job", key)
+    if not args.skip_parity:
+        for key in canary_partitions(partitions):
+            execute("canary_parity_job", key)
+    from video_assets.defs.assets.corpus_report import corpus_report
+    from video_assets.definitions import default_resources
+
+    report = dg.materialize([corpus_report], instance=instance, resources=default_resources(), raise_on_error=False,
+                            run_config=console.SILENT_RUN_CONFIG)
+    report_path = next((e.materialization.metadata["report"].value for e in report.get_asset_materialization_events()), None)
+    if not report.success:
+        failed.append("corpus_report")
+    print()
+    print(results_table(instance, partitions, check_events))
+    if report_path:
+        print(f"\nCorpus report: {report_path}")
+    print(f"\nInstance: {os.environ.get('DAGSTER_HOME', 'ephemeral')}; storage: {settings.storage_root()}; log: {log_path}. Open the UI with `make dev`.")
+    if failed:
+        print(f"failed runs: {failed}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

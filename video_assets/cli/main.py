@@ -1,0 +1,160 @@
+"""``video-assets``: the same assets, in-process, without a Dagster deployment.
+
+    video-assets analyze PATH [--preset optimized|baseline] [--only ANALYZER ...] [--out DIR]
+    video-assets sample-corpus DIR
+    video-assets demo
+
+``analyze`` takes one video or a folder of videos, runs video_frames, audio_track and the chosen
+analyzers on an ephemeral Dagster instance (one partition per video, as the corpus sensor would
+name them), writes every table under ``--out`` and prints a summary. Models load once for all videos.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def _corpus_for(path: Path) -> tuple[str, tempfile.TemporaryDirectory | None]:
+    """A folder is the corpus; a single file gets a corpus of its own (a link in a temp folder)."""
+    if path.is_dir():
+        return str(path), None
+    if not path.exists():
+        raise SystemExit(f"video-assets: {path}: no such file or folder")
+    tmp = tempfile.TemporaryDirectory(prefix="video-assets-")
+    (Path(tmp.name) / path.name).symlink_to(path.resolve())
+    return tmp.name, tmp
+
+
+def preflight(specs: list, preset: str, resources: dict) -> tuple[list, list[str]]:
+    """Ask each analyzer's model resource for its weights before the first video (seconds, no
+    download). Returns (the analyzers that can run, one line for each that cannot)."""
+    from resources.model_cache import MissingWeightsError
+
+    ready, missing = [], []
+    for spec in specs:
+        if not spec.model:
+            ready.append(spec)
+            continue
+        try:
+            resources[spec.model].preflight(preset)
+            ready.append(spec)
+        except MissingWeightsError as exc:
+            missing.append(f"{spec.name} cannot run: {exc}")
+    return ready, missing
+
+
+def analyze(args: argparse.Namespace) -> int:
+    out = Path(args.out).resolve()
+    os.environ["VIDEO_ASSETS_STORAGE"] = str(out / "storage")
+    corpus_root, keep = _corpus_for(Path(args.path))
+    os.environ["VIDEO_ASSETS_CORPUS"] = corpus_root
+    from video_assets.cli import console
+
+    log_path = console.quiet_to_file(out / "video-assets.log")
+    import dagster as dg
+
+    from video_assets.analyzers import ANALYZERS
+    from video_assets.media.decode import MediaError, probe
+    from video_assets.definitions import ALL_ASSETS, ALL_CHECKS, default_resources
+    from video_assets.cli.demo import register_partitions
+    from video_assets.defs.partitions import videos_partitions_def
+
+    specs = [s for s in ANALYZERS if not args.only or s.name in args.only]
+    resources = default_resources()
+    specs, missing = preflight(specs, args.preset, resources)
+    for line in missing:
+        print(line, file=sys.stderr)
+    if missing:
+        if not specs:
+            print("video-assets: no analyzer can run; set the variables above", file=sys.stderr)
+            return 2
+        print(f"running the others; to run only those: --only {' '.join(s.name for s in specs)}\n", file=sys.stderr)
+    keys = ["video_frames", "audio_track"]
+    for spec in specs:
+        keys += [spec.asset_key(t, args.preset) for t in spec.tables]
+    selection = dg.AssetSelection.assets(*keys).without_checks()
+    if args.preset == "optimized":
+        selection = selection | dg.AssetSelection.checks(*[
+            dg.AssetCheckKey(dg.AssetKey(s.main_key("optimized")), s.speed_check) for s in specs
+        ])
+    defs = dg.Definitions(
+        assets=ALL_ASSETS, asset_checks=ALL_CHECKS, resources=resources,
+        jobs=[dg.define_asset_job("analyze", selection=selection, partitions_def=videos_partitions_def)],
+    )
+    job = defs.resolve_job_def("analyze").with_logger_defs({"progress": console.progress_logger})
+    instance = dg.DagsterInstance.ephemeral()
+    partitions = register_partitions(instance, corpus_root)
+    if not partitions:
+        raise SystemExit(f"video-assets: no videos under {args.path}")
+    from video_assets.media.listing import find
+
+    print(f"{len(partitions)} video(s), analyzers: {', '.join(s.name for s in specs)} ({args.preset}); log: {log_path}", file=sys.stderr)
+    failures: list[str] = []
+    rows: list[list[str]] = []
+    for i, key in enumerate(partitions, 1):
+        t0 = time.perf_counter()
+        try:
+            video_s = probe(find(corpus_root, key).url).duration_s
+        except MediaError:
+            video_s = 0.0  # the run itself fails with the cause
+        with console.video_progress(f"[{i}/{len(partitions)}] {key}", job, instance, video_s):
+            result = job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False, run_config=console.RUN_CONFIG)
+        if not result.success:
+            failures += [f"{key}: {line}" for line in console.failure_lines(result)] or [f"{key}: failed"]
+        row = [key, f"{time.perf_counter() - t0:.1f}"]
+        mats = {e.asset_key.to_user_string(): e.materialization.metadata for e in result.get_asset_materialization_events()}
+        for spec in specs:
+            md = mats.get(spec.main_key(args.preset), {})
+            weights = md.get("weights")
+            row.append(f"{md['rows'].value}{'*' if weights and weights.value != 'real' else ''}" if "rows" in md else "-")
+        rows.append(row)
+    header = ["video", "seconds"] + [f"{s.name} rows" for s in specs]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    print()
+    print("  ".join(h.ljust(w) for h, w in zip(header, widths)))
+    for row in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths)))
+    from video_assets.defs.assets.corpus_report import build_report
+
+    html_url, _, _ = build_report(instance, resources["io_manager"], partitions, str(out / "report"), preset=args.preset)
+    print(f"\ntables: {out / 'storage'} (one Parquet file per asset and video); all videos together: {out / 'report' / 'tables'}")
+    print(f"report: {html_url}")
+    print(f"log: {log_path}")
+    if any("*" in c for r in rows for c in r):
+        print("* random-init weights: plumbing and speed only, not results")
+    for failure in failures:
+        print(f"FAILED {failure}", file=sys.stderr)
+    if keep is not None:
+        keep.cleanup()
+    return 1 if failures or missing else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    from video_assets.analyzers import names
+
+    parser = argparse.ArgumentParser(prog="video-assets", description="Analysis tables from short vertical videos (a Dagster code location).")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("analyze", help="run the assets in-process on one video or a folder and print a summary",
+                       description="Run video_frames, audio_track and the analyzers on PATH (a video or a folder of videos) "
+                                   "with an ephemeral Dagster instance; tables go under --out.")
+    p.add_argument("path", help="a video file or a folder of videos")
+    p.add_argument("--preset", choices=["optimized", "baseline"], default="optimized", help="analyzer preset (default: optimized)")
+    p.add_argument("--only", nargs="*", metavar="ANALYZER", choices=names(), help=f"analyzers to run (default: all): {' '.join(names())}")
+    p.add_argument("--out", default="video-assets-out", help="output folder (default: ./video-assets-out)")
+    p.set_defaults(func=analyze)
+    s = sub.add_parser("sample-corpus", help="write the deterministic sample corpus and its ground truth to DIR")
+    s.add_argument("out_dir")
+    s.set_defaults(func=lambda a: __import__("video_assets.sample.build", fromlist=["main"]).main([a.out_dir]))
+    d = sub.add_parser("demo", help="the sample corpus through every asset on the instance in $DAGSTER_HOME (make demo)")
+    d.set_defaults(func=lambda a: __import__("video_assets.cli.demo", fromlist=["main"]).main([]))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

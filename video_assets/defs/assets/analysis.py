@@ -1,0 +1,238 @@
+"""One factory turns an analyzer (``video_assets.analyzers.contract.Analyzer``) into its Dagster
+definitions: the optimized asset, its ``*_baseline`` twin (each a multi-asset with one output per
+table, main table first) and its checks, as one ``dg.Definitions`` merged in ``definitions.py``.
+
+The wrapper stays thin: load the preset's models through the analyzer's resource (once per
+process), or, on a cluster, hand each partition to the preset's warm Ray actor pool
+(``resources/ray_pool.py``); call the analyzer's ``process`` for each partition on its own; attach
+what a person wants to see in the UI: rows, seconds, realtime factor, model-load seconds (apart),
+device, weights, a preview.
+"""
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+
+from resources.model_cache import MissingWeightsError
+from resources.models import LoadedModels, no_model
+from video_assets.runtime import settings
+from video_assets.analyzers import Analyzer
+from video_assets.defs.checks import build_checks
+from video_assets.media.frames import duration_of, png_markdown
+from video_assets.defs.partitions import videos_partitions_def
+from video_assets.runtime.resilience import OomFallback
+
+ANALYSIS_GROUP = "analysis"
+BASELINE_GROUP = "baselines"
+GPU_POOL = "gpu"
+MAX_PARTITIONS_PER_RUN = 8
+# For transient failures (a lost worker, a hub timeout): one more try after a minute. Out-of-memory
+# is handled inside the step (half batch, then CPU); bad input and missing weights raise a Failure
+# with allow_retries=False, so they fail fast with their message.
+# VIDEO_ASSETS_RETRY_DELAY_S shortens the wait where a lost worker is expected (tests kill actors).
+ANALYZER_RETRY_POLICY = dg.RetryPolicy(max_retries=1, delay=float(settings.env("VIDEO_ASSETS_RETRY_DELAY_S", "60")),
+                                       backoff=dg.Backoff.EXPONENTIAL)
+POOLS_RESOURCE = "model_pools"
+# On the Ray executor a model step runs as a Ray job that asks for no GPU itself: the warm pool's
+# actors hold the GPUs (resources/ray_pool.py).
+RAY_STEP_TAGS = {"dagster-ray/config": json.dumps({"num_gpus": 0, "num_cpus": 0})}
+
+
+def markdown_preview(df: pd.DataFrame, rows: int = 10, width: int = 80) -> str:
+    if df.empty:
+        return "_(no rows)_"
+
+    def cell(v: Any) -> str:
+        text = f"{v:.3f}" if isinstance(v, float) else str(v)
+        text = text.replace("|", "\\|").replace("\n", " ")
+        return text[:width] + "…" if len(text) > width else text
+
+    lines = ["| " + " | ".join(df.columns) + " |", "|" + "---|" * len(df.columns)]
+    for row in df.head(rows).itertuples(index=False):
+        lines.append("| " + " | ".join(cell(v) for v in row) + " |")
+    if len(df) > rows:
+        lines.append(f"\n_{len(df) - rows} more rows_")
+    return "\n".join(lines)
+
+
+def code_version(analyzer: Analyzer, preset: str, model_id: str) -> str:
+    """Changes when the preset, the model or an output schema changes, so stored tables go stale."""
+    payload = {
+        "config": analyzer.presets[preset].as_dict(),
+        "model": model_id,
+        "schemas": [str(analyzer.schemas[t]) for t in analyzer.tables],
+    }
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:12]
+    return f"{analyzer.name}-{preset}-{digest}"
+
+
+def _metadata_value(key: str, value: Any, partition: str) -> Any:
+    if isinstance(value, bytes):
+        return dg.MetadataValue.md(png_markdown(value, f"{partition} {key}"))
+    return value
+
+
+def build_analyzer_assets(analyzer: Analyzer, preset: str, model_id: str) -> dg.AssetsDefinition:
+    config = analyzer.presets[preset]
+    tables = analyzer.tables
+    outs = {
+        table: dg.AssetOut(
+            key=analyzer.asset_key(table, preset),
+            description=(analyzer.description if i == 0 else f"{analyzer.name}: {table} table")
+            + ("" if preset == "optimized" else " (baseline preset: the original, slow configuration)"),
+            metadata={"schema": dg.TableSchema(columns=[dg.TableColumn(f.name, str(f.type), description=(f.metadata or {}).get(b"doc", b"").decode())
+                                                        for f in analyzer.schemas[table]])},
+            code_version=code_version(analyzer, preset, model_id),
+            kinds=set(analyzer.kinds),
+        )
+        for i, table in enumerate(tables)
+    }
+
+    @dg.multi_asset(
+        name=analyzer.main_key(preset),
+        outs=outs,
+        ins={"inputs": dg.AssetIn(key=analyzer.input)},
+        partitions_def=videos_partitions_def,
+        group_name=ANALYSIS_GROUP if preset == "optimized" else BASELINE_GROUP,
+        required_resource_keys={POOLS_RESOURCE} | ({analyzer.model} if analyzer.model else set()),
+        op_tags=RAY_STEP_TAGS,
+        backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=MAX_PARTITIONS_PER_RUN),
+        pool=GPU_POOL if analyzer.uses_gpu else None,
+        retry_policy=ANALYZER_RETRY_POLICY,
+    )
+    def _analyzer(context: dg.AssetExecutionContext, inputs):
+        keys = list(context.partition_keys)
+        by_key = inputs if len(keys) > 1 else {keys[0]: inputs}
+        resource = getattr(context.resources, analyzer.model) if analyzer.model else None
+        pools = getattr(context.resources, POOLS_RESOURCE)
+        pooled = pools.enabled and resource is not None  # an analyzer without a model runs in its step
+        if pooled:
+            runner = _PoolRunner(_failing_fast(lambda: pools.pool(analyzer, preset, code_version(analyzer, preset, model_id), resource)))
+            loaded = runner.loaded
+        else:
+            loaded = _failing_fast(lambda: resource.load(preset)) if resource is not None else no_model()
+
+            def load_cpu() -> tuple[Any, str]:
+                cpu = _failing_fast(lambda: resource.model_copy(update={"device": "cpu"}).load(preset)) if resource is not None else no_model()
+                return cpu.model, cpu.device
+
+            # Each partition is analyzed on its own with the step's one loaded model: a table depends
+            # on its video, preset and model alone, never on which other videos share the step.
+            runner = OomFallback(analyzer.process, config, tuple(analyzer.batch_fields), loaded.model, loaded.device, load_cpu)
+        where = f"pool {runner.pool.name} ({len(runner.pool.actors)} actor(s), {runner.pool.gpus} GPU each)" if pooled else (
+            'loaded in %.2f s' % loaded.load_seconds if loaded.loaded_now else 'none to load' if resource is None
+            else 'reused, already loaded in this process')
+        context.log.info(f"{analyzer.name}[{preset}]: model {loaded.model_id} on {loaded.device} ({where}), {len(keys)} partition(s)")
+        values: dict[str, dict[str, pd.DataFrame]] = {t: {} for t in tables}
+        per_partition: dict[str, dict[str, Any]] = {}
+        extra: dict[str, Any] = {}
+        logged = 0
+        for key in keys:
+            t0 = time.perf_counter()
+            result = runner(by_key[key], key)
+            seconds = time.perf_counter() - t0
+            for event in runner.events[logged:]:
+                context.log.warning(event)
+            logged = len(runner.events)
+            vid_s = duration_of(by_key[key])
+            for t in tables:
+                values[t][key] = result.tables[t]
+            per_partition[key] = {
+                "seconds": round(seconds, 3),
+                "video_s": round(vid_s, 3),
+                "realtime_factor": round(seconds / vid_s, 4) if vid_s > 0 else None,
+                "rows": len(result.tables[tables[0]]),
+                **{k: v for k, v in result.stats.items() if k != "seconds"},
+            }
+            if len(keys) == 1:
+                extra = {name: dg.MetadataValue.md(png_markdown(png, f"{key} {name}")) for name, png in result.images.items()}
+                extra |= {k: _metadata_value(k, v, key) for k, v in analyzer.metadata(result).items()}
+            for note in result.notes:
+                context.log.info(f"{key}: {note}")
+
+        first = per_partition[keys[0]]
+        common = {
+            "preset": preset,
+            "model": loaded.model_id,
+            "model_detail": loaded.detail,
+            "device": runner.device,
+            "profile": "gpu" if runner.device == "cuda" else "cpu",
+            "model_load_seconds": round(loaded.load_seconds, 3),
+            "model_loaded_in_this_step": loaded.loaded_now,
+            "partitions_in_step": len(keys),
+            "per_partition": dg.MetadataValue.json(per_partition),
+        }
+        if loaded.weights:
+            common["weights"] = loaded.weights
+        if len(keys) == 1:
+            common |= {k: v for k, v in first.items() if v is not None}
+        else:
+            total_s = sum(p["seconds"] for p in per_partition.values())
+            total_v = sum(p["video_s"] for p in per_partition.values())
+            common |= {"seconds": round(total_s, 3), "realtime_factor": round(total_s / total_v, 4) if total_v else 0.0}
+        if pooled:
+            common["model_pool"] = runner.pool.name
+            common["model_pool_actor_pid"] = runner.pool.info.get("pid")
+        if runner.events:
+            common["out_of_memory_fallbacks"] = dg.MetadataValue.json(runner.events)
+        if loaded.weights and loaded.weights != "real":
+            common["WARNING"] = f"weights: {loaded.weights} - outputs are plumbing only, not results"
+        for i, t in enumerate(tables):
+            value = values[t] if len(keys) > 1 else values[t][keys[0]]
+            md = dict(common) if i == 0 else {"preset": preset} | ({"weights": loaded.weights} if loaded.weights else {})
+            if len(keys) == 1:
+                df = values[t][keys[0]]
+                md["rows"] = len(df)
+                md["preview"] = dg.MetadataValue.md(markdown_preview(df))
+            if i == 0:
+                md |= extra
+            yield dg.Output(value, output_name=t, metadata=md)
+
+    return _analyzer
+
+
+def _failing_fast(load: Any) -> Any:
+    """Missing weights are not transient: fail at once, naming the setting (no retry), whether the
+    step loads the models itself or a pool's actor does."""
+    try:
+        return load()
+    except MissingWeightsError as exc:
+        raise dg.Failure(description=str(exc), metadata={"cause": "missing model weights"}, allow_retries=False) from exc
+
+
+@dataclass
+class _PoolRunner:
+    """The step as a thin client of a warm pool: same call shape as ``OomFallback`` (the actor runs
+    the fallback itself)."""
+
+    pool: Any
+    events: list[str] = field(default_factory=list)
+    device: str = ""
+
+    def __post_init__(self) -> None:
+        info = self.pool.info
+        self.device = info["device"]
+        self.loaded = LoadedModels(model=None, model_id=info["model"], detail=info["detail"], device=info["device"],
+                                   weights=info["weights"], load_seconds=0.0, loaded_now=False)
+
+    def __call__(self, inputs: Any, label: str) -> Any:
+        result, events, self.device = self.pool.call(inputs, label)
+        self.events.extend(events)
+        return result
+
+
+def analyzer_definitions(analyzer: Analyzer, resource: Any = None) -> dg.Definitions:
+    """The optimized asset, its baseline twin and its checks. ``resource``: the model resource the
+    code location binds under ``analyzer.model`` (its model ids are part of the code versions)."""
+    if analyzer.model and resource is None:
+        raise ValueError(f"analyzer {analyzer.name} needs the model resource {analyzer.model!r}")
+    ids = {p: (resource.model_id(p) if resource is not None else "none") for p in ("optimized", "baseline")}
+    return dg.Definitions(
+        assets=[build_analyzer_assets(analyzer, p, ids[p]) for p in ("optimized", "baseline")],
+        asset_checks=build_checks(analyzer),
+    )

@@ -1,0 +1,74 @@
+"""corpus_report: the latest table of every analyzer for every video, as one Parquet dataset and
+one self-contained HTML page linked from the asset's metadata."""
+
+import dagster as dg
+
+from video_assets.media import files
+from video_assets.analyzers import ANALYZERS
+from video_assets.defs.history import latest_check_status, latest_metadata
+from video_assets.defs.partitions import VIDEOS_PARTITION_NAME
+from video_assets.report.render import VideoReport, render_html, write_dataset
+
+REPORT_GROUP = "report"
+
+
+def build_report(instance: dg.DagsterInstance, io_manager, partitions: list[str], out_root: str,
+                 preset: str = "optimized") -> tuple[str, dict[str, int], list[VideoReport]]:
+    """The report of one preset's tables. Tables keep the analyzer's table names (the optimized
+    asset names) for either preset; the dataset says which preset made them in a ``preset`` column."""
+    checks = latest_check_status(instance)
+    videos = []
+    for key in partitions:
+        video = VideoReport(key=key)
+        try:
+            bundle = io_manager.load_partition(dg.AssetKey("video_frames"), key)
+            video.duration_s = bundle.info.duration_s
+            video.contact_sheet = bundle.contact_sheet()
+        except FileNotFoundError:
+            pass
+        for spec in ANALYZERS:
+            for table in spec.tables:
+                try:
+                    video.tables[spec.asset_key(table, "optimized")] = io_manager.load_partition(dg.AssetKey(spec.asset_key(table, preset)), key)
+                except FileNotFoundError:
+                    continue
+            md = latest_metadata(instance, spec.main_key(preset), key) or {}
+            per = (md.get("per_partition") or {}).get(key, {})
+            rtf = per.get("realtime_factor", md.get("realtime_factor"))
+            if rtf is not None:
+                video.rtf[spec.name] = float(rtf)
+            if md.get("weights"):
+                video.weights[spec.name] = md["weights"]
+            for check in (spec.speed_check, spec.parity_check):
+                if (check, key) in checks:
+                    video.checks[check] = checks[(check, key)]
+        videos.append(video)
+    rows = write_dataset(videos, files.join(out_root, "tables"), preset)
+    html_url = files.join(out_root, "report.html")
+    title = "video-assets corpus report" + ("" if preset == "optimized" else f" ({preset} preset)")
+    files.write_bytes_atomic(html_url, render_html(videos, ANALYZERS, title).encode())
+    return html_url, rows, videos
+
+
+@dg.asset(
+    deps=[dg.AssetKey(s.asset_key(t, "optimized")) for s in ANALYZERS for t in s.tables] + [dg.AssetKey("video_frames")],
+    group_name=REPORT_GROUP,
+    kinds={"html", "parquet"},
+    required_resource_keys={"io_manager"},
+    description="Every analyzer's latest table for every video (one Parquet dataset) and a self-contained HTML report.",
+)
+def corpus_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    io = context.resources.io_manager
+    partitions = sorted(context.instance.get_dynamic_partitions(VIDEOS_PARTITION_NAME))
+    html_url, rows, videos = build_report(context.instance, io, partitions, files.join(io.root, "corpus_report"))
+    random = sorted({f"{a}: {w}" for v in videos for a, w in v.weights.items() if w != "real"})
+    metadata = {
+        "report": dg.MetadataValue.path(html_url),
+        "videos": len(videos),
+        "rows_per_table": dg.MetadataValue.json(rows),
+    }
+    if files.is_local(html_url):
+        metadata["open_report"] = dg.MetadataValue.url("file://" + html_url.removeprefix("file://"))
+    if random:
+        metadata["WARNING"] = "random-init weights in " + ", ".join(random)
+    return dg.MaterializeResult(metadata=metadata)

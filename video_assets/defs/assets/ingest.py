@@ -1,0 +1,118 @@
+"""The shared upstream assets: each video decoded once into frames and into audio.
+
+``video_file`` is the source (observed by the corpus sensor, data version = content hash);
+``video_frames`` and ``audio_track`` are what every analyzer reads.
+"""
+
+
+import contextlib
+
+import dagster as dg
+
+from resources.corpus import VideoCorpus
+from video_assets import analyzers
+from video_assets.runtime import settings
+from video_assets.media.listing import content_hash
+from video_assets.media.decode import MediaError, decode_audio, decode_frames
+from video_assets.media.frames import AudioTrack, FrameBundle, png_markdown
+from video_assets.defs.partitions import videos_partitions_def
+from video_assets.media.sampling import plans_fingerprint
+
+INGEST_GROUP = "ingest"
+FRAMES_FORMAT_VERSION = "1"
+
+video_file = dg.AssetSpec(
+    key="video_file",
+    description="A video in the corpus. Observed by corpus_sensor; its data version is the file's sha256.",
+    partitions_def=videos_partitions_def,
+    group_name="corpus",
+    kinds={"file"},
+)
+
+
+@contextlib.contextmanager
+def bad_input_fails_fast():
+    """Bad input is a Failure with the file and the cause as its message, never retried."""
+    try:
+        yield
+    except MediaError as exc:
+        raise dg.Failure(
+            description=str(exc), metadata={"file": exc.source, "cause": exc.cause}, allow_retries=False
+        ) from exc
+
+
+def _find(corpus: VideoCorpus, key: str):
+    try:
+        return corpus.find(key)
+    except FileNotFoundError as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from exc
+
+
+def _frames_code_version() -> str:
+    # A changed sampling plan (or storage format) makes stored frames stale.
+    return f"frames-{FRAMES_FORMAT_VERSION}-{settings.frame_codec()}-{plans_fingerprint(analyzers.sampling_plans())}"
+
+
+@dg.asset(
+    partitions_def=videos_partitions_def,
+    deps=[video_file],
+    group_name=INGEST_GROUP,
+    kinds={"pyav", "parquet"},
+    code_version=_frames_code_version(),
+    description="Frames each analyzer needs, decoded once per video (JPEG in Parquet, with timestamps).",
+)
+def video_frames(context: dg.AssetExecutionContext, corpus: VideoCorpus) -> dg.Output[FrameBundle]:
+    video = _find(corpus, context.partition_key)
+    plans = analyzers.sampling_plans()
+    with bad_input_fails_fast():
+        bundle = decode_frames(video.url, plans, codec=settings.frame_codec())
+    sha = content_hash(video.url)
+    info = bundle.info
+    sheet = bundle.contact_sheet()
+    metadata = {
+        "source": dg.MetadataValue.path(video.url),
+        "sha256": sha,
+        "duration_s": round(info.duration_s, 3),
+        "fps": round(info.fps, 3),
+        "resolution": f"{info.width}x{info.height}",
+        "rotation": info.rotation,
+        "codec": info.codec,
+        "frames_decoded": info.frame_count,
+        "frames_kept": len(bundle),
+        "decode_seconds": round(bundle.decode_seconds, 3),
+        "decode_s_per_video_s": round(bundle.decode_seconds / max(info.duration_s, 1e-9), 4),
+        "bytes_stored": bundle.nbytes,
+        "bytes_per_video_s": int(bundle.nbytes / max(info.duration_s, 1e-9)),
+        "plans": ", ".join(p.name for p in plans) or "none",
+    }
+    if sheet:
+        metadata["contact_sheet"] = dg.MetadataValue.md(png_markdown(sheet, f"{context.partition_key} contact sheet"))
+    return dg.Output(bundle, metadata=metadata, data_version=dg.DataVersion(sha[:16]))
+
+
+@dg.asset(
+    partitions_def=videos_partitions_def,
+    deps=[video_file],
+    group_name=INGEST_GROUP,
+    kinds={"pyav", "numpy"},
+    code_version="audio-1-16k-mono-f32",
+    description="16 kHz mono float32 PCM of the video's first audio stream; explicit has_audio=False when there is none.",
+)
+def audio_track(context: dg.AssetExecutionContext, corpus: VideoCorpus) -> dg.Output[AudioTrack]:
+    video = _find(corpus, context.partition_key)
+    with bad_input_fails_fast():
+        track = decode_audio(video.url)
+    sha = content_hash(video.url)
+    return dg.Output(
+        track,
+        metadata={
+            "source": dg.MetadataValue.path(video.url),
+            "has_audio": track.has_audio,
+            "sample_rate": track.sample_rate,
+            "audio_duration_s": round(track.duration_s, 3),
+            "video_duration_s": round(track.video_duration_s, 3),
+            "decode_seconds": round(track.decode_seconds, 3),
+            "peak": round(float(abs(track.samples).max()) if track.samples.size else 0.0, 4),
+        },
+        data_version=dg.DataVersion(sha[:16]),
+    )

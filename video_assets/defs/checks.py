@@ -1,0 +1,135 @@
+"""Asset checks, two per analyzer: speed (realtime factor against the profile's target) and parity
+(optimized against its ``*_baseline`` twin on the same partition, with the analyzer's own measure).
+
+Check names are ``<analyzer>_speed`` and ``<analyzer>_parity`` (``Analyzer.speed_check`` and
+``.parity_check``: one home). Parity needs the baseline twin, which only canary partitions get; the
+regular corpus job runs speed checks only.
+"""
+
+from typing import Any
+
+import dagster as dg
+from pydantic import Field
+
+from video_assets.analyzers import Analyzer
+from video_assets.defs.history import latest_metadata
+from video_assets.defs.partitions import videos_partitions_def
+
+
+class CheckSettings(dg.ConfigurableResource):
+    """Thresholds. Speed targets default to each analyzer's ``speed_target_rtf`` and parity
+    thresholds to its ``parity_threshold``; override per analyzer here."""
+
+    rtf_targets: dict[str, float] = Field(default_factory=dict, description="'<analyzer>:<gpu|cpu>' -> realtime factor")
+    error_factor: float = Field(default=2.0, description="ERROR (not WARN) when the realtime factor exceeds target x this")
+    parity_thresholds: dict[str, float] = Field(default_factory=dict, description="'<analyzer>' -> minimum parity score")
+
+    def rtf_target(self, analyzer: Analyzer, profile: str) -> float:
+        return float(self.rtf_targets.get(f"{analyzer.name}:{profile}", analyzer.speed_target_rtf[profile]))
+
+    def parity_threshold(self, analyzer: Analyzer) -> float | None:
+        """An override, or None: the analyzer's own parity decides (its threshold and any other criteria)."""
+        value = self.parity_thresholds.get(analyzer.name)
+        return None if value is None else float(value)
+
+
+def evaluate_speed(spec: Analyzer, metadata: dict[str, Any], partition: str, settings: CheckSettings) -> dg.AssetCheckResult:
+    per = (metadata.get("per_partition") or {}).get(partition, {})
+    rtf = per.get("realtime_factor", metadata.get("realtime_factor"))
+    profile = metadata.get("profile", "cpu")
+    target = settings.rtf_target(spec, profile)
+    common = {"realtime_factor": rtf, "target_rtf": round(target, 4), "profile": profile, "seconds": per.get("seconds", metadata.get("seconds"))}
+    if rtf is None:
+        return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.WARN, metadata=common, description="no realtime factor recorded (empty video?)")
+    if rtf <= target:
+        return dg.AssetCheckResult(passed=True, metadata=common, description=f"realtime factor {rtf:.3f} <= target {target:.3f} ({profile})")
+    severity = dg.AssetCheckSeverity.ERROR if rtf > target * settings.error_factor else dg.AssetCheckSeverity.WARN
+    return dg.AssetCheckResult(
+        passed=False, severity=severity, metadata=common,
+        description=f"realtime factor {rtf:.3f} above target {target:.3f} ({profile})",
+    )
+
+
+STEP_SUMMARY_KEY = "partitions_in_step"
+
+
+def per_partition(context: dg.AssetCheckExecutionContext, key: dg.AssetCheckKey, evaluate):
+    """Evaluate a check for each partition of its step. A backfill step covers up to 8 videos, and
+    Dagster records a check result against one partition only, so for a step over several each
+    partition's own evaluation is logged with its partition, and the step's result (required by
+    Dagster) summarizes them without a partition (``STEP_SUMMARY_KEY`` in its metadata; alerts skip it)."""
+    keys = list(context.partition_keys)
+    if len(keys) == 1:
+        yield evaluate(keys[0])
+        return
+    results = {k: evaluate(k) for k in keys}
+    for k, r in results.items():
+        yield dg.AssetCheckEvaluation(asset_key=key.asset_key, check_name=key.name, passed=r.passed, metadata=r.metadata,
+                                      severity=r.severity, description=r.description, partition=k)
+    failed = [k for k, r in results.items() if not r.passed]
+    errors = any(results[k].severity == dg.AssetCheckSeverity.ERROR for k in failed)
+    yield dg.AssetCheckResult(
+        passed=not failed, severity=dg.AssetCheckSeverity.ERROR if errors else dg.AssetCheckSeverity.WARN,
+        metadata={STEP_SUMMARY_KEY: len(keys), "failed_partitions": ", ".join(failed) or "none"},
+        description=f"{len(keys)} partitions in this step, {len(failed)} failed; each partition's evaluation is recorded on its own",
+    )
+
+
+def build_checks(spec: Analyzer) -> list[dg.AssetChecksDefinition]:
+    main = dg.AssetKey(spec.main_key("optimized"))
+
+    @dg.asset_check(
+        asset=main,
+        name=spec.speed_check,
+        partitions_def=videos_partitions_def,
+        description=f"{spec.name}: realtime factor of the latest materialization against the target for the hardware in use.",
+    )
+    def _speed(context: dg.AssetCheckExecutionContext, check_settings: CheckSettings):
+        def one(partition: str) -> dg.AssetCheckResult:
+            metadata = latest_metadata(context.instance, main, partition)
+            if metadata is None:
+                return dg.AssetCheckResult(passed=False, description=f"{main.to_user_string()} has no materialization for {partition}")
+            return evaluate_speed(spec, metadata, partition, check_settings)
+
+        yield from per_partition(context, dg.AssetCheckKey(main, spec.speed_check), one)
+
+    @dg.asset_check(
+        asset=main,
+        name=spec.parity_check,
+        partitions_def=videos_partitions_def,
+        additional_deps=[dg.AssetKey(spec.asset_key(t, "baseline")) for t in spec.tables],
+        required_resource_keys={"io_manager", "check_settings"} | ({spec.model} if spec.model else set()),
+        description=f"{spec.name}: optimized output against the baseline twin of the same partition ({(spec.parity.__doc__ or '').strip()}).",
+    )
+    def _parity(context: dg.AssetCheckExecutionContext):
+        yield from per_partition(context, dg.AssetCheckKey(main, spec.parity_check), lambda p: _parity_one(context, p))
+
+    def _parity_one(context: dg.AssetCheckExecutionContext, partition: str) -> dg.AssetCheckResult:
+        check_settings: CheckSettings = context.resources.check_settings
+        io = context.resources.io_manager
+        try:
+            baseline = {t: io.load_partition(dg.AssetKey(spec.asset_key(t, "baseline")), partition) for t in spec.tables}
+        except FileNotFoundError as exc:
+            return dg.AssetCheckResult(
+                passed=False, severity=dg.AssetCheckSeverity.WARN,
+                description=f"baseline twin missing for {partition}: materialize {spec.name}_baseline (canary parity job). {exc}",
+            )
+        optimized = {t: io.load_partition(dg.AssetKey(spec.asset_key(t, "optimized")), partition) for t in spec.tables}
+        models = getattr(context.resources, spec.model) if spec.model else None
+        report = spec.parity(baseline, optimized, models)
+        threshold = check_settings.parity_threshold(spec)
+        passed = report.passed if threshold is None else report.score >= threshold
+        weights = models.weights_label() if models is not None else "real"
+        metadata = {"score": report.score, **report.parts, "detail": report.detail}
+        if models is not None:
+            metadata["weights"] = weights
+        if threshold is not None:
+            metadata["threshold"] = threshold
+        if weights != "real":
+            return dg.AssetCheckResult(
+                passed=passed, severity=dg.AssetCheckSeverity.WARN, metadata=metadata,
+                description=f"weights: {weights}: parity {report.score:.3f} is measured but not meaningful",
+            )
+        return dg.AssetCheckResult(passed=passed, metadata=metadata, description=f"parity {report.score:.3f}: {report.detail}")
+
+    return [_speed, _parity]

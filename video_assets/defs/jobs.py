@@ -1,0 +1,43 @@
+"""Jobs: what the corpus sensor and the schedules launch."""
+
+import dagster as dg
+
+from video_assets.analyzers import ANALYZERS
+from video_assets.defs.partitions import videos_partitions_def
+
+CORPUS_JOB_NAME = "corpus_job"
+CANARY_PARITY_JOB_NAME = "canary_parity_job"
+
+
+def speed_check_keys(analyzers=ANALYZERS) -> list[dg.AssetCheckKey]:
+    return [dg.AssetCheckKey(dg.AssetKey(a.main_key()), a.speed_check) for a in analyzers]
+
+
+def parity_check_keys(analyzers=ANALYZERS) -> list[dg.AssetCheckKey]:
+    return [dg.AssetCheckKey(dg.AssetKey(a.main_key()), a.parity_check) for a in analyzers]
+
+
+# Everything a new or changed video needs: decoding, the optimized analyzers and their speed checks.
+# Baseline twins and parity checks are left to the canary parity job (the slow original configuration).
+corpus_selection = dg.AssetSelection.groups("ingest", "analysis").without_checks() | dg.AssetSelection.checks(
+    *speed_check_keys()
+)
+
+corpus_job = dg.define_asset_job(
+    name=CORPUS_JOB_NAME,
+    selection=corpus_selection,
+    partitions_def=videos_partitions_def,
+    description="Decode a video and run every optimized analyzer on it, with speed checks.",
+)
+
+# The baseline twins, then every parity check, for the canary partitions (see canary.py).
+canary_parity_selection = dg.AssetSelection.groups("baselines").without_checks() | dg.AssetSelection.checks(
+    *parity_check_keys()
+)
+
+canary_parity_job = dg.define_asset_job(
+    name=CANARY_PARITY_JOB_NAME,
+    selection=canary_parity_selection,
+    partitions_def=videos_partitions_def,
+    description="Materialize the *_baseline twins of a canary video and compare the optimized analyzers with them.",
+)

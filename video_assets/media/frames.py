@@ -1,0 +1,295 @@
+"""Stored frames and audio: the records the shared assets produce, and their on-disk formats.
+
+Frames are stored as one Parquet file per video: a row per kept frame (source index, presentation
+time, size, encoded image bytes) and the video's properties in the schema metadata. JPEG at
+quality 95 was chosen by measurement (``python -m benchmark.decode``; table in the README): a
+quarter of PNG's bytes and 1/18 of raw RGB's, 44.6 dB PSNR, encoding 14 times faster than PNG. ``raw`` and ``png`` remain available (``VIDEO_ASSETS_FRAME_CODEC``) for exactness.
+
+Audio is one ``.npz`` per video: float32 samples at 16 kHz mono and the ``has_audio`` flag. At
+64 kB per second it is small next to the frames, and reads back without a decoder.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from video_assets.media.sampling import SamplingPlan, fit_long_side
+
+FRAME_CODECS = ("jpeg", "png", "raw")
+
+FRAMES_SCHEMA = pa.schema(
+    [
+        pa.field("source_index", pa.int32(), nullable=False),
+        pa.field("pts_s", pa.float64(), nullable=False),
+        pa.field("width", pa.int32(), nullable=False),
+        pa.field("height", pa.int32(), nullable=False),
+        pa.field("data", pa.binary(), nullable=False),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What the container and decoder said about a video. Width/height are as displayed (rotation applied)."""
+
+    source: str
+    duration_s: float
+    fps: float
+    width: int
+    height: int
+    rotation: int
+    frame_count: int
+    codec: str
+    has_audio: bool
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One decoded frame. image: uint8 RGB array of shape (height, width, 3), upright."""
+
+    source_index: int
+    pts_s: float
+    image: np.ndarray
+
+
+def encode_image(image: np.ndarray, codec: str, quality: int = 95) -> bytes:
+    """image: uint8 RGB (H, W, 3)."""
+    import cv2
+
+    if codec == "raw":
+        return np.ascontiguousarray(image, dtype=np.uint8).tobytes()
+    bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+    if codec == "jpeg":
+        ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    elif codec == "png":
+        ok, buf = cv2.imencode(".png", bgr, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+    else:
+        raise ValueError(f"unknown frame codec {codec!r}; use one of {FRAME_CODECS}")
+    if not ok:
+        raise RuntimeError(f"could not encode frame as {codec}")
+    return buf.tobytes()
+
+
+def decode_image(data: bytes, codec: str, width: int, height: int) -> np.ndarray:
+    import cv2
+
+    if codec == "raw":
+        return np.frombuffer(data, dtype=np.uint8).reshape(height, width, 3)
+    bgr = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise ValueError("stored frame could not be decoded (corrupt frame store?)")
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def resize_to(image: np.ndarray, max_side: int | None) -> np.ndarray:
+    import cv2
+
+    h, w = image.shape[:2]
+    tw, th = fit_long_side(w, h, max_side)
+    if (tw, th) == (w, h):
+        return image
+    return cv2.resize(image, (tw, th), interpolation=cv2.INTER_AREA)
+
+
+@dataclass
+class FrameBundle:
+    """The frames kept for one video, with the frame count the sampling plans were resolved against."""
+
+    info: VideoInfo
+    plan_frame_count: int
+    codec: str
+    source_index: list[int] = field(default_factory=list)
+    pts_s: list[float] = field(default_factory=list)
+    sizes: list[tuple[int, int]] = field(default_factory=list)  # (width, height)
+    data: list[bytes] = field(default_factory=list)
+    decode_seconds: float = 0.0
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(len(d) for d in self.data)
+
+    def add(self, source_index: int, pts_s: float, image: np.ndarray, quality: int = 95) -> None:
+        self.source_index.append(int(source_index))
+        self.pts_s.append(float(pts_s))
+        self.sizes.append((int(image.shape[1]), int(image.shape[0])))
+        self.data.append(encode_image(image, self.codec, quality))
+
+    def image(self, i: int) -> np.ndarray:
+        w, h = self.sizes[i]
+        return decode_image(self.data[i], self.codec, w, h)
+
+    def trimmed(self, seconds: float) -> "FrameBundle":
+        """The first ``seconds`` of the video, as if it had been that long (same plans, same frames).
+        For benchmarks that must bound a slow baseline without changing what each frame costs.
+        Cut at a whole number of segments (2 s) so segment plans find the frames they were stored with."""
+        count = min(self.plan_frame_count, max(1, int(round(seconds * self.info.fps))))
+        keep = [i for i, idx in enumerate(self.source_index) if idx < count]
+        info = VideoInfo(**{**asdict(self.info), "duration_s": min(self.info.duration_s, count / self.info.fps), "frame_count": count})
+        return FrameBundle(
+            info=info, plan_frame_count=count, codec=self.codec,
+            source_index=[self.source_index[i] for i in keep], pts_s=[self.pts_s[i] for i in keep],
+            sizes=[self.sizes[i] for i in keep], data=[self.data[i] for i in keep], decode_seconds=self.decode_seconds,
+        )
+
+    def select(self, plan: SamplingPlan) -> list[Frame]:
+        """The frames of one analyzer's plan, each resized to the plan's size.
+
+        Raises if the bundle was stored under a different set of plans (then ``video_frames`` is
+        stale and must be re-materialized: its code version includes the plans' fingerprint).
+        """
+        wanted = plan.indices(self.plan_frame_count, self.info.fps)
+        where = {idx: i for i, idx in enumerate(self.source_index)}
+        missing = [idx for idx in wanted if idx not in where and idx < self.info.frame_count]
+        if missing:
+            raise LookupError(
+                f"{self.info.source}: stored frames lack {len(missing)} frame(s) that plan "
+                f"'{plan.name}' needs (first: {missing[:5]}); re-materialize video_frames"
+            )
+        return [
+            Frame(idx, self.pts_s[where[idx]], resize_to(self.image(where[idx]), plan.max_side))
+            for idx in wanted
+            if idx in where
+        ]
+
+    def segment_frames(self, plan: SamplingPlan) -> list[tuple[float, float, list[Frame]]]:
+        """For segment plans: (start_s, end_s, frames) per segment."""
+        by_index = {f.source_index: f for f in self.select(plan)}
+        return [
+            (start, end, [by_index[i] for i in idx if i in by_index])
+            for start, end, idx in plan.segments(self.plan_frame_count, self.info.fps)
+        ]
+
+    # -- serialization -----------------------------------------------------------------------
+    def to_parquet_bytes(self) -> bytes:
+        table = pa.table(
+            {
+                "source_index": pa.array(self.source_index, pa.int32()),
+                "pts_s": pa.array(self.pts_s, pa.float64()),
+                "width": pa.array([s[0] for s in self.sizes], pa.int32()),
+                "height": pa.array([s[1] for s in self.sizes], pa.int32()),
+                "data": pa.array(self.data, pa.binary()),
+            },
+            schema=FRAMES_SCHEMA,
+        )
+        meta = {
+            "info": asdict(self.info),
+            "plan_frame_count": self.plan_frame_count,
+            "codec": self.codec,
+            "decode_seconds": self.decode_seconds,
+        }
+        table = table.replace_schema_metadata({b"video_assets": json.dumps(meta).encode()})
+        sink = io.BytesIO()
+        # Images are already compressed; Parquet compression would only cost time.
+        pq.write_table(table, sink, compression="none" if self.codec != "raw" else "zstd")
+        return sink.getvalue()
+
+    @classmethod
+    def from_parquet_bytes(cls, payload: bytes) -> "FrameBundle":
+        table = pq.read_table(io.BytesIO(payload))
+        meta = json.loads(table.schema.metadata[b"video_assets"])
+        cols = table.to_pydict()
+        return cls(
+            info=VideoInfo(**meta["info"]),
+            plan_frame_count=meta["plan_frame_count"],
+            codec=meta["codec"],
+            source_index=cols["source_index"],
+            pts_s=cols["pts_s"],
+            sizes=list(zip(cols["width"], cols["height"])),
+            data=cols["data"],
+            decode_seconds=meta.get("decode_seconds", 0.0),
+        )
+
+    def contact_sheet(self, columns: int = 4, rows: int = 3, thumb_width: int = 135) -> bytes:
+        """A PNG grid of evenly spaced thumbnails with their timestamps, small enough for the UI."""
+        from PIL import Image, ImageDraw
+
+        if not self.data:
+            return b""
+        n = min(len(self.data), columns * rows)
+        picks = np.linspace(0, len(self.data) - 1, n).round().astype(int)
+        w0, h0 = self.sizes[0]
+        th = int(round(thumb_width * h0 / w0))
+        sheet = Image.new("RGB", (columns * thumb_width, int(np.ceil(n / columns)) * th), (20, 20, 20))
+        draw = ImageDraw.Draw(sheet)
+        for k, i in enumerate(picks):
+            thumb = Image.fromarray(self.image(int(i))).resize((thumb_width, th), Image.Resampling.BILINEAR)
+            x, y = (k % columns) * thumb_width, (k // columns) * th
+            sheet.paste(thumb, (x, y))
+            draw.text((x + 4, y + 4), f"{self.pts_s[i]:.1f}s", fill=(255, 255, 0))
+        out = io.BytesIO()
+        sheet.save(out, format="PNG", optimize=True)
+        return out.getvalue()
+
+
+def duration_of(inputs: "FrameBundle | AudioTrack") -> float:
+    """The video's duration from either shared input."""
+    info = getattr(inputs, "info", None)
+    return float(info.duration_s) if info is not None else float(inputs.video_duration_s)
+
+
+def png_markdown(png: bytes, alt: str) -> str:
+    """Inline a PNG in Markdown metadata so the Dagster UI shows it without a file server."""
+    return f"![{alt}](data:image/png;base64,{base64.b64encode(png).decode()})"
+
+
+AUDIO_SAMPLE_RATE = 16_000
+
+
+@dataclass
+class AudioTrack:
+    """16 kHz mono float32 PCM. samples: shape (n,), in [-1, 1]. Empty with has_audio=False when
+    the video has no audio stream: downstream reports "no audio" instead of failing."""
+
+    source: str
+    samples: np.ndarray
+    has_audio: bool
+    sample_rate: int = AUDIO_SAMPLE_RATE
+    video_duration_s: float = 0.0
+    decode_seconds: float = 0.0
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.samples) / self.sample_rate
+
+    def trimmed(self, seconds: float) -> "AudioTrack":
+        n = int(round(seconds * self.sample_rate))
+        return AudioTrack(
+            source=self.source, samples=self.samples[:n], has_audio=self.has_audio, sample_rate=self.sample_rate,
+            video_duration_s=min(self.video_duration_s, seconds), decode_seconds=self.decode_seconds,
+        )
+
+    def to_npz_bytes(self) -> bytes:
+        out = io.BytesIO()
+        np.savez(
+            out,
+            samples=self.samples.astype(np.float32, copy=False),
+            meta=np.frombuffer(
+                json.dumps(
+                    {
+                        "source": self.source,
+                        "has_audio": self.has_audio,
+                        "sample_rate": self.sample_rate,
+                        "video_duration_s": self.video_duration_s,
+                        "decode_seconds": self.decode_seconds,
+                    }
+                ).encode(),
+                dtype=np.uint8,
+            ),
+        )
+        return out.getvalue()
+
+    @classmethod
+    def from_npz_bytes(cls, payload: bytes) -> "AudioTrack":
+        with np.load(io.BytesIO(payload)) as z:
+            meta = json.loads(z["meta"].tobytes())
+            return cls(samples=z["samples"], **meta)

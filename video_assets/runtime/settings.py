@@ -1,0 +1,33 @@
+"""Environment variables and their defaults, in one place.
+
+Every setting is also a field of a ConfigurableResource (see ``resources/``); these functions give
+the defaults those fields start from, so ``VIDEO_ASSETS_*`` variables work without any run config.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+def env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def corpus_root() -> str:
+    return env("VIDEO_ASSETS_CORPUS", str(PROJECT_DIR / "data" / "sample_corpus"))
+
+
+def storage_root() -> str:
+    return env("VIDEO_ASSETS_STORAGE", str(PROJECT_DIR / "data" / "storage"))
+
+
+def frame_codec() -> str:
+    return env("VIDEO_ASSETS_FRAME_CODEC", "jpeg")
+
+
+def device() -> str:
+    return env("VIDEO_ASSETS_DEVICE", "auto")

@@ -1,0 +1,287 @@
+"""Deterministic sample corpus: short vertical clips with known captions, speech, objects and cuts.
+
+Usage: ``python -m video_assets.sample.build DIR``
+
+Every clip is 1080x1920 and built from real photographs that scikit-image ships (a person, a cat,
+a cup of coffee, a motorcycle, a rocket) so a real detector has real objects to find. Backgrounds
+pan slowly (a Ken Burns move) while captions stay still: that is the case a caption de-duplicator
+must handle. Speech is synthesized with ``espeak-ng`` at a known rate, with known pauses, and the
+transcript and timing go to ``ground_truth.json``.
+
+The same command writes byte-identical files on the same machine: x264 and espeak-ng are
+deterministic, and the muxer runs with ``bitexact`` flags so no timestamps or version strings vary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import wave
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from video_assets.sample.clips import CLIPS, Caption, ClipSpec
+
+WIDTH, HEIGHT = 1080, 1920
+FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+    "/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf",
+)
+
+
+def _load_image(name: str) -> np.ndarray:
+    import skimage.data
+
+    if name == "motorcycle":
+        return skimage.data.stereo_motorcycle()[0]
+    img = getattr(skimage.data, name)()
+    if img.ndim == 2:
+        img = np.stack([img] * 3, axis=-1)
+    return img[..., :3]
+
+
+def _cover(img: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Scale an image to cover width x height (aspect kept), so a crop can pan across it."""
+    h, w = img.shape[:2]
+    scale = max(width / w, height / h)
+    size = (int(np.ceil(w * scale)), int(np.ceil(h * scale)))
+    return np.asarray(Image.fromarray(img).resize(size, Image.Resampling.BICUBIC))
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    for path in FONT_CANDIDATES:
+        if Path(path).exists():
+            return ImageFont.truetype(path, size)
+    raise RuntimeError(
+        "No DejaVu Sans Bold font found; install the Debian package fonts-dejavu-core "
+        "(make demo and make test do this)."
+    )
+
+
+def _render_caption(cap: Caption) -> tuple[np.ndarray, tuple[int, int]]:
+    """Render a caption once as an RGBA patch; returns the patch and its top-left corner."""
+    font = _font(cap.size)
+    stroke = max(3, cap.size // 14)
+    probe = ImageDraw.Draw(Image.new("RGBA", (1, 1)))
+    x0, y0, x1, y1 = probe.textbbox((0, 0), cap.text, font=font, stroke_width=stroke, align="center", spacing=cap.size // 4)
+    x0, y0, x1, y1 = int(np.floor(x0)), int(np.floor(y0)), int(np.ceil(x1)), int(np.ceil(y1))
+    w, h = x1 - x0 + 4, y1 - y0 + 4
+    patch = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+    ImageDraw.Draw(patch).text(
+        (2 - x0, 2 - y0), cap.text, font=font, fill=(255, 255, 255, 255),
+        stroke_width=stroke, stroke_fill=(0, 0, 0, 255), align="center", spacing=cap.size // 4,
+    )
+    if w > WIDTH:
+        raise ValueError(f"caption {cap.text!r} is wider than the frame")
+    left = (WIDTH - w) // 2
+    top = int(round(cap.center_y * HEIGHT - h / 2))
+    return np.asarray(patch), (left, top)
+
+
+def _synthesize(text: str, wpm: int, out: Path) -> np.ndarray:
+    """espeak-ng to a WAV; returns int16 samples at 22050 Hz with edge silence trimmed."""
+    if shutil.which("espeak-ng") is None:
+        raise RuntimeError("espeak-ng is not installed: apt-get install -y espeak-ng (make demo does this)")
+    subprocess.run(
+        ["espeak-ng", "-v", "en-us", "-s", str(wpm), "-w", str(out), text],
+        check=True, capture_output=True,
+    )
+    with wave.open(str(out), "rb") as w:
+        assert w.getframerate() == 22050 and w.getnchannels() == 1
+        samples = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
+    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > 300)
+    return samples[loud[0] : loud[-1] + 1] if loud.size else samples
+
+
+@dataclass
+class ClipTruth:
+    file: str
+    duration: float
+    fps: int
+    width: int
+    height: int
+    has_audio: bool
+    captions: list[dict] = field(default_factory=list)
+    scenes: list[dict] = field(default_factory=list)
+    cuts: list[float] = field(default_factory=list)
+    speech: dict | None = None
+
+
+def _build_audio(spec: ClipSpec, work: Path) -> tuple[Path, dict]:
+    sr = 22050
+    track = np.zeros(int(round(spec.duration * sr)), dtype=np.int16)
+    utterances = []
+    for i, utt in enumerate(spec.utterances):
+        samples = _synthesize(utt.text, spec.wpm, work / f"utt{i}.wav")
+        start = int(round(utt.start * sr))
+        end = start + samples.size
+        if end > track.size:
+            raise ValueError(f"{spec.name}: utterance {i} runs past the clip end")
+        if utterances and start < utterances[-1]["end"] * sr:
+            raise ValueError(f"{spec.name}: utterance {i} overlaps the previous one")
+        track[start:end] = samples
+        utterances.append({"text": utt.text, "start": round(start / sr, 3), "end": round(end / sr, 3)})
+    path = work / "speech.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(sr)
+        w.writeframes(track.tobytes())
+    words = sum(len(u["text"].split()) for u in utterances)
+    speech_time = sum(u["end"] - u["start"] for u in utterances)
+    pauses = [
+        {"start": a["end"], "end": b["start"]} for a, b in zip(utterances, utterances[1:])
+    ]
+    truth = {
+        "transcript": " ".join(u["text"] for u in utterances),
+        "utterances": utterances,
+        "word_count": words,
+        "espeak_wpm_setting": spec.wpm,
+        "speech_time_s": round(speech_time, 3),
+        "words_per_minute_speaking": round(words / speech_time * 60.0, 2),
+        "pauses": pauses,
+    }
+    return path, truth
+
+
+def _scene_layers(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The TikTok look: the photo fitted to the width over a blurred, darkened copy of itself.
+
+    The whole photo stays visible (a detector sees the whole cat, not its eye), and both layers are
+    made a little larger than the frame so they can pan.
+    """
+    from PIL import ImageFilter
+
+    bg = Image.fromarray(_cover(image, int(WIDTH * 1.1), int(HEIGHT * 1.05)))
+    bg = np.asarray(bg.filter(ImageFilter.GaussianBlur(24))).astype(np.float32) * 0.55
+    h, w = image.shape[:2]
+    fg_w = int(WIDTH * 1.1)
+    fg = np.asarray(Image.fromarray(image).resize((fg_w, int(round(h * fg_w / w))), Image.Resampling.BICUBIC))
+    return bg.astype(np.uint8), fg
+
+
+def _frames(spec: ClipSpec):
+    """Yield RGB frames: panning scenes with hard cuts, still captions composited on top."""
+    scenes = [(s, *_scene_layers(_load_image(s.image))) for s in spec.scenes]
+    rendered = [(c, *_render_caption(c)) for c in spec.captions]
+    n = int(round(spec.duration * spec.fps))
+    for i in range(n):
+        t = i / spec.fps
+        scene, bg, fg = next((s, b, f) for s, b, f in scenes if s.start <= t < s.end)
+        progress = (t - scene.start) / (scene.end - scene.start)
+        bx = int(round(progress * (bg.shape[1] - WIDTH)))
+        by = int(round(progress * (bg.shape[0] - HEIGHT)))
+        frame = bg[by : by + HEIGHT, bx : bx + WIDTH].copy()
+        fx = int(round((1 - progress) * (fg.shape[1] - WIDTH)))
+        fy = (HEIGHT - fg.shape[0]) // 2 + int(round((progress - 0.5) * 60))
+        frame[fy : fy + fg.shape[0]] = fg[:, fx : fx + WIDTH]
+        for cap, patch, (left, top) in rendered:
+            if cap.start <= t < cap.end:
+                h, w = patch.shape[:2]
+                region = frame[top : top + h, left : left + w].astype(np.float32)
+                alpha = patch[..., 3:4].astype(np.float32) / 255.0
+                frame[top : top + h, left : left + w] = (
+                    region * (1 - alpha) + patch[..., :3].astype(np.float32) * alpha
+                ).astype(np.uint8)
+        yield frame
+
+
+def _caption_truth(cap: Caption, patch: np.ndarray, corner: tuple[int, int]) -> dict:
+    h, w = patch.shape[:2]
+    left, top = corner
+    return {
+        "text": " ".join(cap.text.split("\n")),
+        "start": cap.start,
+        "end": cap.end,
+        "box": [left / WIDTH, top / HEIGHT, (left + w) / WIDTH, (top + h) / HEIGHT],
+        "font_px": cap.size,
+        "patterns": list(cap.patterns),
+    }
+
+
+def write_clip(spec: ClipSpec, out_dir: Path) -> ClipTruth:
+    if shutil.which("ffmpeg") is None:
+        raise RuntimeError("ffmpeg is not installed: apt-get install -y ffmpeg (make demo does this)")
+    out = out_dir / f"{spec.name}.mp4"
+    truth = ClipTruth(
+        file=out.name, duration=spec.duration, fps=spec.fps, width=WIDTH, height=HEIGHT,
+        has_audio=spec.has_audio,
+    )
+    for cap in spec.captions:
+        truth.captions.append(_caption_truth(cap, *_render_caption(cap)))
+    truth.scenes = [asdict(s) | {"objects": list(s.objects)} for s in spec.scenes]
+    truth.cuts = [s.start for s in spec.scenes[1:]]
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        cmd = [
+            "ffmpeg", "-nostdin", "-loglevel", "error", "-y",
+            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{WIDTH}x{HEIGHT}", "-r", str(spec.fps), "-i", "-",
+        ]
+        if spec.has_audio:
+            wav, truth.speech = _build_audio(spec, work)
+            cmd += ["-i", str(wav), "-c:a", "aac", "-b:a", "96k", "-ar", "44100", "-shortest"]
+        cmd += [
+            "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-g", str(spec.fps * 2),
+            "-pix_fmt", "yuv420p", "-fflags", "+bitexact", "-flags:v", "+bitexact",
+            "-flags:a", "+bitexact", "-map_metadata", "-1", "-movflags", "+faststart",
+            str(work / out.name),
+        ]
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert proc.stdin is not None
+        try:
+            for frame in _frames(spec):
+                proc.stdin.write(frame.tobytes())
+        finally:
+            proc.stdin.close()
+        err = proc.stderr.read().decode() if proc.stderr else ""
+        if proc.wait() != 0:
+            raise RuntimeError(f"ffmpeg failed writing {out}: {err}")
+        # Atomic: a reader never sees a half-written clip in the corpus.
+        shutil.move(str(work / out.name), str(out.with_suffix(".mp4.tmp")))
+        out.with_suffix(".mp4.tmp").replace(out)
+    return truth
+
+
+def write_corpus(out_dir: Path, names: list[str] | None = None) -> dict:
+    """Write the clips (all, or those named) and ground_truth.json into out_dir."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    clips = [c for c in CLIPS if names is None or c.name in names]
+    unknown = set(names or ()) - {c.name for c in CLIPS}
+    if unknown:
+        raise ValueError(f"unknown clip names {sorted(unknown)}; known: {[c.name for c in CLIPS]}")
+    truth = {"version": 1, "clips": {c.name: asdict(write_clip(c, out_dir)) for c in clips}}
+    tmp = out_dir / "ground_truth.json.tmp"
+    tmp.write_text(json.dumps(truth, indent=2, sort_keys=True))
+    tmp.replace(out_dir / "ground_truth.json")
+    return truth
+
+
+def ensure_corpus(out_dir: Path) -> dict:
+    """The ground truth of the corpus in out_dir, writing the corpus first if it is not there."""
+    out_dir = Path(out_dir)
+    if not (out_dir / "ground_truth.json").exists():
+        write_corpus(out_dir)
+    return json.loads((out_dir / "ground_truth.json").read_text())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out_dir", type=Path)
+    parser.add_argument("--only", nargs="*", help="clip names to write (default: all)")
+    args = parser.parse_args(argv)
+    truth = write_corpus(args.out_dir, args.only)
+    for name, clip in truth["clips"].items():
+        print(f"{clip['file']}: {clip['duration']} s, {clip['fps']} fps, audio={clip['has_audio']}")
+    print(f"ground truth: {args.out_dir / 'ground_truth.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,154 @@
+"""The sample corpus' clips, as data: scenes (photographs, with the objects in them), captions
+(text, timing, placement, the hard patterns each shows) and speech (text, rate, pauses).
+``build`` renders them and writes the ground truth from these same specs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+@dataclass(frozen=True)
+class Caption:
+    """A burned-in caption: white text, black outline, shown in [start, end). A newline makes a
+    caption of several lines (centred); its ground-truth text joins them with a space, in reading
+    order. ``patterns`` name what makes it hard to read (see ``HARD_PATTERNS``)."""
+
+    text: str
+    start: float
+    end: float
+    center_y: float  # fraction of frame height
+    size: int  # font size in px at 1080x1920
+    patterns: tuple[str, ...] = ()
+
+
+# What the caption_drill clip holds, one or more captions each (OCR accuracy is reported per pattern).
+HARD_PATTERNS = {
+    "digits_colon": "digits with a colon (a time)",
+    "two_line": "a caption of two lines, one segment",
+    "small_text": "small text (40 px high at 1920 px)",
+    "one_word": "a one-word caption",
+    "same_place_fast": "a caption replaced in the same place after 1-2 s",
+    "busy_cut": "a caption over a busy background across a scene cut",
+    "lowercase": "lowercase text",
+}
+
+
+@dataclass(frozen=True)
+class Scene:
+    image: str  # scikit-image data name
+    start: float
+    end: float
+    objects: tuple[str, ...]  # COCO class names a good detector should find
+
+
+@dataclass(frozen=True)
+class Utterance:
+    text: str
+    start: float  # where the synthesized audio begins in the clip
+
+
+@dataclass(frozen=True)
+class ClipSpec:
+    name: str
+    duration: float
+    fps: int
+    scenes: tuple[Scene, ...]
+    captions: tuple[Caption, ...]
+    utterances: tuple[Utterance, ...] = ()
+    wpm: int = 160  # espeak-ng -s
+    has_audio: bool = True
+
+
+CLIPS: tuple[ClipSpec, ...] = (
+    ClipSpec(
+        name="city_ride",
+        duration=14.0,
+        fps=30,
+        scenes=(
+            Scene("astronaut", 0.0, 7.0, ("person",)),
+            Scene("motorcycle", 7.0, 14.0, ("motorcycle",)),
+        ),
+        captions=(
+            Caption("WAIT FOR IT", 0.5, 3.5, 0.18, 110),
+            Caption("Best ride of the year", 4.0, 9.0, 0.78, 80),
+            Caption("Follow for more", 10.0, 13.5, 0.5, 64),
+        ),
+        utterances=(
+            Utterance("Today I am taking you on the best ride of the year.", 0.4),
+            Utterance("First we meet my friend, who has been to space.", 4.6),
+            Utterance("Then the motorcycle comes out, and it is fast.", 8.9),
+        ),
+        wpm=160,
+    ),
+    ClipSpec(
+        name="cafe_cat",
+        duration=12.0,
+        fps=25,
+        scenes=(
+            Scene("chelsea", 0.0, 6.0, ("cat",)),
+            Scene("coffee", 6.0, 12.0, ("cup",)),
+        ),
+        captions=(
+            Caption("Meet my cat", 0.3, 5.5, 0.2, 96),
+            Caption("Coffee time", 6.2, 11.5, 0.82, 96),
+        ),
+        utterances=(
+            Utterance("This is my cat and she runs the whole house.", 0.3),
+            Utterance("Every morning she waits next to the coffee.", 4.3),
+            Utterance("Honestly the coffee is the best part of the day.", 8.0),
+        ),
+        wpm=200,
+    ),
+    ClipSpec(
+        name="quiet_coffee",
+        duration=10.0,
+        fps=30,
+        scenes=(
+            Scene("coffee", 0.0, 5.0, ("cup",)),
+            Scene("astronaut", 5.0, 10.0, ("person",)),
+        ),
+        captions=(
+            Caption("No sound needed", 0.5, 4.5, 0.15, 90),
+            Caption("Just vibes", 5.5, 9.5, 0.85, 100),
+        ),
+        has_audio=False,
+    ),
+    ClipSpec(
+        name="rocket_story",
+        duration=11.0,
+        fps=30,
+        scenes=(
+            Scene("rocket", 0.0, 5.5, ()),
+            Scene("chelsea", 5.5, 11.0, ("cat",)),
+        ),
+        captions=(
+            Caption("Launch day", 0.4, 5.0, 0.12, 100),
+            Caption("The cat was not impressed", 6.0, 10.5, 0.7, 56),
+        ),
+        utterances=(
+            Utterance("We went to see the launch.", 0.5),
+            Utterance("It was loud.", 3.6),
+            Utterance("My cat did not care at all.", 6.2),
+        ),
+        wpm=120,
+    ),
+    # Captions nobody tuned for: every pattern of HARD_PATTERNS, over busy photos with two cuts.
+    ClipSpec(
+        name="caption_drill",
+        duration=10.0,
+        fps=30,
+        scenes=(
+            Scene("motorcycle", 0.0, 3.5, ("motorcycle",)),
+            Scene("astronaut", 3.5, 7.0, ("person",)),
+            Scene("chelsea", 7.0, 10.0, ("cat",)),
+        ),
+        captions=(
+            Caption("We are late", 0.2, 1.8, 0.5, 84, ("same_place_fast",)),
+            Caption("GO", 1.8, 3.2, 0.5, 84, ("one_word", "same_place_fast")),
+            Caption("see you at the finish", 3.2, 4.8, 0.5, 72, ("lowercase", "same_place_fast", "busy_cut")),
+            Caption("Doors open 7:45", 5.0, 9.8, 0.16, 80, ("digits_colon", "busy_cut")),
+            Caption("Two lines of text\nread as one caption", 6.0, 9.6, 0.74, 64, ("two_line", "busy_cut")),
+            Caption("Livestream starts 12:30 tonight", 0.5, 9.5, 0.93, 40, ("small_text", "digits_colon", "busy_cut")),
+        ),
+        has_audio=False,
+    ),
+)
