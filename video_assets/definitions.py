@@ -11,6 +11,7 @@ import dagster as dg
 
 from resources import model_resources
 from resources.corpus import VideoCorpus
+from resources.corpus_index import CorpusIndexResource
 from resources.ray_pool import ModelPools
 from resources.storage import VideoAssetsIOManager
 from video_assets.cluster import executor
@@ -18,6 +19,7 @@ from video_assets.analyzers import ANALYZERS
 from video_assets.defs.assets import ingest
 from video_assets.defs.assets.analysis import analyzer_definitions
 from video_assets.defs.assets.corpus_report import corpus_report
+from video_assets.defs.assets.insights import corpus_index, video_profile
 from video_assets.defs.checks import CheckSettings
 from video_assets.defs.jobs import canary_parity_job, corpus_job
 from video_assets.defs.schedules import canary_parity_schedule, corpus_backfill_schedule
@@ -38,6 +40,7 @@ def default_resources() -> dict[str, object]:
     return {
         "io_manager": VideoAssetsIOManager(),
         "corpus": VideoCorpus(),
+        "index": CorpusIndexResource(),
         "check_settings": CheckSettings(),
         "model_pools": ModelPools(),
         **{key: families[key]() for key in wanted},
@@ -48,6 +51,7 @@ def _concerns(resources: dict[str, object]) -> list[dg.Definitions]:
     return [
         dg.Definitions(assets=[ingest.video_file, ingest.video_frames, ingest.audio_track]),
         *[analyzer_definitions(a, resources.get(a.model) if a.model else None) for a in ANALYZERS],
+        dg.Definitions(assets=[video_profile, corpus_index]),
         dg.Definitions(assets=[corpus_report]),
         dg.Definitions(
             jobs=[corpus_job, canary_parity_job],

@@ -1,12 +1,16 @@
 """``video-assets``: the same assets, in-process, without a Dagster deployment.
 
     video-assets analyze PATH [--preset optimized|baseline] [--only ANALYZER ...] [--out DIR]
+    video-assets search "QUERY" [--source caption|scene_text|speech|description] [--video KEY] [--limit N]
+                               [--mode keyword|semantic] [--index URI]
     video-assets sample-corpus DIR
     video-assets demo
 
 ``analyze`` takes one video or a folder of videos, runs video_frames, audio_track and the chosen
 analyzers on an ephemeral Dagster instance (one partition per video, as the corpus sensor would
 name them), writes every table under ``--out`` and prints a summary. Models load once for all videos.
+``search`` asks the corpus index (``corpus_index``, what ``make demo`` and the corpus job fill) and
+prints video, source, time span, text and score, best first.
 """
 
 from __future__ import annotations
@@ -77,6 +81,8 @@ def analyze(args: argparse.Namespace) -> int:
     keys = ["video_frames", "audio_track"]
     for spec in specs:
         keys += [spec.asset_key(t, args.preset) for t in spec.tables]
+    if args.preset == "optimized":
+        keys += ["video_profile", "corpus_index"]  # from whichever analyzers ran
     selection = dg.AssetSelection.assets(*keys).without_checks()
     if args.preset == "optimized":
         selection = selection | dg.AssetSelection.checks(*[
@@ -134,6 +140,37 @@ def analyze(args: argparse.Namespace) -> int:
     return 1 if failures or missing else 0
 
 
+def format_hits(hits) -> list[str]:
+    """One line per hit: video, source, start-end, text, score (for people; the search is
+    ``CorpusIndex.search``)."""
+    rows = [[h.video, h.source, f"{h.start_s:.1f}-{h.end_s:.1f} s", h.text if len(h.text) <= 70 else h.text[:69] + "…", f"{h.score:.3f}"]
+            for h in hits]
+    header = ["video", "source", "time", "text", "score"]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    return ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in [header, *rows]]
+
+
+def search(args: argparse.Namespace) -> int:
+    from resources.corpus_index import CorpusIndexResource
+    from resources.model_cache import MissingWeightsError
+
+    resource = CorpusIndexResource(**({"uri": args.index} if args.index else {}), semantic=args.mode == "semantic")
+    try:
+        index = resource.open()
+        if not index.count():
+            print(f"video-assets: the corpus index at {resource.uri} is empty; run make demo or the corpus job first", file=sys.stderr)
+            return 2
+        hits = index.search(args.query, mode=args.mode, source=args.source, video=args.video, limit=args.limit)
+    except MissingWeightsError as exc:
+        print(f"video-assets: {exc}", file=sys.stderr)
+        return 2
+    if not hits:
+        print(f"no span matches {args.query!r}")
+        return 0
+    print("\n".join(format_hits(hits)))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     from video_assets.analyzers import names
 
@@ -147,6 +184,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--only", nargs="*", metavar="ANALYZER", choices=names(), help=f"analyzers to run (default: all): {' '.join(names())}")
     p.add_argument("--out", default="video-assets-out", help="output folder (default: ./video-assets-out)")
     p.set_defaults(func=analyze)
+    q = sub.add_parser("search", help="search what the corpus says and writes (captions, speech, descriptions)",
+                       description="Keyword search (German and English, umlauts kept; \"a phrase\" in quotes) or semantic search "
+                                   "(MiniLM, English) over every indexed span; best first.")
+    q.add_argument("query")
+    q.add_argument("--source", choices=["caption", "scene_text", "speech", "description"], help="only this source")
+    q.add_argument("--video", help="only this video (partition key)")
+    q.add_argument("--limit", type=int, default=10, help="hits to show (default 10)")
+    q.add_argument("--mode", choices=["keyword", "semantic"], default="keyword")
+    q.add_argument("--index", help="the index folder (default: VIDEO_ASSETS_INDEX, else STORAGE/corpus_index)")
+    q.set_defaults(func=search)
     s = sub.add_parser("sample-corpus", help="write the deterministic sample corpus and its ground truth to DIR")
     s.add_argument("out_dir")
     s.set_defaults(func=lambda a: __import__("video_assets.sample.build", fromlist=["main"]).main([a.out_dir]))

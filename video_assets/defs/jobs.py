@@ -17,9 +17,10 @@ def parity_check_keys(analyzers=ANALYZERS) -> list[dg.AssetCheckKey]:
     return [dg.AssetCheckKey(dg.AssetKey(a.main_key()), a.parity_check) for a in analyzers]
 
 
-# Everything a new or changed video needs: decoding, the optimized analyzers and their speed checks.
-# Baseline twins and parity checks are left to the canary parity job (the slow original configuration).
-corpus_selection = dg.AssetSelection.groups("ingest", "analysis").without_checks() | dg.AssetSelection.checks(
+# Everything a new or changed video needs: decoding, the optimized analyzers and their speed checks,
+# then its profile and its spans in the corpus index. Baseline twins and parity checks are left to
+# the canary parity job (the slow original configuration).
+corpus_selection = dg.AssetSelection.groups("ingest", "analysis", "insights").without_checks() | dg.AssetSelection.checks(
     *speed_check_keys()
 )
 
@@ -27,7 +28,7 @@ corpus_job = dg.define_asset_job(
     name=CORPUS_JOB_NAME,
     selection=corpus_selection,
     partitions_def=videos_partitions_def,
-    description="Decode a video and run every optimized analyzer on it, with speed checks.",
+    description="Decode a video, run every optimized analyzer on it (with speed checks), then its profile and index spans.",
 )
 
 # The baseline twins, then every parity check, for the canary partitions (see canary.py).

@@ -30,21 +30,27 @@ from PIL import Image, ImageDraw, ImageFont
 from video_assets.sample.clips import CLIPS, Caption, ClipSpec
 
 WIDTH, HEIGHT = 1080, 1920
+# Bumped whenever a clip or the ground truth's shape changes: ensure_corpus rewrites older corpora.
+VERSION = 3
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
     "/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf",
 )
 
 
-def _load_image(name: str) -> np.ndarray:
+def _load_image(name: str, crop: tuple[int, int, int, int] | None = None) -> np.ndarray:
     import skimage.data
 
     if name == "motorcycle":
-        return skimage.data.stereo_motorcycle()[0]
-    img = getattr(skimage.data, name)()
+        img = skimage.data.stereo_motorcycle()[0]
+    else:
+        img = getattr(skimage.data, name)()
     if img.ndim == 2:
         img = np.stack([img] * 3, axis=-1)
-    return img[..., :3]
+    if crop is not None:
+        y0, y1, x0, x1 = crop
+        img = img[y0:y1, x0:x1]
+    return np.ascontiguousarray(img[..., :3])
 
 
 def _cover(img: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -85,12 +91,12 @@ def _render_caption(cap: Caption) -> tuple[np.ndarray, tuple[int, int]]:
     return np.asarray(patch), (left, top)
 
 
-def _synthesize(text: str, wpm: int, out: Path) -> np.ndarray:
+def _synthesize(text: str, wpm: int, out: Path, voice: str = "en-us") -> np.ndarray:
     """espeak-ng to a WAV; returns int16 samples at 22050 Hz with edge silence trimmed."""
     if shutil.which("espeak-ng") is None:
         raise RuntimeError("espeak-ng is not installed: apt-get install -y espeak-ng (make demo does this)")
     subprocess.run(
-        ["espeak-ng", "-v", "en-us", "-s", str(wpm), "-w", str(out), text],
+        ["espeak-ng", "-v", voice, "-s", str(wpm), "-w", str(out), text],
         check=True, capture_output=True,
     )
     with wave.open(str(out), "rb") as w:
@@ -108,6 +114,7 @@ class ClipTruth:
     width: int
     height: int
     has_audio: bool
+    caption_language: str = "en"
     captions: list[dict] = field(default_factory=list)
     scenes: list[dict] = field(default_factory=list)
     cuts: list[float] = field(default_factory=list)
@@ -119,7 +126,7 @@ def _build_audio(spec: ClipSpec, work: Path) -> tuple[Path, dict]:
     track = np.zeros(int(round(spec.duration * sr)), dtype=np.int16)
     utterances = []
     for i, utt in enumerate(spec.utterances):
-        samples = _synthesize(utt.text, spec.wpm, work / f"utt{i}.wav")
+        samples = _synthesize(utt.text, spec.wpm, work / f"utt{i}.wav", spec.voice)
         start = int(round(utt.start * sr))
         end = start + samples.size
         if end > track.size:
@@ -141,6 +148,7 @@ def _build_audio(spec: ClipSpec, work: Path) -> tuple[Path, dict]:
     ]
     truth = {
         "transcript": " ".join(u["text"] for u in utterances),
+        "language": spec.speech_language,
         "utterances": utterances,
         "word_count": words,
         "espeak_wpm_setting": spec.wpm,
@@ -169,7 +177,7 @@ def _scene_layers(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _frames(spec: ClipSpec):
     """Yield RGB frames: panning scenes with hard cuts, still captions composited on top."""
-    scenes = [(s, *_scene_layers(_load_image(s.image))) for s in spec.scenes]
+    scenes = [(s, *_scene_layers(_load_image(s.image, s.crop))) for s in spec.scenes]
     rendered = [(c, *_render_caption(c)) for c in spec.captions]
     n = int(round(spec.duration * spec.fps))
     for i in range(n):
@@ -212,11 +220,11 @@ def write_clip(spec: ClipSpec, out_dir: Path) -> ClipTruth:
     out = out_dir / f"{spec.name}.mp4"
     truth = ClipTruth(
         file=out.name, duration=spec.duration, fps=spec.fps, width=WIDTH, height=HEIGHT,
-        has_audio=spec.has_audio,
+        has_audio=spec.has_audio, caption_language=spec.caption_language,
     )
     for cap in spec.captions:
         truth.captions.append(_caption_truth(cap, *_render_caption(cap)))
-    truth.scenes = [asdict(s) | {"objects": list(s.objects)} for s in spec.scenes]
+    truth.scenes = [asdict(s) | {"objects": list(s.objects), "text": list(s.text), "crop": list(s.crop) if s.crop else None} for s in spec.scenes]
     truth.cuts = [s.start for s in spec.scenes[1:]]
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -256,7 +264,7 @@ def write_corpus(out_dir: Path, names: list[str] | None = None) -> dict:
     unknown = set(names or ()) - {c.name for c in CLIPS}
     if unknown:
         raise ValueError(f"unknown clip names {sorted(unknown)}; known: {[c.name for c in CLIPS]}")
-    truth = {"version": 1, "clips": {c.name: asdict(write_clip(c, out_dir)) for c in clips}}
+    truth = {"version": VERSION, "clips": {c.name: asdict(write_clip(c, out_dir)) for c in clips}}
     tmp = out_dir / "ground_truth.json.tmp"
     tmp.write_text(json.dumps(truth, indent=2, sort_keys=True))
     tmp.replace(out_dir / "ground_truth.json")
@@ -264,11 +272,14 @@ def write_corpus(out_dir: Path, names: list[str] | None = None) -> dict:
 
 
 def ensure_corpus(out_dir: Path) -> dict:
-    """The ground truth of the corpus in out_dir, writing the corpus first if it is not there."""
+    """The ground truth of the corpus in out_dir, writing the corpus first if it is not there or
+    was written by another version of the clips (a new clip, a changed spec)."""
     out_dir = Path(out_dir)
-    if not (out_dir / "ground_truth.json").exists():
-        write_corpus(out_dir)
-    return json.loads((out_dir / "ground_truth.json").read_text())
+    path = out_dir / "ground_truth.json"
+    truth = json.loads(path.read_text()) if path.exists() else {}
+    if truth.get("version") != VERSION or set(truth.get("clips", ())) != {c.name for c in CLIPS}:
+        truth = write_corpus(out_dir)
+    return truth
 
 
 def main(argv: list[str] | None = None) -> int:

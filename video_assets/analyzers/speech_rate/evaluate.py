@@ -5,7 +5,7 @@ import pandas as pd
 
 def accuracy(summary: pd.DataFrame, truth: dict) -> dict[str, float]:
     """Against the sample corpus' ground truth: word count error and words-per-minute error over
-    the known speech time (articulation rate)."""
+    the known speech time (articulation rate), and whether the detected language is the spoken one."""
     row = summary.iloc[0]
     words_true = truth["word_count"]
     wpm_true = truth["words_per_minute_speaking"]
@@ -16,4 +16,7 @@ def accuracy(summary: pd.DataFrame, truth: dict) -> dict[str, float]:
         "articulation_wpm": float(row.articulation_rate_wpm),
         "articulation_wpm_true": wpm_true,
         "wpm_rel_error": round(abs(float(row.articulation_rate_wpm) - wpm_true) / wpm_true, 4),
+        "language": row.language,
+        "language_true": truth.get("language", "en"),
+        "language_correct": float(row.language == truth.get("language", "en")),
     }

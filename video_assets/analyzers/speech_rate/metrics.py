@@ -13,10 +13,12 @@ from video_assets.analyzers.speech_rate.pitch import pitch_track
 from video_assets.analyzers.speech_rate.presets import Config
 from video_assets.analyzers.speech_rate.schemas import SEGMENTS_SCHEMA, SUMMARY_SCHEMA
 from video_assets.analyzers.speech_rate.vad import pauses_between
-from video_assets.analyzers.speech_rate.windows import Word, _Segment
+from video_assets.analyzers.speech_rate.windows import Language, Word, _Segment
 from video_assets.media.frames import AudioTrack
 
 
+# Filler words per language (ISO 639-1, as Whisper names it), declared once: a language without a
+# list finds no fillers rather than another language's.
 FILLERS: dict[str, tuple[str, ...]] = {
     "en": ("um", "uh", "er", "erm", "ah", "hmm", "like", "basically", "actually", "literally", "you know", "i mean"),
     "de": ("äh", "ähm", "öh", "hm", "also", "halt", "quasi", "sozusagen", "eigentlich", "irgendwie", "genau"),
@@ -27,7 +29,7 @@ def _normalize(word: str) -> str:
     return re.sub(r"[^\w']+", "", word.lower())
 
 
-def find_fillers(text: str, language: str) -> list[str]:
+def find_fillers(text: str, language: str | None) -> list[str]:
     tokens = [_normalize(t) for t in text.split()]
     joined = " " + " ".join(tokens) + " "
     found = []
@@ -41,7 +43,7 @@ def _word_energy(samples: np.ndarray, word: Word) -> float:
     return float(np.sqrt(np.mean(np.square(piece)))) if piece.size else 0.0
 
 
-def _segment_row(seg: _Segment, times: np.ndarray, f0: np.ndarray, loud: set[int], config: Config, language: str) -> dict:
+def _segment_row(seg: _Segment, times: np.ndarray, f0: np.ndarray, loud: set[int], config: Config, language: str | None) -> dict:
     duration = max(seg.end - seg.start, 1e-6)
     in_seg = f0[(times >= seg.start) & (times < seg.end)]
     gaps = [b.start - a.end for a, b in zip(seg.words, seg.words[1:])]
@@ -65,7 +67,7 @@ def _no_audio(audio: AudioTrack) -> AnalyzerResult:
     summary = {
         "has_audio": False, "duration_s": audio.video_duration_s, "total_words": 0, "speaking_time_s": 0.0,
         "speech_rate_wpm": 0.0, "articulation_rate_wpm": 0.0, "pause_count": 0, "pause_total_s": 0.0,
-        "speaking_pct": 0.0, "language": None,
+        "speaking_pct": 0.0, "language": None, "language_probability": None,
     }
     return AnalyzerResult(
         tables={"segments": typed_table([], SEGMENTS_SCHEMA), "summary": typed_table([summary], SUMMARY_SCHEMA)},
@@ -75,7 +77,7 @@ def _no_audio(audio: AudioTrack) -> AnalyzerResult:
 
 
 def _finish(audio: AudioTrack, config: Config, regions: list[tuple[float, float]], segments: list[_Segment],
-            language: str | None, timings: dict[str, float]) -> AnalyzerResult:
+            language: Language, timings: dict[str, float]) -> AnalyzerResult:
     samples = audio.samples
     duration = audio.duration_s or audio.video_duration_s
     t0 = time.perf_counter()
@@ -89,7 +91,8 @@ def _finish(audio: AudioTrack, config: Config, regions: list[tuple[float, float]
     if energies.size >= 3 and energies.std() > 0:
         limit = energies.mean() + config.emphasis_z * energies.std()
         loud = {id(w) for w, e in zip(words, energies) if e > limit}
-    lang = language or "en"
+    # The language is only claimed where words were heard in it: no speech says null, not a guess.
+    lang = language.code if words else None
     if config.workers > 1 and len(segments) > 1:
         with ThreadPoolExecutor(config.workers) as pool:
             rows = list(pool.map(lambda s: _segment_row(s, times, f0, loud, config, lang), segments))
@@ -111,6 +114,7 @@ def _finish(audio: AudioTrack, config: Config, regions: list[tuple[float, float]
         "pause_total_s": round(sum(b - a for a, b in pauses), 3),
         "speaking_pct": round(100.0 * speaking / duration, 2) if duration > 0 else 0.0,
         "language": lang,
+        "language_probability": language.probability if words else None,
     }
     notes = [] if total_words else ["no speech found"]
     seconds = sum(v for k, v in timings.items() if k.endswith("_s"))

@@ -34,7 +34,8 @@ SUMMARY_SCHEMA = pa.schema(
         col("pause_count", pa.int32(), "silences >= pause_min_s between speech regions"),
         col("pause_total_s", pa.float64(), "their total length"),
         col("speaking_pct", pa.float64(), "percentage of the track that is speech"),
-        col("language", pa.string(), "language used or detected (null without audio)"),
+        col("language", pa.string(), "spoken language, ISO 639-1, detected by the recognizer or configured (null without speech)"),
+        col("language_probability", pa.float64(), "the recognizer's probability for that language (1.0 for an English-only model; null without speech)"),
     ]
 )
 

@@ -3,6 +3,7 @@ packed into Whisper windows, every word mapped back to its time in the track."""
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,24 @@ class Word:
     text: str
 
 
+def _nfc(text: str) -> str:
+    """Text keeps its letters in one form (NFC: ``ü`` is one code point), so a search, a filler
+    list or a comparison finds it whichever form the tokenizer produced."""
+    return unicodedata.normalize("NFC", text.strip())
+
+
+@dataclass(frozen=True)
+class Language:
+    """The spoken language as the recognizer detected it (or as configured), with its probability."""
+
+    code: str | None
+    probability: float | None
+
+    @classmethod
+    def of(cls, info: Any) -> "Language":
+        return cls(info.language, round(float(info.language_probability), 4) if info.language_probability is not None else None)
+
+
 @dataclass
 class _Segment:
     start: float
@@ -32,9 +51,9 @@ def _segments_from(raw) -> list[_Segment]:
     segment timestamps, so its words per minute is over the time it is spoken."""
     out = []
     for seg in raw:
-        words = [Word(w.start, w.end, w.word.strip()) for w in (seg.words or []) if w.word.strip()]
+        words = [Word(w.start, w.end, _nfc(w.word)) for w in (seg.words or []) if w.word.strip()]
         start, end = (words[0].start, words[-1].end) if words else (float(seg.start), float(seg.end))
-        out.append(_Segment(float(start), float(end), seg.text.strip(), words))
+        out.append(_Segment(float(start), float(end), _nfc(seg.text), words))
     return out
 
 
@@ -91,25 +110,26 @@ def _whisper_options(config: Config) -> dict[str, Any]:
     )
 
 
-def transcribe(samples: np.ndarray, asr: Any, config: Config) -> tuple[list[_Segment], str]:
+def transcribe(samples: np.ndarray, asr: Any, config: Config) -> tuple[list[_Segment], Language]:
     """The baseline's recognition: the whole track, no voice gate."""
     raw, info = asr.transcribe(samples, vad_filter=False, **_whisper_options(config))
-    return _segments_from(raw), info.language
+    return _segments_from(raw), Language.of(info)
 
 
-def transcribe_speech(samples: np.ndarray, regions: list[tuple[float, float]], asr: Any, config: Config, gap_s: float = 1.0) -> tuple[list[_Segment], str]:
+def transcribe_speech(samples: np.ndarray, regions: list[tuple[float, float]], asr: Any, config: Config, gap_s: float = 1.0) -> tuple[list[_Segment], Language]:
     """The optimized recognition: only this track's speech, packed into windows, decoded as one batch.
 
     The VAD regions are merged into spans (pauses inside kept, so pause timing survives), the spans
     are packed into <= 30 s windows (``plan_windows``) with gap_s of silence between them, and every
     word is mapped back to its time in the track. Only this track's audio ever enters a window: the
     decoder conditions on what it has heard, so another video's speech in the same window would
-    change this video's words (a partition's tables must depend on its video alone)."""
+    change this video's words (a partition's tables must depend on its video alone). The language
+    is detected on the packed speech (the first window), so silence and music do not dilute it."""
     from faster_whisper import BatchedInferencePipeline
 
     windows = plan_windows(pack_chunks(regions, config.chunk_s), config.chunk_s, gap_s)
     if not windows:
-        return [], config.language or "en"
+        return [], Language(None, None)
     sr = 16000
     parts: list[np.ndarray] = []
     placed: list[Piece] = []  # with dst_start in the packed audio, at exact sample positions
@@ -141,8 +161,8 @@ def transcribe_speech(samples: np.ndarray, regions: list[tuple[float, float]], a
         for w in seg.words or []:
             if w.word.strip():
                 piece = piece_at((w.start + w.end) / 2)
-                words.append(Word(piece.to_src(w.start), piece.to_src(w.end), w.word.strip()))
+                words.append(Word(piece.to_src(w.start), piece.to_src(w.end), _nfc(w.word)))
         if words:
-            out.append(_Segment(words[0].start, words[-1].end, seg.text.strip(), words))
+            out.append(_Segment(words[0].start, words[-1].end, _nfc(seg.text), words))
     out.sort(key=lambda s: s.start)
-    return out, info.language
+    return out, Language.of(info)

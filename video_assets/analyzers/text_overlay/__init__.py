@@ -17,7 +17,7 @@ from video_assets.analyzers.base import AnalyzerResult
 from video_assets.analyzers.contract import Analyzer
 from video_assets.analyzers.text_overlay.blocks import Line, group_blocks
 from video_assets.analyzers.text_overlay.core import run
-from video_assets.analyzers.text_overlay.evaluate import accuracy, accuracy_by_pattern
+from video_assets.analyzers.text_overlay.evaluate import accuracy, accuracy_by_pattern, scene_text
 from video_assets.analyzers.text_overlay.model import Detected, OcrEngine
 from video_assets.analyzers.text_overlay.parity import PARITY_THRESHOLD, caption_f1, parity
 from video_assets.analyzers.text_overlay.presets import (
@@ -25,13 +25,13 @@ from video_assets.analyzers.text_overlay.presets import (
 )
 from video_assets.analyzers.text_overlay.reading import box_hash, hash_changed
 from video_assets.analyzers.text_overlay.schemas import DETECTIONS_SCHEMA, SCHEMAS, SEGMENTS_SCHEMA, TABLES
-from video_assets.analyzers.text_overlay.segments import merge_segments
+from video_assets.analyzers.text_overlay.segments import captions_only, merge_segments, same_text
 from video_assets.analyzers.text_overlay.text import cer, normalize
 
 __all__ = [
     "ANALYZER", "BASELINE", "BATCH_FIELDS", "Config", "DETECTIONS_SCHEMA", "Detected", "Line", "NAME", "OPTIMIZED",
     "OcrEngine", "PRESETS", "SCHEMAS", "SEGMENTS_SCHEMA", "SPEED_TARGET_RTF", "TABLES", "accuracy", "accuracy_by_pattern",
-    "box_hash", "caption_f1", "hash_changed", "cer", "group_blocks", "merge_segments", "normalize", "parity", "plan", "run",
+    "box_hash", "caption_f1", "captions_only", "same_text", "scene_text", "hash_changed", "cer", "group_blocks", "merge_segments", "normalize", "parity", "plan", "run",
 ]
 
 
@@ -43,7 +43,8 @@ def timeline_html(segments: pd.DataFrame | None, duration: float) -> str:
     for row in segments.itertuples():
         left = 100 * row.start_s / duration
         width = max(0.5, 100 * (row.end_s - row.start_s) / duration)
-        bars.append(f'<div class="bar" style="left:{left:.1f}%;width:{width:.1f}%" title="{row.start_s:.1f}-{row.end_s:.1f} s">{html.escape(row.text)}</div>')
+        label = f"[scene] {row.text}" if getattr(row, "kind", "caption") == "scene" else row.text
+        bars.append(f'<div class="bar" style="left:{left:.1f}%;width:{width:.1f}%" title="{row.start_s:.1f}-{row.end_s:.1f} s">{html.escape(label)}</div>')
     return f'<div class="timeline">{"".join(bars)}</div><div class="axis"><span>0 s</span><span>{duration:.1f} s</span></div>'
 
 
@@ -74,18 +75,20 @@ class TextOverlay(Analyzer):
     def metadata(self, result: AnalyzerResult) -> dict[str, Any]:
         """What the reuse did: samples detected and skipped (unchanged pixels), boxes recognized and
         reused, caption places looked at again."""
-        keys = ("frames_ocr", "frames_reused", "boxes_read", "boxes_reused", "regions_looked_again")
+        keys = ("frames_ocr", "frames_reused", "boxes_read", "boxes_reused", "regions_looked_again", "scene_text_segments")
         return {"segments_found": len(result.tables["segments"]), **{k: result.stats.get(k, 0) for k in keys},
                 "ocr_engine": result.stats.get("engine", "")}
 
     def evaluate(self, tables: dict[str, pd.DataFrame], truth: dict, seconds: float) -> dict[str, float] | None:
-        return accuracy(tables["segments"], _captions_within(truth, seconds))
+        """Strict caption accuracy (time IoU >= 0.5, CER <= 0.1, one to one), and where the clip's
+        photos carry text, whether any of it leaked into a caption."""
+        return accuracy(tables["segments"], _captions_within(truth, seconds)) | (scene_text(tables["segments"], truth) or {})
 
     def report_section(self, tables: dict[str, pd.DataFrame], duration_s: float) -> str:
         from video_assets.report.render import html_table
 
         segments = tables.get("segments")
-        return timeline_html(segments, duration_s) + html_table(segments, ["text", "start_s", "end_s", "max_confidence", "samples"])
+        return timeline_html(segments, duration_s) + html_table(segments, ["text", "kind", "start_s", "end_s", "max_confidence", "samples"])
 
     def bench_extra(self, outputs: dict, inputs: dict, truth: dict, loaded: dict, models: Any = None) -> dict:
         """Per preset: work counters summed over clips, caption recall per hard pattern (clips whose
@@ -99,7 +102,7 @@ class TextOverlay(Analyzer):
         extra["recall_by_pattern"] = {p: {c: {k: v["recall"] for k, v in accuracy_by_pattern(outputs[p][c].tables["segments"], captions[c]).items()}
                                           for c in with_patterns} for p in outputs}
         extra["readings_matching_no_caption"] = {
-            p: {c: sorted({t for t in outputs[p][c].tables["segments"].text if all(cer(x["text"], t) > 0.1 for x in caps)})
+            p: {c: sorted({t for t in captions_only(outputs[p][c].tables["segments"]).text if all(cer(x["text"], t) > 0.1 for x in caps)})
                 for c, caps in captions.items()} for p in outputs}
         return extra
 

@@ -15,8 +15,8 @@ class Line:
 
 
 def group_blocks(lines: list[Line]) -> list[Line]:
-    """Join lines of one caption block (stacked, overlapping horizontally, close vertically) in
-    reading order: top to bottom, and left to right within a row."""
+    """Join lines of one caption block (stacked, overlapping horizontally, close vertically, of
+    similar height) in reading order: top to bottom, and left to right within a row."""
     lines = sorted(lines, key=lambda ln: (ln.box[1], ln.box[0]))
     blocks: list[list[Line]] = []
     for line in lines:
@@ -28,7 +28,8 @@ def group_blocks(lines: list[Line]) -> list[Line]:
             gap_y = line.box[1] - last.box[3]
             overlap_x = min(line.box[2], max(b.box[2] for b in block)) - max(line.box[0], min(b.box[0] for b in block))
             gap_x = line.box[0] - last.box[2]
-            if (same_row and gap_x < 1.0 * max(height, lh)) or (0 <= gap_y + 0.2 * lh < 0.8 * max(height, lh) and overlap_x > 0):
+            similar = 0.6 <= height / lh <= 1.6 if lh > 0 else False  # a caption's lines share a font; scene text rarely does
+            if similar and ((same_row and gap_x < 1.0 * max(height, lh)) or (0 <= gap_y + 0.2 * lh < 0.8 * max(height, lh) and overlap_x > 0)):
                 block.append(line)
                 break
         else:

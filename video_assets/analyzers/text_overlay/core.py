@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+
 from video_assets.analyzers.base import AnalyzerResult, typed_table
 from video_assets.analyzers.text_overlay.blocks import group_blocks
 from video_assets.analyzers.text_overlay.model import OcrEngine
@@ -11,7 +13,21 @@ from video_assets.analyzers.text_overlay.presets import Config, plan
 from video_assets.analyzers.text_overlay.reading import _baseline_frame, _optimized_frames
 from video_assets.analyzers.text_overlay.schemas import DETECTIONS_SCHEMA
 from video_assets.analyzers.text_overlay.segments import merge_segments
+from video_assets.analyzers.text_overlay.text import nfc
 from video_assets.media.frames import FrameBundle
+
+
+def contrast(image: np.ndarray, box: tuple[float, float, float, float]) -> float:
+    """Luma range inside a box (98th - 2nd percentile, 0-255). Burned-in captions are drawn to be
+    read (white fill, dark outline: near 255); text the OCR finds in a blurred or dim picture is not."""
+    h, w = image.shape[:2]
+    x0, y0, x1, y1 = max(0, int(box[0])), max(0, int(box[1])), min(w, int(np.ceil(box[2]))), min(h, int(np.ceil(box[3])))
+    crop = image[y0:y1, x0:x1]
+    if crop.size == 0:
+        return 0.0
+    luma = crop[..., 0] * 0.299 + crop[..., 1] * 0.587 + crop[..., 2] * 0.114 if crop.ndim == 3 else crop
+    low, high = np.percentile(luma, (2, 98))
+    return round(float(high - low), 1)
 
 
 def run(bundle: FrameBundle, config: Config, engine: OcrEngine) -> AnalyzerResult:
@@ -30,14 +46,15 @@ def run(bundle: FrameBundle, config: Config, engine: OcrEngine) -> AnalyzerResul
         for block in group_blocks(lines):
             x0, y0, x1, y1 = block.box
             rows.append({
-                "timestamp_s": round(frame.pts_s, 4), "frame_index": frame.source_index, "text": block.text,
+                "timestamp_s": round(frame.pts_s, 4), "frame_index": frame.source_index, "text": nfc(block.text),
                 "confidence": block.confidence, "x0": max(0.0, x0 / fw), "y0": max(0.0, y0 / fh),
                 "x1": min(1.0, x1 / fw), "y1": min(1.0, y1 / fh), "reused": block.reused,
+                "contrast": contrast(frame.image, block.box),
             })
     detections = typed_table(rows, DETECTIONS_SCHEMA)
-    segments = merge_segments(detections, config.every_s, config.segment_cer)
+    segments = merge_segments(detections, config.every_s, config.segment_cer, w / h if h else 1080 / 1920)
     return AnalyzerResult(
         tables={"segments": segments, "detections": detections},
-        stats={**stats, "engine": engine.name, "frames_sampled": len(frames), "ocr_s": round(ocr_s, 3), "segments_found": len(segments), "frame_size": f"{w}x{h}"},
+        stats={**stats, "engine": engine.name, "frames_sampled": len(frames), "ocr_s": round(ocr_s, 3), "segments_found": len(segments), "scene_text_segments": int((segments["kind"] == "scene").sum()), "frame_size": f"{w}x{h}"},
         notes=[] if rows else ["no on-screen text found"],
     )

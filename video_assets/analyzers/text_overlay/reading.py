@@ -16,7 +16,8 @@ from video_assets.media.frames import Frame
 
 def _keep(lines: list[Line], config: Config, floor: float = 0.0) -> list[Line]:
     least = max(config.min_confidence, floor)
-    return [ln for ln in lines if ln.confidence > least and len(ln.text.strip()) >= config.min_length]
+    # A single digit is content (a countdown's 3, 2, 1); other readings shorter than min_length are noise.
+    return [ln for ln in lines if ln.confidence > least and (len(ln.text.strip()) >= config.min_length or ln.text.strip().isdigit())]
 
 
 def _preprocessed(image: np.ndarray) -> list[np.ndarray]:

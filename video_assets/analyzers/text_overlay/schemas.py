@@ -1,5 +1,5 @@
-"""text_overlay's tables: per-sample ``detections`` and merged ``segments`` (the same caption over
-consecutive samples is one row), in the style of the big video APIs."""
+"""text_overlay's tables: per-sample ``detections`` and merged ``segments`` (one row per caption
+over its consecutive samples, scene text marked apart), in the style of the big video APIs."""
 
 import pyarrow as pa
 
@@ -17,6 +17,7 @@ DETECTIONS_SCHEMA = pa.schema(
         col("x1", pa.float32(), "block right, fraction of frame width"),
         col("y1", pa.float32(), "block bottom, fraction of frame height"),
         col("reused", pa.bool_(), "true when recognition was skipped: same caption boxes as the previous sample"),
+        col("contrast", pa.float32(), "luma range inside the box, 98th - 2nd percentile (0-255); burned-in captions are near 255"),
     ]
 )
 
@@ -32,6 +33,7 @@ SEGMENTS_SCHEMA = pa.schema(
         col("y1", pa.float32(), "union box bottom"),
         col("max_confidence", pa.float32(), "best confidence over its samples"),
         col("samples", pa.int32(), "samples it was seen in"),
+        col("kind", pa.string(), "caption (burned in: still, seen twice or more, drawn to be read) or scene (the picture's own text: moves with it, read once, low contrast or over a third of the frame tall)"),
     ]
 )
 

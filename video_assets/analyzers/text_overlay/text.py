@@ -1,14 +1,35 @@
 """Text comparison: normalized text and character error rate."""
 
+import unicodedata
+
+# Letters an English-only reader cannot produce, and what it reads instead (parity folds them).
+_FOLD = str.maketrans({"ß": "ss", "ẞ": "SS"})
+
+
+def nfc(text: str) -> str:
+    """The stored form: composed (``ü`` one code point), whichever form an engine returned, so a
+    search or a comparison finds the same letters."""
+    return unicodedata.normalize("NFC", text)
+
+
+def fold_diacritics(text: str) -> str:
+    """``Größe`` -> ``Grosse``: for comparing against a reader whose alphabet has no umlauts or ß
+    (the EasyOCR English baseline); never for what is stored or judged against the ground truth."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
 
 # -- text helpers ---------------------------------------------------------------------------------
 def normalize(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def cer(reference: str, hypothesis: str) -> float:
-    """Character error rate: edit distance / reference length (of normalized texts)."""
-    a, b = normalize(reference), normalize(hypothesis)
+def cer(reference: str, hypothesis: str, fold: bool = False) -> float:
+    """Character error rate: edit distance / reference length (of normalized texts; with ``fold``,
+    diacritics folded on both sides)."""
+    a, b = normalize(nfc(reference)), normalize(nfc(hypothesis))
+    if fold:
+        a, b = fold_diacritics(a), fold_diacritics(b)
     if not a:
         return 0.0 if not b else 1.0
     prev = list(range(len(b) + 1))

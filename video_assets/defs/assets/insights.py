@@ -1,0 +1,134 @@
+"""The Dagster wrappers of ``video_assets/insights``: ``video_profile`` (one row per video) and
+``corpus_index`` (the video's spans in the searchable index), both derived from the analyzers'
+stored tables with no model of their own (the index embeds with the sentence encoder).
+
+Both read the analyzers' tables through the I/O manager as dependencies, not inputs: a video run
+with only some analyzers (``video-assets analyze --only``) still gets the columns and spans those
+give. Lineage makes both stale whenever an analyzer's table changes; the index replaces the
+re-analyzed video's spans and touches no other video's.
+"""
+
+
+import time
+
+import dagster as dg
+import pandas as pd
+
+from resources.corpus_index import CorpusIndexResource
+from video_assets.analyzers import ANALYZERS, by_name
+from video_assets.defs.assets.analysis import MAX_PARTITIONS_PER_RUN, markdown_preview
+from video_assets.defs.history import latest_metadata
+from video_assets.defs.partitions import videos_partitions_def
+from video_assets.insights.profile import PROFILE_SCHEMA, VideoFacts, build_profile
+from video_assets.insights.spans import spans_of
+
+INSIGHTS_GROUP = "insights"
+_UPSTREAM = [dg.AssetKey(a.asset_key(t, "optimized")) for a in ANALYZERS for t in a.tables]
+
+
+def analyzer_tables(io_manager, key: str) -> "dict[str, dict[str, pd.DataFrame]]":
+    """analyzer -> table -> DataFrame of one video, for every analyzer whose tables are stored."""
+    out: dict[str, dict[str, pd.DataFrame]] = {}
+    for spec in ANALYZERS:
+        try:
+            out[spec.name] = {t: io_manager.load_partition(dg.AssetKey(spec.asset_key(t, "optimized")), key) for t in spec.tables}
+        except FileNotFoundError:
+            continue
+    return out
+
+
+def analyzer_weights(instance: dg.DagsterInstance, key: str, names) -> dict[str, str]:
+    """analyzer -> the weights its latest materialization of this video used ('real', 'random-init')."""
+    return {name: (latest_metadata(instance, by_name(name).main_key(), key) or {}).get("weights", "") for name in names}
+
+
+def video_facts(instance: dg.DagsterInstance, key: str) -> VideoFacts:
+    frames = latest_metadata(instance, "video_frames", key)
+    if frames is None:
+        raise dg.Failure(description=f"video_frames has no materialization for {key}: materialize it first", allow_retries=False)
+    width, height = (int(v) for v in str(frames["resolution"]).split("x"))
+    audio = latest_metadata(instance, "audio_track", key) or {}
+    return VideoFacts(duration_s=float(frames["duration_s"]), width=width, height=height, fps=float(frames["fps"]),
+                      frame_count=int(frames["frames_decoded"]), has_audio=bool(audio.get("has_audio", False)))
+
+
+def _object_frames(facts: VideoFacts) -> int:
+    """How many frames object_detection's optimized preset samples (its every_n_frames plan)."""
+    try:
+        every = by_name("object_detection").presets["optimized"].every_n_frames
+    except KeyError:
+        return 0
+    return len(range(0, facts.frame_count, every))
+
+
+def _plain(value):
+    """A table cell as a metadata value a person reads: numbers as numbers, null as 'none'."""
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return "none"
+    return value.item() if hasattr(value, "item") else value
+
+
+@dg.asset(
+    partitions_def=videos_partitions_def,
+    deps=_UPSTREAM + [dg.AssetKey("video_frames"), dg.AssetKey("audio_track")],
+    group_name=INSIGHTS_GROUP,
+    kinds={"pandas", "parquet"},
+    required_resource_keys={"io_manager"},
+    backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=MAX_PARTITIONS_PER_RUN),
+    code_version="profile-1",
+    metadata={"schema": dg.TableSchema(columns=[dg.TableColumn(f.name, str(f.type), description=(f.metadata or {}).get(b"doc", b"").decode())
+                                                for f in PROFILE_SCHEMA])},
+    description="One row per video: duration, orientation, language, pace of speech, text on screen, cuts, objects and the "
+                "hook (first caption, word and cut, and whether each is in the first 3 s). Random-init analyzers are left out.",
+)
+def video_profile(context: dg.AssetExecutionContext):
+    keys = list(context.partition_keys)
+    io = context.resources.io_manager
+    rows: dict[str, pd.DataFrame] = {}
+    for key in keys:
+        tables = analyzer_tables(io, key)
+        facts = video_facts(context.instance, key)
+        rows[key] = build_profile(key, facts, tables, analyzer_weights(context.instance, key, tables), _object_frames(facts))
+    first = rows[keys[0]].iloc[0]
+    metadata: dict = {"videos_in_step": len(keys)}
+    if len(keys) == 1:
+        metadata |= {k: _plain(v) for k, v in first.items() if k != "video"}
+        metadata["preview"] = dg.MetadataValue.md(markdown_preview(rows[keys[0]].drop(columns=["video"]).T.reset_index().rename(
+            columns={"index": "column", 0: "value"})))
+    if first["random_init"]:
+        metadata["WARNING"] = f"left out (random-init weights): {first['random_init']}"
+    return dg.Output(rows if len(keys) > 1 else rows[keys[0]], metadata=metadata)
+
+
+@dg.asset(
+    partitions_def=videos_partitions_def,
+    deps=_UPSTREAM,
+    group_name=INSIGHTS_GROUP,
+    kinds={"lancedb"},
+    required_resource_keys={"io_manager", "index"},
+    backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=MAX_PARTITIONS_PER_RUN),
+    code_version="index-1",
+    description="The video's captions, speech segments and segment descriptions as searchable time spans (keyword search in "
+                "German and English, semantic search with MiniLM) in one LanceDB table; a re-analyzed video's spans are replaced.",
+)
+def corpus_index(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    keys = list(context.partition_keys)
+    io = context.resources.io_manager
+    index: CorpusIndexResource = context.resources.index
+    store = index.open()
+    summary: dict[str, dict] = {}
+    t0 = time.perf_counter()
+    for key in keys:
+        tables = analyzer_tables(io, key)
+        weights = analyzer_weights(context.instance, key, tables)
+        include = {n for n in tables if index.include_random_init or weights.get(n) in ("", "real", None)}
+        spans = spans_of(key, tables, include)
+        summary[key] = store.replace_video(key, spans) | {
+            "by_source": spans.source.value_counts().to_dict(), "left_out": sorted(set(tables) - include)}
+    metadata = {"index": dg.MetadataValue.path(index.uri), "videos_in_step": len(keys), "seconds": round(time.perf_counter() - t0, 3),
+                "per_video": dg.MetadataValue.json(summary), "semantic": index.semantic}
+    if len(keys) == 1:
+        metadata["spans"] = summary[keys[0]]["spans"]
+        if summary[keys[0]]["left_out"]:
+            metadata["left_out"] = ", ".join(summary[keys[0]]["left_out"]) + " (random-init weights)"
+    return dg.MaterializeResult(metadata=metadata)

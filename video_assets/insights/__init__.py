@@ -1,0 +1,7 @@
+"""Insights, plain Python (no Dagster, no resources): what a content team asks of its corpus.
+
+``profile`` joins one video's analyzer tables into one row (pace, speech, text on screen, cuts,
+objects, the hook); ``spans`` turns captions, speech segments and segment descriptions into
+searchable time spans; ``index`` keeps those spans in an embedded LanceDB table with keyword and
+semantic search, updated video by video; ``plots`` draws the corpus overview of the report.
+"""

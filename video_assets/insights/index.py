@@ -1,0 +1,128 @@
+"""The corpus index: every span of every video in one embedded LanceDB table, with keyword search
+(LanceDB's own full-text index: works offline, keeps umlauts and accents) and semantic search
+(sentence embeddings, cosine). It grows video by video: ``replace_video`` deletes a video's old
+spans and adds its new ones, so a re-analyzed video leaves nothing stale and nothing is ever
+rebuilt over the whole corpus.
+
+Why LanceDB: full-text and vector indexes ship in its wheel and need no server and no download
+(DuckDB's full-text extension is fetched at first use, which fails offline); the table is a folder
+of Lance files on local disk or an object store, appended to in place.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from video_assets.insights.spans import SPANS_SCHEMA
+
+TABLE = "spans"
+MODES = ("keyword", "semantic")
+# New spans are searched unindexed (exactly, by scanning them) until this many have gathered; then
+# the full-text index takes them in (``optimize``), so a query never scans more than this.
+REINDEX_AFTER_ROWS = 2000
+
+
+@dataclass(frozen=True)
+class Hit:
+    video: str
+    source: str
+    start_s: float
+    end_s: float
+    text: str
+    language: str | None
+    score: float
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+class CorpusIndex:
+    """``uri``: the LanceDB folder (local path or object-store URL). ``embed``: texts -> unit-norm
+    vectors (a sentence encoder), or None for keyword search only."""
+
+    def __init__(self, uri: str, embed: Callable[[list[str]], np.ndarray] | None = None, dim: int = 384):
+        import lancedb
+
+        self.uri, self.embed, self.dim = uri, embed, dim
+        self.db = lancedb.connect(uri)
+
+    def _schema(self) -> pa.Schema:
+        return SPANS_SCHEMA.append(pa.field("vector", pa.list_(pa.float32(), self.dim)))
+
+    def _table(self, create: bool = False):
+        if TABLE in self.db.table_names():
+            return self.db.open_table(TABLE)
+        if not create:
+            return None
+        return self.db.create_table(TABLE, schema=self._schema(), exist_ok=True)
+
+    def _ensure_fts(self, table) -> None:
+        from lancedb.index import FTS
+
+        names = {i.name for i in table.list_indices()}
+        if "text_idx" not in names:
+            # No stemming or stop words (German and English alike), lower case, umlauts and accents kept.
+            table.create_index("text", config=FTS(with_position=True, lower_case=True, stem=False, remove_stop_words=False,
+                                                  ascii_folding=False), name="text_idx")
+        elif (table.index_stats("text_idx").num_unindexed_rows or 0) >= REINDEX_AFTER_ROWS:
+            table.optimize()
+
+    def replace_video(self, video: str, spans: pd.DataFrame) -> dict[str, float]:
+        """The video's spans are exactly ``spans`` afterwards (old ones deleted). Returns timings."""
+        t0 = time.perf_counter()
+        table = self._table(create=True)
+        data = pa.Table.from_pandas(spans[list(SPANS_SCHEMA.names)], schema=SPANS_SCHEMA, preserve_index=False)
+        vectors = np.zeros((len(spans), self.dim), np.float32)
+        if self.embed is not None and len(spans):
+            vectors = np.asarray(self.embed(list(spans.text)), np.float32)
+        data = data.append_column("vector", pa.FixedSizeListArray.from_arrays(pa.array(vectors.reshape(-1)), self.dim))
+        embed_s = time.perf_counter() - t0
+        table.delete(f"video = {_quote(video)}")
+        if len(spans):
+            table.add(data)
+            self._ensure_fts(table)
+        return {"spans": len(spans), "embed_s": round(embed_s, 4), "seconds": round(time.perf_counter() - t0, 4)}
+
+    def count(self, video: str | None = None) -> int:
+        table = self._table()
+        if table is None:
+            return 0
+        return table.count_rows(f"video = {_quote(video)}" if video else None)
+
+    def search(self, query: str, mode: str = "keyword", source: str | None = None, video: str | None = None,
+               limit: int = 10) -> list[Hit]:
+        """Best first. keyword: BM25 over the query's words (any of them, spans with more and rarer
+        ones first; "a quoted phrase" for the words in that order); semantic: cosine similarity of
+        sentence embeddings."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+        table = self._table()
+        if table is None or not query.strip():
+            return []
+        where = " AND ".join(f"{k} = {_quote(v)}" for k, v in (("source", source), ("video", video)) if v)
+        if mode == "keyword":
+            from lancedb.query import MatchQuery, PhraseQuery
+
+            phrase = query.strip()
+            fts = PhraseQuery(phrase.strip('"'), "text") if len(phrase) > 1 and phrase[0] == phrase[-1] == '"' else MatchQuery(phrase, "text")
+            builder = table.search(fts, query_type="fts")
+            score_of = (lambda r: float(r["_score"]))
+        else:
+            if self.embed is None:
+                raise ValueError("semantic search needs a sentence encoder (CorpusIndex(embed=...))")
+            vector = np.asarray(self.embed([query]), np.float32)[0]
+            builder = table.search(vector, vector_column_name="vector").distance_type("cosine")
+            score_of = (lambda r: 1.0 - float(r["_distance"]))
+        if where:
+            builder = builder.where(where, prefilter=True)
+        rows = builder.limit(limit).select(list(SPANS_SCHEMA.names) + ["_score" if mode == "keyword" else "_distance"]).to_list()
+        hits = [Hit(r["video"], r["source"], r["start_s"], r["end_s"], r["text"], r["language"], round(score_of(r), 4)) for r in rows]
+        # Ties (the same words in several spans) in a fixed order, so a query answers the same every time.
+        return sorted(hits, key=lambda h: (-h.score, h.video, h.start_s, h.source))

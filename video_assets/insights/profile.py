@@ -1,0 +1,138 @@
+"""One row per video, joined from its analyzers' tables: the profile a content team reads.
+
+Only results go in: a column whose analyzer ran on random-init weights (plumbing, not results)
+is null, and ``random_init`` names the analyzers left out, so nothing made up is ever presented as
+a finding. The hook is the first three seconds: when the first caption, the first word and the
+first cut come, and whether each falls inside it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import pyarrow as pa
+
+from video_assets.analyzers.base import col, typed_table
+
+HOOK_S = 3.0
+TOP_OBJECTS = 3
+
+PROFILE_SCHEMA = pa.schema([
+    col("video", pa.string(), "partition key"),
+    col("duration_s", pa.float64(), "video duration"),
+    col("orientation", pa.string(), "portrait, landscape or square (as displayed)"),
+    col("width", pa.int32(), "displayed width, px"),
+    col("height", pa.int32(), "displayed height, px"),
+    col("fps", pa.float64(), "frames per second"),
+    col("has_audio", pa.bool_(), "the file has an audio stream"),
+    col("language", pa.string(), "spoken language (ISO 639-1; null without speech)"),
+    col("speaking_share", pa.float64(), "share of the duration that is speech (VAD)"),
+    col("words_per_minute", pa.float64(), "words per minute of the whole duration"),
+    col("articulation_wpm", pa.float64(), "words per minute of speaking time"),
+    col("pause_count", pa.int32(), "pauses between speech regions"),
+    col("pause_total_s", pa.float64(), "their total length"),
+    col("caption_count", pa.int32(), "caption segments (scene text not counted)"),
+    col("caption_share", pa.float64(), "share of the duration with a caption on screen"),
+    col("onscreen_wpm", pa.float64(), "caption words per minute of the duration (each caption counted once)"),
+    col("scene_text_count", pa.int32(), "text segments that belong to the picture (brands, signs)"),
+    col("cut_count", pa.int32(), "hard cuts"),
+    col("cuts_per_minute", pa.float64(), "cuts per minute of the duration"),
+    col("mean_shot_s", pa.float64(), "duration / (cuts + 1)"),
+    col("top_objects", pa.string(), "the most present object classes with their share of sampled frames (null: random-init weights)"),
+    col("first_caption_s", pa.float64(), "time of the first caption (null: none)"),
+    col("first_word_s", pa.float64(), "time of the first spoken word (null: none)"),
+    col("first_cut_s", pa.float64(), "time of the first cut (null: none)"),
+    col("caption_in_hook", pa.bool_(), f"a caption appears in the first {HOOK_S:.0f} s"),
+    col("speech_in_hook", pa.bool_(), f"speech starts in the first {HOOK_S:.0f} s"),
+    col("cut_in_hook", pa.bool_(), f"a cut falls in the first {HOOK_S:.0f} s"),
+    col("random_init", pa.string(), "analyzers whose weights are random-init, left out of this row (empty: none)"),
+])
+
+
+@dataclass(frozen=True)
+class VideoFacts:
+    """What decoding said about the video (from ``video_frames`` and ``audio_track``)."""
+
+    duration_s: float
+    width: int
+    height: int
+    fps: float
+    frame_count: int
+    has_audio: bool
+
+
+def orientation(width: int, height: int) -> str:
+    if abs(width - height) <= 0.02 * max(width, height):
+        return "square"
+    return "portrait" if height > width else "landscape"
+
+
+def covered_seconds(spans: list[tuple[float, float]]) -> float:
+    """Length of the union of [start, end) spans (overlapping captions count once)."""
+    total, end_so_far = 0.0, float("-inf")
+    for start, end in sorted(spans):
+        if end <= end_so_far:
+            continue
+        total += end - max(start, end_so_far)
+        end_so_far = end
+    return total
+
+
+def _per_minute(count: float, duration_s: float) -> float | None:
+    return round(count / duration_s * 60.0, 2) if duration_s > 0 else None
+
+
+def build_profile(video: str, facts: VideoFacts, tables: dict[str, dict[str, pd.DataFrame]], weights: dict[str, str],
+                  object_frames: int) -> pd.DataFrame:
+    """The profile row of one video. ``tables``: analyzer name -> table name -> DataFrame (the
+    optimized preset's); ``weights``: analyzer name -> 'real' | 'random-init' (absent: no model);
+    ``object_frames``: how many frames object_detection sampled (for each class's share)."""
+    duration = facts.duration_s
+    random_init = sorted(name for name, w in weights.items() if w and w != "real")
+    row: dict = {
+        "video": video, "duration_s": round(duration, 3), "orientation": orientation(facts.width, facts.height),
+        "width": facts.width, "height": facts.height, "fps": round(facts.fps, 3), "has_audio": facts.has_audio,
+        "random_init": ", ".join(random_init),
+    }
+    speech = tables.get("speech_rate")
+    if speech is not None and "speech_rate" not in random_init:
+        summary = speech["summary"].iloc[0]
+        segments = speech["segments"]
+        row |= {
+            "language": summary.language if isinstance(summary.language, str) else None,
+            "speaking_share": round(float(summary.speaking_pct) / 100.0, 4),
+            "words_per_minute": float(summary.speech_rate_wpm), "articulation_wpm": float(summary.articulation_rate_wpm),
+            "pause_count": int(summary.pause_count), "pause_total_s": float(summary.pause_total_s),
+            "first_word_s": float(segments.start_s.min()) if len(segments) else None,
+        }
+    text = tables.get("text_overlay")
+    if text is not None and "text_overlay" not in random_init:
+        segments = text["segments"]
+        kind = segments["kind"] if "kind" in segments else pd.Series(["caption"] * len(segments), dtype=object)
+        captions = segments[kind.values == "caption"]
+        words = sum(len(t.split()) for t in captions.text)
+        row |= {
+            "caption_count": len(captions),
+            "caption_share": round(covered_seconds(list(zip(captions.start_s, captions.end_s.clip(upper=duration)))) / duration, 4) if duration > 0 else None,
+            "onscreen_wpm": _per_minute(words, duration),
+            "scene_text_count": int((kind.values == "scene").sum()),
+            "first_caption_s": float(captions.start_s.min()) if len(captions) else None,
+        }
+    cuts = tables.get("scene_cuts")
+    if cuts is not None and "scene_cuts" not in random_init:
+        times = cuts["cuts"].time_s
+        row |= {
+            "cut_count": len(times), "cuts_per_minute": _per_minute(len(times), duration),
+            "mean_shot_s": round(duration / (len(times) + 1), 3) if duration > 0 else None,
+            "first_cut_s": float(times.min()) if len(times) else None,
+        }
+    objects = tables.get("object_detection")
+    if objects is not None and "object_detection" not in random_init and object_frames > 0:
+        classes = objects["classes"].sort_values(["frames_present", "class_name"], ascending=[False, True]).head(TOP_OBJECTS)
+        row["top_objects"] = ", ".join(f"{c.class_name} {c.frames_present / object_frames:.2f}" for c in classes.itertuples())
+    for name, key in (("caption", "first_caption_s"), ("speech", "first_word_s"), ("cut", "first_cut_s")):
+        source = {"caption": "text_overlay", "speech": "speech_rate", "cut": "scene_cuts"}[name]
+        if source in tables and source not in random_init:
+            row[f"{name}_in_hook"] = row.get(key) is not None and row[key] < HOOK_S
+    return typed_table([row], PROFILE_SCHEMA)
