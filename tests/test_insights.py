@@ -118,3 +118,16 @@ def test_search_cli(corpus_run, capsys):
     assert main.main(["search", "the", "--index", res["index"].uri, "--source", "speech", "--video", "cafe_cat"]) == 0
     lines = [ln for ln in capsys.readouterr().out.splitlines() if "cafe_cat" in ln]
     assert lines and all("speech" in ln for ln in lines)
+
+
+def test_the_report_opens_with_the_corpus(corpus_run, tmp_path):
+    from video_assets.defs.assets.corpus_report import build_report
+
+    instance, res, _ = corpus_run
+    html_url, rows, _ = build_report(instance, res["io_manager"], CLIPS, str(tmp_path / "report"))
+    page = open(html_url, encoding="utf-8").read()
+    corpus, first_video, engineering = page.index('id="corpus"'), page.index('id="city_ride"'), page.index('id="engineering"')
+    assert corpus < first_video < engineering  # the corpus first, the engineers' tables last
+    assert page.count("data:image/png;base64,", corpus, first_video) == 1  # the overview plots
+    assert "german_cafe" in page[corpus:first_video] and "de" in page[corpus:first_video]
+    assert rows["video_profile"] == len(CLIPS)

@@ -158,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         failed.append("corpus_report")
     print()
     print(results_table(instance, partitions, check_events))
+    print(corpus_overview(default_resources(), partitions))
     if report_path:
         print(f"\nCorpus report: {report_path}")
     print(f"\nInstance: {os.environ.get('DAGSTER_HOME', 'ephemeral')}; storage: {settings.storage_root()}; log: {log_path}. Open the UI with `make dev`.")
@@ -165,6 +166,37 @@ def main(argv: list[str] | None = None) -> int:
         print(f"failed runs: {failed}")
         return 1
     return 0
+
+
+# What the demo ends with: the corpus profile, and one search a person would try.
+OVERVIEW_COLUMNS = ["video", "language", "articulation_wpm", "caption_share", "cuts_per_minute", "first_caption_s", "first_word_s", "first_cut_s"]
+EXAMPLE_SEARCH = "Köln"
+
+
+def corpus_overview(resources: dict, partitions: list[str]) -> str:
+    """The profile table of the videos that have one, and the example search's hits."""
+    import dagster as dg
+    import pandas as pd
+
+    from video_assets.cli.main import format_hits
+
+    rows = []
+    for key in partitions:
+        try:
+            rows.append(resources["io_manager"].load_partition(dg.AssetKey("video_profile"), key))
+        except FileNotFoundError:
+            continue
+    lines = ["", "Corpus profile (video_profile; columns from random-init weights are left empty):"]
+    if rows:
+        profile = pd.concat(rows, ignore_index=True)[OVERVIEW_COLUMNS]
+        lines.append(profile.to_string(index=False, na_rep="-", float_format=lambda v: f"{v:.2f}"))
+    else:
+        lines.append("  (no profile materialized)")
+    index = resources["index"].model_copy(update={"semantic": False}).open()
+    lines += ["", f"Search (video-assets search {EXAMPLE_SEARCH!r}):"]
+    hits = index.search(EXAMPLE_SEARCH, limit=3)
+    lines += ["  " + ln for ln in format_hits(hits)] if hits else ["  no hits"]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Callable
 
 import numpy as np
@@ -23,9 +24,6 @@ from video_assets.insights.spans import SPANS_SCHEMA
 
 TABLE = "spans"
 MODES = ("keyword", "semantic")
-# New spans are searched unindexed (exactly, by scanning them) until this many have gathered; then
-# the full-text index takes them in (``optimize``), so a query never scans more than this.
-REINDEX_AFTER_ROWS = 2000
 
 
 @dataclass(frozen=True)
@@ -57,7 +55,7 @@ class CorpusIndex:
         return SPANS_SCHEMA.append(pa.field("vector", pa.list_(pa.float32(), self.dim)))
 
     def _table(self, create: bool = False):
-        if TABLE in self.db.table_names():
+        if TABLE in self.db.list_tables().tables:
             return self.db.open_table(TABLE)
         if not create:
             return None
@@ -71,8 +69,10 @@ class CorpusIndex:
             # No stemming or stop words (German and English alike), lower case, umlauts and accents kept.
             table.create_index("text", config=FTS(with_position=True, lower_case=True, stem=False, remove_stop_words=False,
                                                   ascii_folding=False), name="text_idx")
-        elif (table.index_stats("text_idx").num_unindexed_rows or 0) >= REINDEX_AFTER_ROWS:
-            table.optimize()
+        else:
+            # The new spans into the index at once: unindexed rows are found too, but scored apart
+            # (BM25 over the unindexed part alone), so a hit's rank would depend on when it came.
+            table.optimize(cleanup_older_than=timedelta(0), delete_unverified=False)
 
     def replace_video(self, video: str, spans: pd.DataFrame) -> dict[str, float]:
         """The video's spans are exactly ``spans`` afterwards (old ones deleted). Returns timings."""

@@ -62,6 +62,16 @@ class VideoFacts:
     has_audio: bool
 
 
+def object_frames(frame_count: int, preset: str = "optimized") -> int:
+    """How many frames object_detection's preset samples of a video (its every_n_frames plan): the
+    denominator of each class's share of frames. 0 without that analyzer."""
+    from video_assets.analyzers import ANALYZERS
+
+    spec = next((a for a in ANALYZERS if a.name == "object_detection"), None)
+    every = getattr(spec.presets[preset], "every_n_frames", 0) if spec is not None else 0
+    return len(range(0, frame_count, every)) if every else 0
+
+
 def orientation(width: int, height: int) -> str:
     if abs(width - height) <= 0.02 * max(width, height):
         return "square"

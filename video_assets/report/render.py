@@ -1,10 +1,12 @@
 """The corpus report: every analyzer's latest table for every video in one Parquet dataset, and one
 self-contained HTML page (images inlined) a person can open without a server.
 
-Per video: the contact sheet, then each registered analyzer's own section (``report_section``:
-the caption timeline, the words-per-minute plot, detections per class, ...). Corpus level: realtime
-factor per analyzer and video, and the latest status of every check. Outputs made with random-init
-weights are marked as such.
+It opens with the corpus, as a content team reads it: the profile of every video (pace, speech,
+text on screen, cuts, the hook) and plots of their distributions. Then per video: the contact
+sheet and each registered analyzer's own section (``report_section``: the caption timeline, the
+words-per-minute plot, detections per class, ...). Last, for engineers: realtime factor per
+analyzer and video, and the latest status of every check. Outputs made with random-init weights
+are marked as such, and left out of the profile.
 """
 
 from __future__ import annotations
@@ -18,7 +20,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from video_assets.insights.plots import overview_png
 from video_assets.media import files
+
+# The profile columns the report's corpus table shows (the dataset keeps them all).
+PROFILE_COLUMNS = ["video", "duration_s", "language", "articulation_wpm", "speaking_share", "caption_count", "caption_share",
+                   "onscreen_wpm", "cuts_per_minute", "mean_shot_s", "top_objects", "first_caption_s", "first_word_s",
+                   "first_cut_s", "random_init"]
 
 
 @dataclass
@@ -32,13 +40,18 @@ class VideoReport:
     checks: dict[str, str] = field(default_factory=dict)  # check name -> status
 
 
-def write_dataset(videos: list[VideoReport], root: str, preset: str = "optimized") -> dict[str, int]:
-    """One Parquet file per table, all videos stacked with ``video`` and ``preset`` columns.
-    Returns rows per table."""
+def write_dataset(videos: list[VideoReport], root: str, preset: str = "optimized", profiles: pd.DataFrame | None = None) -> dict[str, int]:
+    """One Parquet file per table, all videos stacked with ``video`` and ``preset`` columns, and
+    the profiles as ``video_profile``. Returns rows per table."""
     stacked: dict[str, list[pd.DataFrame]] = {}
+    if profiles is not None and not profiles.empty:
+        frame = profiles.copy()
+        frame.insert(1, "preset", preset)
+        stacked["video_profile"] = [frame]
     for video in videos:
         for name, table in video.tables.items():
             frame = table.copy()
+            frame.attrs = {}
             frame.insert(0, "video", video.key)
             frame.insert(1, "preset", preset)
             stacked.setdefault(name, []).append(frame)
@@ -84,7 +97,7 @@ def _section(analyzer, video: VideoReport) -> str:
     return f"<h3>{html.escape(analyzer.report_title or analyzer.name)}</h3>{_random_note(video, analyzer.name)}{body}"
 
 
-def render_html(videos: list[VideoReport], analyzers, title: str = "video-assets corpus report") -> str:
+def render_html(videos: list[VideoReport], analyzers, title: str = "video-assets corpus report", profiles: pd.DataFrame | None = None) -> str:
     names = [a.name for a in analyzers if any(a.name in v.rtf for v in videos)]
     checks = sorted({c for v in videos for c in v.checks})
     rtf_rows = "".join(
@@ -93,8 +106,16 @@ def render_html(videos: list[VideoReport], analyzers, title: str = "video-assets
     check_rows = "".join(
         f"<tr><td>{html.escape(v.key)}</td>" + "".join(f'<td class="{v.checks.get(c, "none")}">{v.checks.get(c, "-")}</td>' for c in checks) + "</tr>" for v in videos
     )
-    parts = [
-        f"<h1>{html.escape(title)}</h1><p>{len(videos)} videos</p>",
+    parts = [f"<h1>{html.escape(title)}</h1><p>{len(videos)} videos</p>"]
+    if profiles is not None and not profiles.empty:
+        parts += [
+            '<section id="corpus"><h2>The corpus</h2>',
+            html_img(overview_png(profiles), "corpus overview: words per minute, cuts per minute, caption share, languages, hook"),
+            "<h3>Profile per video</h3>",
+            html_table(profiles, PROFILE_COLUMNS, limit=200),
+            "<p><em>Columns of analyzers with random-init weights are empty (see random_init).</em></p></section>",
+        ]
+    engineering = [
         "<h2>Realtime factor (analysis seconds / video seconds)</h2>",
         f"<table><tr><th>video</th>{''.join(f'<th>{html.escape(a)}</th>' for a in names)}</tr>{rtf_rows}</table>",
         "<h2>Checks (latest evaluation)</h2>",
@@ -107,6 +128,7 @@ def render_html(videos: list[VideoReport], analyzers, title: str = "video-assets
             *[_section(a, v) for a in analyzers],
             "</section>",
         ]
+    parts += ['<section id="engineering">', *engineering, "</section>"]
     style = (
         "body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse;margin:.5em 0}"
         "td,th{border:1px solid #ccc;padding:3px 6px;font-size:13px}.timeline{position:relative;height:28px;background:#eee}"

@@ -2,11 +2,13 @@
 one self-contained HTML page linked from the asset's metadata."""
 
 import dagster as dg
+import pandas as pd
 
 from video_assets.media import files
 from video_assets.analyzers import ANALYZERS
 from video_assets.defs.history import latest_check_status, latest_metadata
 from video_assets.defs.partitions import VIDEOS_PARTITION_NAME
+from video_assets.insights.profile import VideoFacts, build_profile, object_frames
 from video_assets.report.render import VideoReport, render_html, write_dataset
 
 REPORT_GROUP = "report"
@@ -17,12 +19,14 @@ def build_report(instance: dg.DagsterInstance, io_manager, partitions: list[str]
     """The report of one preset's tables. Tables keep the analyzer's table names (the optimized
     asset names) for either preset; the dataset says which preset made them in a ``preset`` column."""
     checks = latest_check_status(instance)
-    videos = []
+    videos, profiles = [], []
     for key in partitions:
         video = VideoReport(key=key)
+        info = None
         try:
             bundle = io_manager.load_partition(dg.AssetKey("video_frames"), key)
-            video.duration_s = bundle.info.duration_s
+            info = bundle.info
+            video.duration_s = info.duration_s
             video.contact_sheet = bundle.contact_sheet()
         except FileNotFoundError:
             pass
@@ -43,10 +47,16 @@ def build_report(instance: dg.DagsterInstance, io_manager, partitions: list[str]
                 if (check, key) in checks:
                     video.checks[check] = checks[(check, key)]
         videos.append(video)
-    rows = write_dataset(videos, files.join(out_root, "tables"), preset)
+        if info is not None:  # the same profile as the video_profile asset's, from the same tables
+            tables = {s.name: {t: video.tables[s.asset_key(t, "optimized")] for t in s.tables}
+                      for s in ANALYZERS if all(s.asset_key(t, "optimized") in video.tables for t in s.tables)}
+            facts = VideoFacts(info.duration_s, info.width, info.height, info.fps, info.frame_count, info.has_audio)
+            profiles.append(build_profile(key, facts, tables, dict(video.weights), object_frames(info.frame_count, preset)))
+    profile = pd.concat(profiles, ignore_index=True) if profiles else None
+    rows = write_dataset(videos, files.join(out_root, "tables"), preset, profile)
     html_url = files.join(out_root, "report.html")
     title = "video-assets corpus report" + ("" if preset == "optimized" else f" ({preset} preset)")
-    files.write_bytes_atomic(html_url, render_html(videos, ANALYZERS, title).encode())
+    files.write_bytes_atomic(html_url, render_html(videos, ANALYZERS, title, profile).encode())
     return html_url, rows, videos
 
 

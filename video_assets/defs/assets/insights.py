@@ -19,7 +19,7 @@ from video_assets.analyzers import ANALYZERS, by_name
 from video_assets.defs.assets.analysis import MAX_PARTITIONS_PER_RUN, markdown_preview
 from video_assets.defs.history import latest_metadata
 from video_assets.defs.partitions import videos_partitions_def
-from video_assets.insights.profile import PROFILE_SCHEMA, VideoFacts, build_profile
+from video_assets.insights.profile import PROFILE_SCHEMA, VideoFacts, build_profile, object_frames
 from video_assets.insights.spans import spans_of
 
 INSIGHTS_GROUP = "insights"
@@ -52,15 +52,6 @@ def video_facts(instance: dg.DagsterInstance, key: str) -> VideoFacts:
                       frame_count=int(frames["frames_decoded"]), has_audio=bool(audio.get("has_audio", False)))
 
 
-def _object_frames(facts: VideoFacts) -> int:
-    """How many frames object_detection's optimized preset samples (its every_n_frames plan)."""
-    try:
-        every = by_name("object_detection").presets["optimized"].every_n_frames
-    except KeyError:
-        return 0
-    return len(range(0, facts.frame_count, every))
-
-
 def _plain(value):
     """A table cell as a metadata value a person reads: numbers as numbers, null as 'none'."""
     if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
@@ -88,7 +79,7 @@ def video_profile(context: dg.AssetExecutionContext):
     for key in keys:
         tables = analyzer_tables(io, key)
         facts = video_facts(context.instance, key)
-        rows[key] = build_profile(key, facts, tables, analyzer_weights(context.instance, key, tables), _object_frames(facts))
+        rows[key] = build_profile(key, facts, tables, analyzer_weights(context.instance, key, tables), object_frames(facts.frame_count))
     first = rows[keys[0]].iloc[0]
     metadata: dict = {"videos_in_step": len(keys)}
     if len(keys) == 1:
