@@ -6,6 +6,7 @@ one process (the in-process executor, the CLI, tests), keyed by everything that 
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections import Counter
@@ -47,6 +48,15 @@ def get_or_load(key: Hashable, loader: Callable[[], Any]) -> tuple[Loaded, bool]
         _models[key] = loaded
         LOAD_COUNTS[key] += 1
         return loaded, True
+
+
+def file_sha256(path) -> str:
+    """SHA-256 of a weights file, read in blocks (checks of downloaded or assembled weights)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 22):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 class MissingWeightsError(RuntimeError):

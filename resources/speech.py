@@ -8,7 +8,6 @@ base: it is the one that reads German (the README's table "Speech models" has th
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tempfile
@@ -18,7 +17,7 @@ from pydantic import Field
 
 from resources.device import cpu_threads as resolve_threads, model_cache_root, resolve_device
 from resources.hub import hf_endpoint, require_online
-from resources.model_cache import MissingWeightsError, get_or_load
+from resources.model_cache import MissingWeightsError, file_sha256, get_or_load
 from resources.models import AnalyzerModels, LoadedModels
 from video_assets.runtime import settings
 
@@ -45,14 +44,6 @@ def _package_data(module: str) -> Path:
         ) from exc
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 22):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def assemble_base_model(cache_root: str | None = None) -> str:
     """The packaged faster-whisper base as one CTranslate2 folder in the model cache, built once.
 
@@ -74,7 +65,7 @@ def assemble_base_model(cache_root: str | None = None) -> str:
             for part in (part1 / "model.bin.part1", part2 / "model.bin.part2"):
                 with open(part, "rb") as fh:
                     shutil.copyfileobj(fh, out, 1 << 22)
-        size, sha = (tmp / "model.bin").stat().st_size, _sha256(tmp / "model.bin")
+        size, sha = (tmp / "model.bin").stat().st_size, file_sha256(tmp / "model.bin")
         if size != BASE_MODEL_BYTES or sha != BASE_MODEL_SHA256:
             raise MissingWeightsError(
                 f"the assembled Whisper base model.bin is {size} bytes with SHA-256 {sha[:12]}..., expected "

@@ -4,21 +4,12 @@ in the model cache so the engine cache stays valid; labelled ``weights: random-i
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from resources.hub import GITHUB_ENDPOINT, require_online
-from resources.model_cache import RANDOM_PREFIX, MissingWeightsError
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
+from resources.model_cache import RANDOM_PREFIX, MissingWeightsError, file_sha256
 
 
 @dataclass

@@ -83,11 +83,28 @@ def test_known_queries_find_the_right_video_and_time_first(corpus_run, ground_tr
     assert {h.video for h in index.search("cat", video="rocket_story", limit=20)} == {"rocket_story"}
 
 
-def test_random_init_descriptions_and_scene_text_are_apart(corpus_run):
+def test_scene_text_is_its_own_source(corpus_run):
     _, res, _ = corpus_run
     index = res["index"].open()
-    assert index.search("YAWAHA", source="caption") == [] or all(h.source != "caption" for h in index.search("yamaha"))
-    assert not index.search("a", source="description", limit=5)  # no description indexed: none ran here with real weights
+    brand = [h for q in ("yamaha", "yawaha") for h in index.search(q)]  # the tank badge, as RapidOCR reads it
+    assert brand and {h.source for h in brand} == {"scene_text"} and {h.video for h in brand} == {"tips_countdown"}
+
+
+def test_random_init_descriptions_are_left_out(corpus_run, corpus_dir):
+    from resources.qwen import QwenResource
+
+    instance, res, _ = corpus_run
+    qwen = by_name("qwen2_vl_temporal")
+    resource = QwenResource(baseline_model="random:tiny", optimized_model="random:tiny")
+    assets = [ingest.video_file, ingest.video_frames, *analyzer_definitions(qwen, resource).assets, corpus_index]
+    result = dg.materialize(assets, selection=[qwen.main_key(), "corpus_index"], instance=instance, partition_key="rocket_story",
+                            resources=res | {"qwen": resource})
+    assert result.success
+    md = {e.asset_key.to_user_string(): e.materialization.metadata for e in result.get_asset_materialization_events()}
+    assert md["qwen2_vl_temporal"]["weights"].value == "random-init"
+    assert "qwen2_vl_temporal" in md["corpus_index"]["left_out"].value
+    index = res["index"].open()
+    assert index.search("the", source="description", limit=5) == [] and index.count("rocket_story") > 0
 
 
 def test_a_reanalyzed_video_leaves_no_stale_spans(corpus_run):

@@ -5,3 +5,13 @@ objects, the hook); ``spans`` turns captions, speech segments and segment descri
 searchable time spans; ``index`` keeps those spans in an embedded LanceDB table with keyword and
 semantic search, updated video by video; ``plots`` draws the corpus overview of the report.
 """
+
+# The analyzer tables the profile and the spans read (analyzer -> tables): the per-sample tables
+# (OCR readings, every detection) are never loaded for them.
+TABLES_USED = {
+    "text_overlay": ("segments",),
+    "speech_rate": ("segments", "summary"),
+    "scene_cuts": ("cuts",),
+    "object_detection": ("classes",),
+    "qwen2_vl_temporal": ("segments",),
+}

@@ -97,7 +97,7 @@ class TextOverlay(Analyzer):
 
         counters = ("frames_ocr", "frames_reused", "boxes_read", "boxes_reused", "boxes_kept", "regions_looked_again")
         extra: dict[str, Any] = {"work": {p: {k: sum(r.stats.get(k, 0) for r in outputs[p].values()) for k in counters} for p in outputs}}
-        captions = {c: _captions_within(truth[c], duration_of(inputs[c])) for c in outputs["baseline"] if c in truth}
+        captions = {c: _captions_within(truth[c], duration_of(inputs[c])) for c in next(iter(outputs.values())) if c in truth}
         with_patterns = [c for c, caps in captions.items() if any(cap.get("patterns") for cap in caps)]
         extra["recall_by_pattern"] = {p: {c: {k: v["recall"] for k, v in accuracy_by_pattern(outputs[p][c].tables["segments"], captions[c]).items()}
                                           for c in with_patterns} for p in outputs}

@@ -19,6 +19,7 @@ from video_assets.analyzers import ANALYZERS, by_name
 from video_assets.defs.assets.analysis import MAX_PARTITIONS_PER_RUN, markdown_preview
 from video_assets.defs.history import latest_metadata
 from video_assets.defs.partitions import videos_partitions_def
+from video_assets.insights import TABLES_USED
 from video_assets.insights.profile import PROFILE_SCHEMA, VideoFacts, build_profile, object_frames
 from video_assets.insights.spans import spans_of
 
@@ -27,11 +28,14 @@ _UPSTREAM = [dg.AssetKey(a.asset_key(t, "optimized")) for a in ANALYZERS for t i
 
 
 def analyzer_tables(io_manager, key: str) -> "dict[str, dict[str, pd.DataFrame]]":
-    """analyzer -> table -> DataFrame of one video, for every analyzer whose tables are stored."""
+    """analyzer -> table -> DataFrame of one video (the tables insights read), for every analyzer
+    whose tables are stored."""
     out: dict[str, dict[str, pd.DataFrame]] = {}
     for spec in ANALYZERS:
+        used = TABLES_USED.get(spec.name, ())
         try:
-            out[spec.name] = {t: io_manager.load_partition(dg.AssetKey(spec.asset_key(t, "optimized")), key) for t in spec.tables}
+            if used:
+                out[spec.name] = {t: io_manager.load_partition(dg.AssetKey(spec.asset_key(t, "optimized")), key) for t in used}
         except FileNotFoundError:
             continue
     return out
