@@ -189,7 +189,10 @@ def corpus_overview(resources: dict, partitions: list[str]) -> str:
     lines = ["", "Corpus profile (video_profile; columns from random-init weights are left empty):"]
     if rows:
         profile = pd.concat(rows, ignore_index=True)[OVERVIEW_COLUMNS]
-        lines.append(profile.to_string(index=False, na_rep="-", float_format=lambda v: f"{v:.2f}"))
+        # null (no speech, no caption) as "-", not "None" or "nan"; numbers with two decimals
+        shown = profile.apply(lambda col: col.map(lambda v: "-" if v is None or (isinstance(v, float) and v != v)
+                                                  else f"{v:.2f}" if isinstance(v, float) else v))
+        lines.append(shown.to_string(index=False))
     else:
         lines.append("  (no profile materialized)")
     index = resources["index"].model_copy(update={"semantic": False}).open()
