@@ -29,7 +29,7 @@ PROFILE_SCHEMA = pa.schema([
     col("language", pa.string(), "spoken language (ISO 639-1; null without speech)"),
     col("speaking_share", pa.float64(), "share of the duration that is speech (VAD)"),
     col("words_per_minute", pa.float64(), "words per minute of the whole duration"),
-    col("articulation_wpm", pa.float64(), "words per minute of speaking time"),
+    col("articulation_wpm", pa.float64(), "words per minute of speaking time (null without speech)"),
     col("pause_count", pa.int32(), "pauses between speech regions"),
     col("pause_total_s", pa.float64(), "their total length"),
     col("caption_count", pa.int32(), "caption segments (scene text not counted)"),
@@ -112,7 +112,9 @@ def build_profile(video: str, facts: VideoFacts, tables: dict[str, dict[str, pd.
         row |= {
             "language": summary.language if isinstance(summary.language, str) else None,
             "speaking_share": round(float(summary.speaking_pct) / 100.0, 4),
-            "words_per_minute": float(summary.speech_rate_wpm), "articulation_wpm": float(summary.articulation_rate_wpm),
+            # Without speech there is no articulation rate (null, not 0 words a minute of speaking).
+            "words_per_minute": float(summary.speech_rate_wpm),
+            "articulation_wpm": float(summary.articulation_rate_wpm) if summary.speaking_time_s > 0 and summary.total_words > 0 else None,
             "pause_count": int(summary.pause_count), "pause_total_s": float(summary.pause_total_s),
             "first_word_s": float(segments.start_s.min()) if len(segments) else None,
         }
