@@ -50,6 +50,11 @@ class VideoInfo:
     has_audio: bool
 
 
+def luma(image: np.ndarray) -> np.ndarray:
+    """ITU-R BT.601 luma of an RGB uint8 image, float32 in [0, 255] (scene cuts, caption contrast)."""
+    return image[..., 0] * np.float32(0.299) + image[..., 1] * np.float32(0.587) + image[..., 2] * np.float32(0.114)
+
+
 @dataclass(frozen=True)
 class Frame:
     """One decoded frame. image: uint8 RGB array of shape (height, width, 3), upright."""

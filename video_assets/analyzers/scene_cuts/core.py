@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from video_assets.analyzers.base import AnalyzerResult, ParityReport, col, f1_parity, matching_f1, typed_table
 from video_assets.analyzers.scene_cuts.presets import Config, plan
-from video_assets.media.frames import FrameBundle
+from video_assets.media.frames import FrameBundle, luma
 
 CUTS_SCHEMA = pa.schema([
     col("cut", pa.int32(), "cut number from 0"),
@@ -21,11 +21,6 @@ CUTS_SCHEMA = pa.schema([
 ])
 TABLES = ("cuts",)
 SCHEMAS = {"cuts": CUTS_SCHEMA}
-
-
-def luma(image: np.ndarray) -> np.ndarray:
-    """ITU-R BT.601 luma of an RGB uint8 image, float32 in [0, 255]."""
-    return image[..., 0] * np.float32(0.299) + image[..., 1] * np.float32(0.587) + image[..., 2] * np.float32(0.114)
 
 
 def difference(a: np.ndarray, b: np.ndarray, config: Config) -> float:

@@ -14,7 +14,7 @@ from video_assets.analyzers.text_overlay.reading import _baseline_frame, _optimi
 from video_assets.analyzers.text_overlay.schemas import DETECTIONS_SCHEMA
 from video_assets.analyzers.text_overlay.segments import merge_segments
 from video_assets.analyzers.text_overlay.text import nfc
-from video_assets.media.frames import FrameBundle
+from video_assets.media.frames import FrameBundle, luma
 
 
 def contrast(image: np.ndarray, box: tuple[float, float, float, float]) -> float:
@@ -25,8 +25,7 @@ def contrast(image: np.ndarray, box: tuple[float, float, float, float]) -> float
     crop = image[y0:y1, x0:x1]
     if crop.size == 0:
         return 0.0
-    luma = crop[..., 0] * 0.299 + crop[..., 1] * 0.587 + crop[..., 2] * 0.114 if crop.ndim == 3 else crop
-    low, high = np.percentile(luma, (2, 98))
+    low, high = np.percentile(luma(crop) if crop.ndim == 3 else crop, (2, 98))
     return round(float(high - low), 1)
 
 

@@ -60,6 +60,12 @@ def markdown_preview(df: pd.DataFrame, rows: int = 10, width: int = 80) -> str:
     return "\n".join(lines)
 
 
+def table_schema(schema) -> dg.TableSchema:
+    """A pyarrow schema (with its ``doc`` per column) as the UI's "Columns" tab shows it."""
+    return dg.TableSchema(columns=[dg.TableColumn(f.name, str(f.type), description=(f.metadata or {}).get(b"doc", b"").decode())
+                                   for f in schema])
+
+
 def code_version(analyzer: Analyzer, preset: str, model_id: str) -> str:
     """Changes when the preset, the model or an output schema changes, so stored tables go stale."""
     payload = {
@@ -85,8 +91,7 @@ def build_analyzer_assets(analyzer: Analyzer, preset: str, model_id: str) -> dg.
             key=analyzer.asset_key(table, preset),
             description=(analyzer.description if i == 0 else f"{analyzer.name}: {table} table")
             + ("" if preset == "optimized" else " (baseline preset: the original, slow configuration)"),
-            metadata={"schema": dg.TableSchema(columns=[dg.TableColumn(f.name, str(f.type), description=(f.metadata or {}).get(b"doc", b"").decode())
-                                                        for f in analyzer.schemas[table]])},
+            metadata={"schema": table_schema(analyzer.schemas[table])},
             code_version=code_version(analyzer, preset, model_id),
             kinds=set(analyzer.kinds),
         )

@@ -16,7 +16,7 @@ import pandas as pd
 
 from resources.corpus_index import CorpusIndexResource
 from video_assets.analyzers import ANALYZERS, by_name
-from video_assets.defs.assets.analysis import MAX_PARTITIONS_PER_RUN, markdown_preview
+from video_assets.defs.assets.analysis import MAX_PARTITIONS_PER_RUN, markdown_preview, table_schema
 from video_assets.defs.history import latest_metadata
 from video_assets.defs.partitions import videos_partitions_def
 from video_assets.insights import TABLES_USED
@@ -71,8 +71,7 @@ def _plain(value):
     required_resource_keys={"io_manager"},
     backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=MAX_PARTITIONS_PER_RUN),
     code_version="profile-1",
-    metadata={"schema": dg.TableSchema(columns=[dg.TableColumn(f.name, str(f.type), description=(f.metadata or {}).get(b"doc", b"").decode())
-                                                for f in PROFILE_SCHEMA])},
+    metadata={"schema": table_schema(PROFILE_SCHEMA)},
     description="One row per video: duration, orientation, language, pace of speech, text on screen, cuts, objects and the "
                 "hook (first caption, word and cut, and whether each is in the first 3 s). Random-init analyzers are left out.",
 )
