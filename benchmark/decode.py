@@ -26,7 +26,7 @@ from video_assets.media.sampling import FramePlan
 
 
 def _plan(path: str) -> FramePlan:
-    from video_assets.media.decode import probe
+    from video_assets.media.container import probe
 
     info = probe(path)
     return FramePlan.union(analyzers.sampling_plans(), info.frame_count, info.fps)

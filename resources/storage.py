@@ -1,7 +1,10 @@
 """The I/O manager: one storage root, one file per asset and partition, atomic writes.
 
 Formats by type: pandas DataFrame -> Parquet (pyarrow, schema kept), FrameBundle -> frames Parquet
-(JPEG bytes per row), AudioTrack -> npz. A step that handles several partitions (a backfill run
+(JPEG bytes per row, row groups of ``VIDEO_ASSETS_FRAME_BATCH`` frames), AudioTrack -> npz. Frames
+stream both ways: the decoding step's spool file is moved into place, never read into memory, and a
+loaded bundle reads its images one row group at a time (``media/framestore.py``). A step that
+handles several partitions (a backfill run
 with a single-run policy) returns ``{partition_key: value}`` and gets the same shape back on load.
 """
 
@@ -23,6 +26,7 @@ from pydantic import Field
 from video_assets.runtime import settings
 from video_assets.media import files
 from video_assets.media.frames import AudioTrack, FrameBundle
+from video_assets.media.framestore import open_bundle
 
 SUFFIXES: dict[type, str] = {FrameBundle: ".frames.parquet", AudioTrack: ".audio.npz", pd.DataFrame: ".parquet"}
 
@@ -52,7 +56,7 @@ def dump(obj: Any) -> bytes:
 
 def load(payload: bytes, suffix: str) -> Any:
     if suffix == ".frames.parquet":
-        return FrameBundle.from_parquet_bytes(payload)
+        return open_bundle(payload)
     if suffix == ".audio.npz":
         return AudioTrack.from_npz_bytes(payload)
     table = pq.read_table(io.BytesIO(payload))
@@ -141,14 +145,21 @@ class VideoAssetsIOManager(dg.ConfigurableIOManager):
         fence = _run_fence(context)
         for key, value in items:
             url = self.path_for(context.asset_key, key, _suffix_for(value))
-            files.write_bytes_atomic(url, dump(value), before_commit=fence)
+            if isinstance(value, FrameBundle) and value.spool:
+                files.put_file_atomic(value.spool, url, before_commit=fence)
+                value.spool = None
+                value.data.release()  # the spool's row group and handle; it reads from storage from now on
+                value.data.source = url
+            else:
+                files.write_bytes_atomic(url, dump(value), before_commit=fence)
             context.log.debug(f"wrote {url}")
 
     def load_partition(self, asset_key: dg.AssetKey, partition: str | None) -> Any:
         for suffix in (".frames.parquet", ".audio.npz", ".parquet"):
             url = self.path_for(asset_key, partition, suffix)
             if files.exists(url):
-                return load(files.read_bytes(url), suffix)
+                # Frames stay on disk until an analyzer reaches their row group.
+                return open_bundle(url) if suffix == ".frames.parquet" else load(files.read_bytes(url), suffix)
         raise FileNotFoundError(
             f"no stored value for {asset_key.to_user_string()} partition {partition!r} under {self.root}; "
             "materialize it first"

@@ -52,6 +52,19 @@ class TorchDetector:
             return out.float().cpu().numpy()
 
 
+# A CPU engine runs a preset's batch (64 for the GPU's sake) this many frames at a time. On a CPU a
+# larger call brings no speed, only memory (random-init YOLOv8l, OpenVINO, 64 frames of 640x384 on
+# 2 AMD EPYC cores: one call 17.1 s and 4.3 GB RSS; slices of 8: 15.9 s, 1.7 GB; of 1: 16.8 s,
+# 1.37 GB), and the outputs are identical to the bit: each frame's activations are its own.
+CPU_SLICE = 8
+
+
+def _in_slices(run, batch: np.ndarray) -> np.ndarray:
+    if len(batch) <= CPU_SLICE:
+        return run(batch)
+    return np.concatenate([run(batch[i : i + CPU_SLICE]) for i in range(0, len(batch), CPU_SLICE)])
+
+
 @dataclass
 class OpenVinoDetector:
     xml: Path
@@ -72,7 +85,7 @@ class OpenVinoDetector:
         self.raw(np.zeros((1, 3, 640, 384), np.float32))
 
     def raw(self, batch: np.ndarray) -> np.ndarray:
-        return np.asarray(self._compiled(batch)[0])
+        return _in_slices(lambda b: np.asarray(self._compiled(b)[0]), batch)
 
 
 @dataclass
@@ -94,7 +107,9 @@ class OnnxDetector:
         self._input = self._session.get_inputs()[0].name
 
     def raw(self, batch: np.ndarray) -> np.ndarray:
-        return self._session.run(None, {self._input: batch})[0]
+        if self._session.get_providers()[0] == "CUDAExecutionProvider":
+            return self._session.run(None, {self._input: batch})[0]
+        return _in_slices(lambda b: self._session.run(None, {self._input: b})[0], batch)
 
 
 @dataclass

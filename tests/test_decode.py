@@ -5,7 +5,8 @@ import subprocess
 import numpy as np
 import pytest
 
-from video_assets.media.decode import MediaError, decode_audio, decode_frames
+from video_assets.media.container import MediaError
+from video_assets.media.decode import decode_audio, decode_frames
 from video_assets.media.frames import AudioTrack, FrameBundle
 from video_assets.media.sampling import SamplingPlan
 
@@ -101,3 +102,52 @@ def test_bad_input_names_the_file_and_the_cause(bad_inputs, name, message):
 def test_missing_file(tmp_path):
     with pytest.raises(MediaError, match="file not found"):
         decode_audio(str(tmp_path / "nope.mp4"))
+
+
+@pytest.mark.parametrize("batch", [1, 7, 100_000])
+def test_spooled_frames_stream_in_row_groups_and_equal_the_in_memory_ones(video, tmp_path, batch):
+    """Decoding writes row groups of ``batch`` frames as it goes; reading them back gives the same
+    frames, bytes and order as decoding in memory, whichever row group a frame sits in."""
+    import pyarrow.parquet as pq
+
+    from video_assets.media.framestore import open_bundle
+
+    memory = decode_frames(video("cafe_cat"), PLANS)
+    spool = tmp_path / "cafe_cat.frames.parquet"
+    stored = decode_frames(video("cafe_cat"), PLANS, spool=str(spool), batch=batch)
+    assert stored.spool == str(spool)
+    groups = pq.ParquetFile(spool).metadata.num_row_groups
+    assert groups == -(-len(memory) // batch)
+    assert stored.info == memory.info and stored.source_index == memory.source_index and stored.pts_s == memory.pts_s
+    assert stored.nbytes == memory.nbytes
+    again = open_bundle(str(spool))
+    for plan in PLANS:
+        ours = [(f.source_index, f.pts_s, f.image.tobytes()) for f in again.frames(plan)]
+        assert ours == [(f.source_index, f.pts_s, f.image.tobytes()) for f in memory.frames(plan)]
+
+
+def test_a_failed_decode_leaves_no_spool_file(bad_inputs, tmp_path):
+    spool = tmp_path / "bad.frames.parquet"
+    with pytest.raises(MediaError):
+        decode_frames(str(bad_inputs["truncated"]), PLANS, spool=str(spool))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_segments_stream_one_segment_at_a_time(video):
+    plan = SamplingPlan("seg", segment_s=2.0, frames_per_segment=2, max_side=320)
+    bundle = decode_frames(video("cafe_cat"), [plan])
+    expected = plan.segments(bundle.plan_frame_count, bundle.info.fps)
+    got = list(bundle.segments(plan))
+    assert [(s, e, [f.source_index for f in fr]) for s, e, fr in got] == expected
+
+
+def test_a_video_over_the_limits_fails_at_once_naming_the_setting(video, monkeypatch):
+    from video_assets.media.container import VideoLimits
+
+    with pytest.raises(MediaError, match=r"over the limit of 10 s \(VIDEO_ASSETS_MAX_DURATION_S"):
+        decode_frames(video("city_ride"), PLANS, limits=VideoLimits(max_duration_s=10, max_frames=10**6))
+    monkeypatch.setenv("VIDEO_ASSETS_MAX_FRAMES", "300")
+    with pytest.raises(MediaError, match=r"420 frames, over the limit of 300 \(VIDEO_ASSETS_MAX_FRAMES"):
+        decode_audio(video("city_ride"))
+    monkeypatch.delenv("VIDEO_ASSETS_MAX_FRAMES")
+    assert decode_audio(video("city_ride")).has_audio  # within the defaults

@@ -43,7 +43,7 @@ def test_segments_cover_the_video_with_their_frames(bundle, backend):
 
 @pytest.mark.parametrize("config", [core.BASELINE, core.OPTIMIZED], ids=["baseline", "optimized"])
 def test_pixel_budget_holds(bundle, backend, config):
-    frames = bundle.segment_frames(core.plan(config))[0][2]
+    frames = next(bundle.segments(core.plan(config)))[2]
     assert len(frames) == config.frames_per_segment
     [out] = backend.describe([SegmentRequest([f.image for f in frames], "describe")], config.min_pixels, config.max_pixels, 2)
     assert len(out.image_grids) == config.frames_per_segment
@@ -56,7 +56,7 @@ def test_pixel_budget_holds(bundle, backend, config):
 def test_visual_tokens_drop_more_than_3x(bundle, backend):
     tokens = {}
     for config in (core.BASELINE, core.OPTIMIZED):
-        frames = bundle.segment_frames(core.plan(config))[0][2]
+        frames = next(bundle.segments(core.plan(config)))[2]
         [out] = backend.describe([SegmentRequest([f.image for f in frames], "describe")], config.min_pixels, config.max_pixels, 1)
         tokens[config.preset] = out.visual_tokens
     assert tokens["baseline"] / tokens["optimized"] >= 3.0

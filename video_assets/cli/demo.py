@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     check_events: dict = {}
     failed: list[str] = []
     from video_assets.media.listing import find
-    from video_assets.media.decode import MediaError, probe
+    from video_assets.media.container import MediaError, probe
 
     def execute(job_name: str, key: str) -> None:
         job = defs.resolve_job_def(job_name).with_logger_defs({"progress": console.progress_logger})

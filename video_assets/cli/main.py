@@ -63,7 +63,7 @@ def analyze(args: argparse.Namespace) -> int:
     import dagster as dg
 
     from video_assets.analyzers import ANALYZERS
-    from video_assets.media.decode import MediaError, probe
+    from video_assets.media.container import MediaError, probe
     from video_assets.definitions import ALL_ASSETS, ALL_CHECKS, default_resources
     from video_assets.cli.demo import register_partitions
     from video_assets.defs.partitions import videos_partitions_def

@@ -18,7 +18,7 @@ import dagster as dg
 from resources.corpus import VideoCorpus
 from video_assets.defs.assets.ingest import video_file, video_frames
 from video_assets.media.listing import Seen, content_hash, is_stable, quiet_since
-from video_assets.media.decode import MediaError, check_complete
+from video_assets.media.container import MediaError, check_complete
 from video_assets.defs.history import DATA_VERSION_TAG, latest_record
 from video_assets.defs.jobs import corpus_job
 from video_assets.defs.partitions import VIDEOS_PARTITION_NAME, videos_partitions_def

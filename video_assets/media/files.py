@@ -66,6 +66,36 @@ def write_bytes_atomic(url: str, data: bytes, before_commit=None) -> None:
             raise
 
 
+def put_file_atomic(local: str, url: str, before_commit=None) -> None:
+    """Move a finished local file (a decoding step's spool) to ``url`` the same way: to a temp name
+    beside the target (a rename on the same disk, else a streamed copy), then renamed into place.
+    The local file is gone afterwards, whether the move succeeded or not."""
+    fs, path = _fs(url)
+    parent = path.rsplit("/", 1)[0] if "/" in path else "."
+    fs.makedirs(parent, exist_ok=True)
+    remove_stale_temps(fs, path)
+    tmp = f"{path}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        if is_local(url):
+            import shutil
+
+            shutil.move(local, tmp)
+        else:
+            fs.put_file(local, tmp)
+        if before_commit is not None:
+            before_commit()
+        fs.mv(tmp, path)
+    except BaseException:
+        try:
+            if fs.exists(tmp):
+                fs.rm(tmp)
+        finally:
+            raise
+    finally:
+        if os.path.exists(local):
+            os.remove(local)
+
+
 def read_bytes(url: str) -> bytes:
     fs, path = _fs(url)
     with fs.open(path, "rb") as fh:

@@ -15,24 +15,13 @@ import base64
 import io
 import json
 from dataclasses import asdict, dataclass, field
+from typing import Iterator, Sequence
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from video_assets.media.sampling import SamplingPlan, fit_long_side
 
 FRAME_CODECS = ("jpeg", "png", "raw")
-
-FRAMES_SCHEMA = pa.schema(
-    [
-        pa.field("source_index", pa.int32(), nullable=False),
-        pa.field("pts_s", pa.float64(), nullable=False),
-        pa.field("width", pa.int32(), nullable=False),
-        pa.field("height", pa.int32(), nullable=False),
-        pa.field("data", pa.binary(), nullable=False),
-    ]
-)
 
 
 @dataclass(frozen=True)
@@ -105,7 +94,13 @@ def resize_to(image: np.ndarray, max_side: int | None) -> np.ndarray:
 
 @dataclass
 class FrameBundle:
-    """The frames kept for one video, with the frame count the sampling plans were resolved against."""
+    """The frames kept for one video, with the frame count the sampling plans were resolved against.
+
+    ``data`` holds the encoded images: a list (decoded in memory: tests, benchmarks) or
+    ``framestore.StoredFrames`` (a stored file, read one row group at a time). Analyzers stream
+    their plan's frames with :meth:`frames` / :meth:`segments`, which decode one frame at a time,
+    so memory does not grow with the video's length. ``spool``: the local file a decoding step
+    wrote, for the I/O manager to move into storage."""
 
     info: VideoInfo
     plan_frame_count: int
@@ -113,21 +108,23 @@ class FrameBundle:
     source_index: list[int] = field(default_factory=list)
     pts_s: list[float] = field(default_factory=list)
     sizes: list[tuple[int, int]] = field(default_factory=list)  # (width, height)
-    data: list[bytes] = field(default_factory=list)
+    data: Sequence[bytes] = field(default_factory=list)
     decode_seconds: float = 0.0
+    stored_bytes: int | None = None
+    spool: str | None = None
 
     def __len__(self) -> int:
-        return len(self.data)
+        return len(self.source_index)
 
     @property
     def nbytes(self) -> int:
-        return sum(len(d) for d in self.data)
+        return self.stored_bytes if self.stored_bytes is not None else sum(len(d) for d in self.data)
 
     def add(self, source_index: int, pts_s: float, image: np.ndarray, quality: int = 95) -> None:
         self.source_index.append(int(source_index))
         self.pts_s.append(float(pts_s))
         self.sizes.append((int(image.shape[1]), int(image.shape[0])))
-        self.data.append(encode_image(image, self.codec, quality))
+        self.data.append(encode_image(image, self.codec, quality))  # type: ignore[attr-defined]
 
     def image(self, i: int) -> np.ndarray:
         w, h = self.sizes[i]
@@ -146,12 +143,10 @@ class FrameBundle:
             sizes=[self.sizes[i] for i in keep], data=[self.data[i] for i in keep], decode_seconds=self.decode_seconds,
         )
 
-    def select(self, plan: SamplingPlan) -> list[Frame]:
-        """The frames of one analyzer's plan, each resized to the plan's size.
-
-        Raises if the bundle was stored under a different set of plans (then ``video_frames`` is
-        stale and must be re-materialized: its code version includes the plans' fingerprint).
-        """
+    def _positions(self, plan: SamplingPlan) -> list[tuple[int, int]]:
+        """(source index, position in this bundle) of the plan's frames, ascending. Raises if the
+        bundle was stored under a different set of plans (then ``video_frames`` is stale and must be
+        re-materialized: its code version includes the plans' fingerprint)."""
         wanted = plan.indices(self.plan_frame_count, self.info.fps)
         where = {idx: i for i, idx in enumerate(self.source_index)}
         missing = [idx for idx in wanted if idx not in where and idx < self.info.frame_count]
@@ -160,59 +155,51 @@ class FrameBundle:
                 f"{self.info.source}: stored frames lack {len(missing)} frame(s) that plan "
                 f"'{plan.name}' needs (first: {missing[:5]}); re-materialize video_frames"
             )
-        return [
-            Frame(idx, self.pts_s[where[idx]], resize_to(self.image(where[idx]), plan.max_side))
-            for idx in wanted
-            if idx in where
-        ]
+        return [(idx, where[idx]) for idx in wanted if idx in where]
 
-    def segment_frames(self, plan: SamplingPlan) -> list[tuple[float, float, list[Frame]]]:
-        """For segment plans: (start_s, end_s, frames) per segment."""
-        by_index = {f.source_index: f for f in self.select(plan)}
-        return [
-            (start, end, [by_index[i] for i in idx if i in by_index])
-            for start, end, idx in plan.segments(self.plan_frame_count, self.info.fps)
-        ]
+    def frames(self, plan: SamplingPlan) -> Iterator[Frame]:
+        """The frames of one analyzer's plan, in time order, each decoded and resized to the plan's
+        size only when the consumer asks for it: one frame at a time in memory, whatever the length."""
+        for idx, i in self._positions(plan):
+            yield Frame(idx, self.pts_s[i], resize_to(self.image(i), plan.max_side))
 
-    # -- serialization -----------------------------------------------------------------------
+    def select(self, plan: SamplingPlan) -> list[Frame]:
+        """All of a plan's frames at once: for tests and benchmarks on short clips (cores stream)."""
+        return list(self.frames(plan))
+
+    def segments(self, plan: SamplingPlan) -> Iterator[tuple[float, float, list[Frame]]]:
+        """For segment plans: (start_s, end_s, frames) per segment, one segment in memory at a time
+        (a frame two segments share, the clamped last one, is decoded once)."""
+        stream = self.frames(plan)
+        held: dict[int, Frame] = {}
+        last = -1
+        for start, end, idx in plan.segments(self.plan_frame_count, self.info.fps):
+            for i in idx:
+                while last < i:
+                    frame = next(stream, None)
+                    if frame is None:
+                        last = 1 << 62
+                        break
+                    held[frame.source_index] = frame
+                    last = frame.source_index
+            frames = [held[i] for i in idx if i in held]
+            top = max(idx, default=-1)
+            held = {k: v for k, v in held.items() if k >= top}
+            yield start, end, frames
+
+    # -- serialization (media/framestore.py: row groups, read one at a time) --------------------
     def to_parquet_bytes(self) -> bytes:
-        table = pa.table(
-            {
-                "source_index": pa.array(self.source_index, pa.int32()),
-                "pts_s": pa.array(self.pts_s, pa.float64()),
-                "width": pa.array([s[0] for s in self.sizes], pa.int32()),
-                "height": pa.array([s[1] for s in self.sizes], pa.int32()),
-                "data": pa.array(self.data, pa.binary()),
-            },
-            schema=FRAMES_SCHEMA,
-        )
-        meta = {
-            "info": asdict(self.info),
-            "plan_frame_count": self.plan_frame_count,
-            "codec": self.codec,
-            "decode_seconds": self.decode_seconds,
-        }
-        table = table.replace_schema_metadata({b"video_assets": json.dumps(meta).encode()})
+        from video_assets.media.framestore import write_bundle
+
         sink = io.BytesIO()
-        # Images are already compressed; Parquet compression would only cost time.
-        pq.write_table(table, sink, compression="none" if self.codec != "raw" else "zstd")
+        write_bundle(self, sink)
         return sink.getvalue()
 
     @classmethod
     def from_parquet_bytes(cls, payload: bytes) -> "FrameBundle":
-        table = pq.read_table(io.BytesIO(payload))
-        meta = json.loads(table.schema.metadata[b"video_assets"])
-        cols = table.to_pydict()
-        return cls(
-            info=VideoInfo(**meta["info"]),
-            plan_frame_count=meta["plan_frame_count"],
-            codec=meta["codec"],
-            source_index=cols["source_index"],
-            pts_s=cols["pts_s"],
-            sizes=list(zip(cols["width"], cols["height"])),
-            data=cols["data"],
-            decode_seconds=meta.get("decode_seconds", 0.0),
-        )
+        from video_assets.media.framestore import open_bundle
+
+        return open_bundle(payload)
 
     def contact_sheet(self, columns: int = 4, rows: int = 3, thumb_width: int = 135) -> bytes:
         """A PNG grid of evenly spaced thumbnails with their timestamps, small enough for the UI."""

@@ -29,5 +29,15 @@ def frame_codec() -> str:
     return env("VIDEO_ASSETS_FRAME_CODEC", "jpeg")
 
 
+def max_duration_s() -> float:
+    """The longest video analyzed (seconds). Default 30 minutes: three times TikTok's longest upload."""
+    return float(env("VIDEO_ASSETS_MAX_DURATION_S", "1800"))
+
+
+def max_frames() -> int:
+    """The most frames a video may have (default: 30 minutes at 60 fps)."""
+    return int(env("VIDEO_ASSETS_MAX_FRAMES", "108000"))
+
+
 def device() -> str:
     return env("VIDEO_ASSETS_DEVICE", "auto")

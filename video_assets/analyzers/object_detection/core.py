@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -12,32 +13,53 @@ from video_assets.analyzers.object_detection.letterbox import Letterbox, postpro
 from video_assets.analyzers.object_detection.model import Detector
 from video_assets.analyzers.object_detection.presets import Config, plan
 from video_assets.analyzers.object_detection.schemas import CLASSES_SCHEMA, DETECTIONS_SCHEMA
-from video_assets.media.frames import FrameBundle
+from video_assets.media.frames import Frame, FrameBundle
+
+
+def detect_stream(frames: Iterable[Frame], detector: Detector, config: Config, timing: list[float] | None = None) -> Iterator[tuple[Frame, np.ndarray]]:
+    """(frame, detections (n, 6)) in order, ``config.batch`` frames in memory at a time (same size).
+    ``timing``: seconds spent in the detector are appended to it."""
+    box = None
+    chunk: list[Frame] = []
+
+    def run_chunk() -> Iterator[tuple[Frame, np.ndarray]]:
+        h, w = chunk[0].image.shape[:2]
+        t0 = time.perf_counter()
+        batch = np.stack([box.apply(f.image) for f in chunk])
+        found = postprocess(detector.raw(batch), box, w, h, config.conf, config.iou, config.max_det)
+        if timing is not None:
+            timing.append(time.perf_counter() - t0)
+        yield from zip(chunk, found)
+
+    for frame in frames:
+        if box is None:
+            h, w = frame.image.shape[:2]
+            box = Letterbox.for_size(w, h, config.imgsz, config.rect)
+        chunk.append(frame)
+        if len(chunk) == config.batch:
+            yield from run_chunk()
+            chunk = []
+    if chunk:
+        yield from run_chunk()
 
 
 def detect(frames: list, detector: Detector, config: Config) -> list[np.ndarray]:
     """frames: list of Frame (same size). Returns per-frame detections (n, 6), in order."""
-    if not frames:
-        return []
-    h, w = frames[0].image.shape[:2]
-    box = Letterbox.for_size(w, h, config.imgsz, config.rect)
-    results: list[np.ndarray] = []
-    for start in range(0, len(frames), config.batch):
-        chunk = frames[start : start + config.batch]
-        batch = np.stack([box.apply(f.image) for f in chunk])
-        results.extend(postprocess(detector.raw(batch), box, w, h, config.conf, config.iou, config.max_det))
-    return results
+    return [d for _, d in detect_stream(frames, detector, config)]
 
 
 def run(bundle: FrameBundle, config: Config, detector: Detector) -> AnalyzerResult:
+    """Streams the plan's frames through the detector a batch at a time; keeps the rows and the
+    frame with the most boxes (for the UI's annotated preview)."""
     t0 = time.perf_counter()
-    frames = bundle.select(plan(config))
-    load_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    dets = detect(frames, detector, config)
-    infer_s = time.perf_counter() - t0
     rows = []
-    for frame, d in zip(frames, dets):
+    count = 0
+    best: tuple[int, Frame, np.ndarray] | None = None
+    timing: list[float] = []
+    for frame, d in detect_stream(bundle.frames(plan(config)), detector, config, timing):
+        count += 1
+        if best is None or len(d) > best[0]:
+            best = (len(d), frame, d)
         for x0, y0, x1, y1, score, cls in d:
             cid = int(cls)
             rows.append({
@@ -45,17 +67,18 @@ def run(bundle: FrameBundle, config: Config, detector: Detector) -> AnalyzerResu
                 "class_name": detector.names.get(cid, str(cid)), "confidence": float(score),
                 "x0": float(x0), "y0": float(y0), "x1": float(x1), "y1": float(y1),
             })
+    infer_s = sum(timing)
+    load_s = time.perf_counter() - t0 - infer_s
     detections = typed_table(rows, DETECTIONS_SCHEMA)
     images = {}
-    if frames:
-        best = max(range(len(frames)), key=lambda i: len(dets[i]))
-        images["annotated_frame"] = annotate(frames[best].image, dets[best], detector.names)
+    if best is not None:
+        images["annotated_frame"] = annotate(best[1].image, best[2], detector.names)
     return AnalyzerResult(
         images=images,
         tables={"detections": detections, "classes": class_summary(detections)},
         stats={
-            "frames": len(frames), "frame_load_s": round(load_s, 3), "inference_s": round(infer_s, 3),
-            "s_per_frame": round(infer_s / len(frames), 4) if frames else 0.0,
+            "frames": count, "frame_load_s": round(load_s, 3), "inference_s": round(infer_s, 3),
+            "s_per_frame": round(infer_s / count, 4) if count else 0.0,
             "engine": detector.engine, "precision": detector.precision,
         },
         notes=[] if rows else ["no detections"],

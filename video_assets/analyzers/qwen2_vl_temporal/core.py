@@ -15,26 +15,38 @@ from video_assets.media.frames import FrameBundle
 
 
 def run(bundle: FrameBundle, config: Config, backend: VisionLanguageBackend) -> AnalyzerResult:
-    segments = [(s, e, frames) for s, e, frames in bundle.segment_frames(plan(config)) if frames]
+    """Streams the plan's segments: the frames of ``config.batch_segments`` segments in memory at a time."""
     rows: list[dict] = []
     t_total = time.perf_counter()
     generated = 0
     generate_s: list[float] = []  # per generate call: timing is metadata, never a table column
-    for start in range(0, len(segments), config.batch_segments):
-        batch = segments[start : start + config.batch_segments]
+
+    def describe(batch: list) -> None:
+        nonlocal generated
         requests = [SegmentRequest([f.image for f in frames], config.prompt.format(start=s, end=e)) for s, e, frames in batch]
         t0 = time.perf_counter()
         outputs = backend.describe(requests, config.min_pixels, config.max_pixels, config.max_new_tokens)
         generate_s.append(time.perf_counter() - t0)
-        for k, ((s, e, frames), out) in enumerate(zip(batch, outputs)):
+        for (s, e, frames), out in zip(batch, outputs):
             generated += out.generated_tokens
             rows.append({
-                "segment": start + k, "start_s": round(s, 3), "end_s": round(e, 3),
+                "segment": len(rows), "start_s": round(s, 3), "end_s": round(e, 3),
                 "frame_times_s": [round(f.pts_s, 3) for f in frames], "description": out.text,
                 "prompt_tokens": out.prompt_tokens,
                 "visual_tokens": int(sum(t * h * w for t, h, w in out.image_grids) // 4) if out.image_grids else out.visual_tokens,
                 "generated_tokens": out.generated_tokens, "degenerate": False,
             })
+
+    pending: list = []
+    for segment in bundle.segments(plan(config)):
+        if not segment[2]:
+            continue
+        pending.append(segment)
+        if len(pending) == config.batch_segments:
+            describe(pending)
+            pending = []
+    if pending:
+        describe(pending)
     for i, row in enumerate(rows):
         row["degenerate"] = loops(row["description"]) or repeats_previous(row["description"], rows[i - 1]["description"] if i else None)
     elapsed = time.perf_counter() - t_total

@@ -34,22 +34,27 @@ def difference(a: np.ndarray, b: np.ndarray, config: Config) -> float:
 
 
 def run(bundle: FrameBundle, config: Config, model: None = None) -> AnalyzerResult:
+    """Streams the plan's frames: only the previous frame's luma is kept."""
     t0 = time.perf_counter()
-    frames = bundle.select(plan(config))
-    lumas = [luma(f.image) for f in frames]
-    scores = [difference(a, b, config) for a, b in zip(lumas, lumas[1:])]
-    rows = [
-        {"cut": 0, "time_s": round(frames[i + 1].pts_s, 4), "previous_s": round(frames[i].pts_s, 4), "difference": round(s, 4)}
-        for i, s in enumerate(scores) if s > config.threshold
-    ]
-    for n, row in enumerate(rows):
-        row["cut"] = n
+    rows: list[dict] = []
+    scores: list[float] = []
+    compared = 0
+    previous = None  # (pts_s, luma)
+    for frame in bundle.frames(plan(config)):
+        current = (frame.pts_s, luma(frame.image))
+        compared += 1
+        if previous is not None:
+            score = difference(previous[1], current[1], config)
+            scores.append(score)
+            if score > config.threshold:
+                rows.append({"cut": len(rows), "time_s": round(current[0], 4), "previous_s": round(previous[0], 4), "difference": round(score, 4)})
+        previous = current
     duration = bundle.info.duration_s
-    shots = len(rows) + 1 if frames else 0
+    shots = len(rows) + 1 if compared else 0
     return AnalyzerResult(
         tables={"cuts": typed_table(rows, CUTS_SCHEMA)},
         stats={
-            "frames_compared": len(frames), "cuts_found": len(rows),
+            "frames_compared": compared, "cuts_found": len(rows),
             "cuts_per_minute": round(len(rows) / duration * 60.0, 2) if duration else 0.0,
             "mean_shot_s": round(duration / shots, 3) if shots else 0.0,
             "max_difference": round(max(scores), 4) if scores else 0.0,

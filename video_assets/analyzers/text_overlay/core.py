@@ -10,7 +10,7 @@ from video_assets.analyzers.base import AnalyzerResult, typed_table
 from video_assets.analyzers.text_overlay.blocks import group_blocks
 from video_assets.analyzers.text_overlay.model import OcrEngine
 from video_assets.analyzers.text_overlay.presets import Config, plan
-from video_assets.analyzers.text_overlay.reading import _baseline_frame, _optimized_frames
+from video_assets.analyzers.text_overlay.reading import _baseline_frame, optimized_stream
 from video_assets.analyzers.text_overlay.schemas import DETECTIONS_SCHEMA
 from video_assets.analyzers.text_overlay.segments import merge_segments
 from video_assets.analyzers.text_overlay.text import nfc
@@ -30,17 +30,22 @@ def contrast(image: np.ndarray, box: tuple[float, float, float, float]) -> float
 
 
 def run(bundle: FrameBundle, config: Config, engine: OcrEngine) -> AnalyzerResult:
-    frames = bundle.select(plan(config))
+    """Streams the plan's frames: each sample's lines become rows at once, and its image is let go
+    (the optimized preset keeps only what reuse needs: ``reading.optimized_stream``)."""
+    frames = bundle.frames(plan(config))
     t0 = time.perf_counter()
-    if config.preset == "baseline" or not (config.batched or config.dedupe):
-        per_frame = [_baseline_frame(engine, f, config) for f in frames]
-        stats = {"frames_ocr": len(frames), "frames_reused": 0}
+    one_by_one = config.preset == "baseline" or not (config.batched or config.dedupe)
+    if one_by_one:
+        stats = {"frames_ocr": 0, "frames_reused": 0}
+        read = ((f, _baseline_frame(engine, f, config)) for f in frames)
     else:
-        per_frame, stats = _optimized_frames(engine, frames, config)
-    ocr_s = time.perf_counter() - t0
+        stats = {}
+        read = optimized_stream(engine, frames, config, stats)
     rows = []
+    sampled = 0
     w, h = bundle.info.width, bundle.info.height
-    for frame, lines in zip(frames, per_frame):
+    for frame, lines in read:
+        sampled += 1
         fh, fw = frame.image.shape[:2]
         for block in group_blocks(lines):
             x0, y0, x1, y1 = block.box
@@ -50,10 +55,13 @@ def run(bundle: FrameBundle, config: Config, engine: OcrEngine) -> AnalyzerResul
                 "x1": min(1.0, x1 / fw), "y1": min(1.0, y1 / fh), "reused": block.reused,
                 "contrast": contrast(frame.image, block.box),
             })
+    if one_by_one:
+        stats["frames_ocr"] = sampled
+    ocr_s = time.perf_counter() - t0
     detections = typed_table(rows, DETECTIONS_SCHEMA)
     segments = merge_segments(detections, config.every_s, config.segment_cer, w / h if h else 1080 / 1920)
     return AnalyzerResult(
         tables={"segments": segments, "detections": detections},
-        stats={**stats, "engine": engine.name, "frames_sampled": len(frames), "ocr_s": round(ocr_s, 3), "segments_found": len(segments), "scene_text_segments": int((segments["kind"] == "scene").sum()), "frame_size": f"{w}x{h}"},
+        stats={**stats, "engine": engine.name, "frames_sampled": sampled, "ocr_s": round(ocr_s, 3), "segments_found": len(segments), "scene_text_segments": int((segments["kind"] == "scene").sum()), "frame_size": f"{w}x{h}"},
         notes=[] if rows else ["no on-screen text found"],
     )

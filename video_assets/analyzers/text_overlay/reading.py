@@ -5,6 +5,7 @@ detection on a reduced canvas, and recognition only for boxes whose pixels chang
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Iterable, Iterator
 
 import numpy as np
 
@@ -124,21 +125,12 @@ def _assign(lines: list[Line], boxes: list) -> dict[int, list[Line]]:
 
 
 # -- optimized ------------------------------------------------------------------------------------
-def frames_to_read(grays: list[np.ndarray], config: Config) -> list[bool]:
-    """Which samples go through the engine: the first, and every one where some cell changed since
-    the last sample read. Compared with the last sample *read*, not the one before, so a slow change
-    (a fade, a pan) adds up until it is read. Decided on pixels alone, before any OCR, so detection
-    can still run in batches on a GPU."""
-    if not config.skip_unchanged:
-        return [True] * len(grays)
-    read, last = [], None
-    for gray in grays:
-        signature = change_signature(gray)
-        fresh = last is None or changed_cells(signature, last, config) > 0
-        read.append(fresh)
-        if fresh:
-            last = signature
-    return read
+def _must_read(signature: np.ndarray, last: np.ndarray | None, config: Config) -> bool:
+    """Whether a sample goes through the engine: the first, and every one where some cell changed
+    since the last sample *read*, not the one before, so a slow change (a fade, a pan) adds up
+    until it is read. Decided on pixels alone, before any OCR, so detection can still run in
+    batches on a GPU."""
+    return last is None or changed_cells(signature, last, config) > 0
 
 
 def _inter(a, b) -> float:
@@ -219,26 +211,54 @@ def _read_sample(engine: OcrEngine, image: np.ndarray, gray: np.ndarray, found: 
     return _Memory(entries, lines)
 
 
-def _optimized_frames(engine: OcrEngine, frames: list[Frame], config: Config) -> tuple[list[list[Line]], dict[str, int]]:
+# A sample to read waits for its detection batch (``det_batch`` samples on a GPU, one on a CPU),
+# and the unchanged samples after it wait with it (their text is the one it reads). At most this
+# many samples wait: a long unchanged stretch flushes a short detection batch instead of holding
+# every frame of it. Fixed, so the batches depend on the video alone, never on how it is streamed.
+MAX_WAITING = 64
+
+
+def optimized_stream(engine: OcrEngine, frames: Iterable[Frame], config: Config, stats: dict[str, int]) -> Iterator[tuple[Frame, list[Line]]]:
+    """(frame, lines) for each sample in order, streamed: only the samples waiting for their
+    detection batch and the last read sample's memory (its caption places) are kept."""
     import cv2
 
-    grays = [cv2.cvtColor(f.image, cv2.COLOR_RGB2GRAY) for f in frames]
-    read = frames_to_read(grays, config)
-    chosen = [i for i, r in enumerate(read) if r]
+    stats.update(frames_ocr=0, frames_reused=0, frames_no_boxes=0, second_pass=0, boxes_read=0, boxes_reused=0,
+                 boxes_kept=0, regions_looked_again=0)
     # Batching the detector pays on a GPU; on 2 CPU cores it was slower (0.45 vs 0.32 s/frame).
     step = config.det_batch if config.batched and str(engine.device).startswith("cuda") else 1
-    detected: dict[int, Detected] = {}
-    for start in range(0, len(chosen), step):
-        batch = chosen[start : start + step]
-        detected.update(zip(batch, engine.detect([frames[i].image for i in batch], config)))
-    results: list[list[Line]] = []
     memory = _Memory()
-    stats = {"frames_ocr": len(chosen), "frames_reused": len(frames) - len(chosen), "frames_no_boxes": 0, "second_pass": 0,
-             "boxes_read": 0, "boxes_reused": 0, "boxes_kept": 0, "regions_looked_again": 0}
-    for i, frame in enumerate(frames):
-        if read[i]:
-            memory = _read_sample(engine, frame.image, grays[i], detected[i], memory, config, stats)
-            results.append(memory.lines)
-        else:  # nothing changed since the last sample read: the same text is on screen
-            results.append([replace(ln, reused=True) for ln in memory.lines])
-    return results, stats
+    last = None
+    waiting: list[tuple[Frame, np.ndarray, bool]] = []
+
+    def flush() -> Iterator[tuple[Frame, list[Line]]]:
+        nonlocal memory
+        chosen = [k for k, (_, _, read) in enumerate(waiting) if read]
+        detected: dict[int, Detected] = {}
+        for start in range(0, len(chosen), step):
+            batch = chosen[start : start + step]
+            detected.update(zip(batch, engine.detect([waiting[k][0].image for k in batch], config)))
+        for k, (frame, gray, read) in enumerate(waiting):
+            if read:
+                memory = _read_sample(engine, frame.image, gray, detected[k], memory, config, stats)
+                yield frame, memory.lines
+            else:  # nothing changed since the last sample read: the same text is on screen
+                yield frame, [replace(ln, reused=True) for ln in memory.lines]
+        waiting.clear()
+
+    for frame in frames:
+        gray = cv2.cvtColor(frame.image, cv2.COLOR_RGB2GRAY)
+        read = True
+        if config.skip_unchanged:
+            signature = change_signature(gray)
+            read = _must_read(signature, last, config)
+            if read:
+                last = signature
+        stats["frames_ocr" if read else "frames_reused"] += 1
+        if not read and not waiting:
+            yield frame, [replace(ln, reused=True) for ln in memory.lines]
+            continue
+        waiting.append((frame, gray, read))
+        if sum(r for _, _, r in waiting) == step or len(waiting) >= MAX_WAITING:
+            yield from flush()
+    yield from flush()

@@ -6,6 +6,7 @@
 
 
 import contextlib
+import os
 
 import dagster as dg
 
@@ -13,13 +14,15 @@ from resources.corpus import VideoCorpus
 from video_assets import analyzers
 from video_assets.runtime import settings
 from video_assets.media.listing import content_hash
-from video_assets.media.decode import MediaError, decode_audio, decode_frames
+from video_assets.media.container import MediaError
+from video_assets.media.decode import decode_audio, decode_frames
+from video_assets.media import framestore
 from video_assets.media.frames import AudioTrack, FrameBundle, png_markdown
 from video_assets.defs.partitions import videos_partitions_def
 from video_assets.media.sampling import plans_fingerprint
 
 INGEST_GROUP = "ingest"
-FRAMES_FORMAT_VERSION = "1"
+FRAMES_FORMAT_VERSION = "2"  # 2: row groups of VIDEO_ASSETS_FRAME_BATCH frames, read one at a time
 
 video_file = dg.AssetSpec(
     key="video_file",
@@ -65,28 +68,34 @@ def video_frames(context: dg.AssetExecutionContext, corpus: VideoCorpus) -> dg.O
     video = _find(corpus, context.partition_key)
     plans = analyzers.sampling_plans()
     with bad_input_fails_fast():
-        bundle = decode_frames(video.url, plans, codec=settings.frame_codec())
-    sha = content_hash(video.url)
-    info = bundle.info
-    sheet = bundle.contact_sheet()
-    metadata = {
-        "source": dg.MetadataValue.path(video.url),
-        "sha256": sha,
-        "duration_s": round(info.duration_s, 3),
-        "fps": round(info.fps, 3),
-        "resolution": f"{info.width}x{info.height}",
-        "rotation": info.rotation,
-        "codec": info.codec,
-        "frames_decoded": info.frame_count,
-        "frames_kept": len(bundle),
-        "decode_seconds": round(bundle.decode_seconds, 3),
-        "decode_s_per_video_s": round(bundle.decode_seconds / max(info.duration_s, 1e-9), 4),
-        "bytes_stored": bundle.nbytes,
-        "bytes_per_video_s": int(bundle.nbytes / max(info.duration_s, 1e-9)),
-        "plans": ", ".join(p.name for p in plans) or "none",
-    }
-    if sheet:
-        metadata["contact_sheet"] = dg.MetadataValue.md(png_markdown(sheet, f"{context.partition_key} contact sheet"))
+        # Written to a local spool as it decodes; the I/O manager moves the file into storage.
+        bundle = decode_frames(video.url, plans, codec=settings.frame_codec(), spool=framestore.spool_path(context.partition_key))
+    try:
+        sha = content_hash(video.url)
+        info = bundle.info
+        sheet = bundle.contact_sheet()
+        metadata = {
+            "source": dg.MetadataValue.path(video.url),
+            "sha256": sha,
+            "duration_s": round(info.duration_s, 3),
+            "fps": round(info.fps, 3),
+            "resolution": f"{info.width}x{info.height}",
+            "rotation": info.rotation,
+            "codec": info.codec,
+            "frames_decoded": info.frame_count,
+            "frames_kept": len(bundle),
+            "decode_seconds": round(bundle.decode_seconds, 3),
+            "decode_s_per_video_s": round(bundle.decode_seconds / max(info.duration_s, 1e-9), 4),
+            "bytes_stored": bundle.nbytes,
+            "bytes_per_video_s": int(bundle.nbytes / max(info.duration_s, 1e-9)),
+            "plans": ", ".join(p.name for p in plans) or "none",
+            "frames_per_row_group": framestore.frame_batch(),
+        }
+        if sheet:
+            metadata["contact_sheet"] = dg.MetadataValue.md(png_markdown(sheet, f"{context.partition_key} contact sheet"))
+    except BaseException:
+        os.remove(bundle.spool)  # nothing half-done stays behind
+        raise
     return dg.Output(bundle, metadata=metadata, data_version=dg.DataVersion(sha[:16]))
 
 
