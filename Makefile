@@ -20,12 +20,14 @@ demo dev: export VIDEO_ASSETS_YOLO_OPTIMIZED ?= random:yolov8l
 demo dev: export VIDEO_ASSETS_QWEN_BASELINE ?= random:tiny
 demo dev: export VIDEO_ASSETS_QWEN_OPTIMIZED ?= random:tiny
 demo dev: export VIDEO_ASSETS_CANARY ?= rocket_story
+bench-memory: export VIDEO_ASSETS_YOLO_OPTIMIZED ?= random:yolov8l
+bench-memory: export VIDEO_ASSETS_QWEN_OPTIMIZED ?= random:tiny
 bench bench-decode: export VIDEO_ASSETS_YOLO_BASELINE ?= random:yolov8x
 bench bench-decode: export VIDEO_ASSETS_YOLO_OPTIMIZED ?= random:yolov8l
 bench bench-decode: export VIDEO_ASSETS_QWEN_BASELINE ?= random:2b
 bench bench-decode: export VIDEO_ASSETS_QWEN_OPTIMIZED ?= random:2b
 
-.PHONY: demo test dev bench bench-decode bench-scale gpu-kit system-deps test-system-deps install clean
+.PHONY: demo test dev bench bench-decode bench-memory bench-scale gpu-kit system-deps test-system-deps install clean
 
 demo: install $(DAGSTER_HOME)/dagster.yaml
 	$(PY) -m video_assets.cli.demo
@@ -41,6 +43,12 @@ bench: install
 
 bench-decode: install
 	$(PY) -m benchmark.decode
+
+# Peak RSS of `video-assets analyze` (every analyzer) on one clip repeated to 90 s, 360 s and 20 minutes,
+# against a git revision for the shorter ones (MEMORY_AGAINST=<rev>): benchmark/results/memory.{json,md}.
+MEMORY_AGAINST ?=
+bench-memory: install
+	$(PY) -m benchmark.memory --corpus $(if $(MEMORY_AGAINST),--against $(MEMORY_AGAINST))
 
 # In-process vs the Ray executor with warm model pools (1 and 2 actors), on a throwaway local Ray
 # and Postgres: benchmark/results/scale.{json,md}.

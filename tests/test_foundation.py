@@ -106,6 +106,38 @@ def test_bad_input_fails_its_partition_alone(bad_inputs, corpus_dir, tmp_path, n
     assert [p for p in Path(tmp_path).rglob("*") if ".tmp" in p.name] == []
 
 
+def test_frames_stream_to_storage_and_a_too_long_video_fails_at_once(corpus_dir, tmp_path, monkeypatch):
+    """video_frames writes row groups of VIDEO_ASSETS_FRAME_BATCH frames into a local spool while
+    decoding; the I/O manager moves the file into place and the spool is left empty. A video over
+    VIDEO_ASSETS_MAX_DURATION_S fails both decoding steps at once, naming the file and the setting,
+    and writes nothing."""
+    import pyarrow.parquet as pq
+
+    spool = tmp_path / "spool"
+    monkeypatch.setenv("VIDEO_ASSETS_SPOOL", str(spool))
+    monkeypatch.setenv("VIDEO_ASSETS_FRAME_BATCH", "16")
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("videos", ["rocket_story"])
+    result = _materialize(instance, corpus_dir, tmp_path / "a", "rocket_story")
+    assert result.success
+    stored = tmp_path / "a" / "video_frames" / "rocket_story.frames.parquet"
+    meta = pq.ParquetFile(stored).metadata
+    assert meta.num_row_groups > 1 and {meta.row_group(g).num_rows for g in range(meta.num_row_groups - 1)} == {16}
+    assert list(spool.iterdir()) == []
+    md = result.asset_materializations_for_node("video_frames")[0].metadata
+    assert md["frames_per_row_group"].value == 16
+
+    monkeypatch.setenv("VIDEO_ASSETS_MAX_DURATION_S", "5")
+    result = _materialize(instance, corpus_dir, tmp_path / "b", "rocket_story", raise_on_error=False)
+    assert not result.success
+    failures = {e.step_key: e.step_failure_data.error.message for e in result.all_events if e.is_step_failure}
+    assert set(failures) == {"video_frames", "audio_track"}
+    for message in failures.values():
+        assert "rocket_story.mp4" in message and "over the limit of 5 s (VIDEO_ASSETS_MAX_DURATION_S" in message
+    assert not (tmp_path / "b").exists() or [p for p in (tmp_path / "b").rglob("*") if p.is_file()] == []
+    assert list(spool.iterdir()) == []
+
+
 def test_missing_file_names_the_partition_and_the_root(tmp_path):
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("videos", ["gone"])
@@ -215,7 +247,7 @@ files.write_bytes_atomic({str(store / "x" / "table.parquet")!r}, b"complete")
             from video_assets.media.frames import FrameBundle
 
             fa, fb = FrameBundle.from_parquet_bytes(a.read_bytes()), FrameBundle.from_parquet_bytes(b.read_bytes())
-            assert fa.data == fb.data and fa.pts_s == fb.pts_s
+            assert list(fa.data) == list(fb.data) and fa.pts_s == fb.pts_s  # the file also records decode_seconds
 
 
 def test_a_step_process_ends_with_its_run_worker(tmp_path):

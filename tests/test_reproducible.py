@@ -24,6 +24,7 @@ from resources.storage import VideoAssetsIOManager
 from resources.yolo import YoloResource
 from video_assets.analyzers import ANALYZERS
 from video_assets.defs.assets import ingest
+from video_assets.defs.checks import CheckSettings
 from video_assets.definitions import ALL_ASSETS
 
 CLIP_SECONDS = 4
@@ -69,7 +70,7 @@ def _tables(io: VideoAssetsIOManager, keys: list[str], partitions: list[str]) ->
 def test_tables_are_the_same_alone_and_in_a_step_in_either_order(spec, stored_inputs):
     root, corpus, names = stored_inputs
     io = VideoAssetsIOManager(root=str(root))
-    resources = {"io_manager": io, "corpus": VideoCorpus(root=str(corpus)), "model_pools": ModelPools()} | ({spec.model: RESOURCES[spec.model]()} if spec.model else {})
+    resources = {"io_manager": io, "corpus": VideoCorpus(root=str(corpus)), "model_pools": ModelPools(), "check_settings": CheckSettings()} | ({spec.model: RESOURCES[spec.model]()} if spec.model else {})
     keys = [spec.asset_key(t, "optimized") for t in spec.tables]
     main = dg.AssetKey(keys[0])
     assets = [a for a in ALL_ASSETS if main in getattr(a, "keys", ())]

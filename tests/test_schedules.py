@@ -11,6 +11,7 @@ from resources.ray_pool import ModelPools
 from resources.speech import SpeechModelsResource
 from resources.storage import VideoAssetsIOManager
 from video_assets.defs.assets import ingest
+from video_assets.defs.checks import CheckSettings
 from video_assets.definitions import analyzer_asset, defs
 from video_assets.defs.schedules import backfill_requests, stale_asset_partitions
 
@@ -20,7 +21,7 @@ PARTITIONS = ["cafe_cat", "rocket_story"]
 
 def _resources(tmp_path, corpus_dir, **speech):
     return {"io_manager": VideoAssetsIOManager(root=str(tmp_path)), "corpus": VideoCorpus(root=str(corpus_dir)),
-            "speech_models": SpeechModelsResource(**speech), "model_pools": ModelPools()}
+            "speech_models": SpeechModelsResource(**speech), "model_pools": ModelPools(), "check_settings": CheckSettings()}
 
 
 def test_backfill_of_two_videos_loads_the_model_once_and_then_nothing_is_stale(tmp_path, corpus_dir, artifacts):

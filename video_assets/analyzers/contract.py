@@ -55,6 +55,13 @@ class Analyzer(ABC):
     parity_threshold: ClassVar[float]  # minimum parity score (CheckSettings may override)
     kinds: ClassVar[frozenset[str]]  # Dagster kinds shown on the asset graph
     report_title: ClassVar[str] = ""  # heading of its report section (default: the name)
+    # How a core receives its input. ``video_frames`` streams: ``inputs.frames(plan)`` and
+    # ``inputs.segments(plan)`` yield one frame (one segment) at a time, decoded from one stored
+    # row group at a time, and a core keeps across frames only what its algorithm needs (the
+    # previous frame's luma, the last caption places, a detector batch), so its memory does not
+    # grow with the video's length. A core that needs its whole input at once says so and why
+    # here (``check_contract`` refuses it for frames, whose whole is gigabytes).
+    whole_input: ClassVar[str] = ""
     # Model-resource settings the benchmark measures side by side for the optimized preset, against
     # the same baseline runs: one row per variant, named "<name>[<variant>]" (e.g. OCR engines).
     bench_variants: ClassVar[Mapping[str, Mapping[str, Any]]] = {}
@@ -63,8 +70,9 @@ class Analyzer(ABC):
     plan: ClassVar[Callable[[Any], SamplingPlan] | None] = None  # frame readers: config -> the frames it reads
 
     def process(self, inputs: Any, config: Any, model: Any) -> AnalyzerResult:
-        """One video (a FrameBundle or an AudioTrack), one preset, the preset's loaded model.
-        The tables depend on these alone: never on other videos, time or order."""
+        """One video (a FrameBundle, read as a stream, or an AudioTrack), one preset, the preset's
+        loaded model. The tables depend on these alone: never on other videos, time, order or how
+        the frames were batched in storage."""
         return type(self).run(inputs, config, model)
 
     def parity(self, baseline: dict[str, pd.DataFrame], optimized: dict[str, pd.DataFrame], models: Any = None) -> ParityReport:
@@ -163,6 +171,8 @@ def check_contract(analyzer: Any) -> Analyzer:
         problems.append(f"parity_threshold {analyzer.parity_threshold} is not in (0, 1]")
     if analyzer.input == "video_frames" and not analyzer.sampling_plans():
         problems.append("reads video_frames but declares no sampling plans")
+    if analyzer.input == "video_frames" and analyzer.whole_input:
+        problems.append("reads video_frames whole (whole_input): frames must stream (inputs.frames / inputs.segments)")
     if problems:
         raise ContractError(f"analyzer {label}: " + "; ".join(problems))
     return analyzer

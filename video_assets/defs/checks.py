@@ -2,8 +2,10 @@
 (optimized against its ``*_baseline`` twin on the same partition, with the analyzer's own measure).
 
 Check names are ``<analyzer>_speed`` and ``<analyzer>_parity`` (``Analyzer.speed_check`` and
-``.parity_check``: one home). Parity needs the baseline twin, which only canary partitions get; the
-regular corpus job runs speed checks only.
+``.parity_check``: one home). The speed check is evaluated inside the analyzer's own step (a
+``check_spec`` of its multi-asset: its inputs are the step's own timings), so it costs no step of
+its own; parity needs the baseline twin, which only canary partitions get, so it is a check op of
+its own, run by the canary parity job.
 """
 
 from typing import Any
@@ -12,7 +14,6 @@ import dagster as dg
 from pydantic import Field
 
 from video_assets.analyzers import Analyzer
-from video_assets.defs.history import latest_metadata
 from video_assets.defs.partitions import videos_partitions_def
 
 
@@ -33,32 +34,50 @@ class CheckSettings(dg.ConfigurableResource):
         return None if value is None else float(value)
 
 
+def speed_key(spec: Analyzer) -> dg.AssetCheckKey:
+    return dg.AssetCheckKey(dg.AssetKey(spec.main_key("optimized")), spec.speed_check)
+
+
 def evaluate_speed(spec: Analyzer, metadata: dict[str, Any], partition: str, settings: CheckSettings) -> dg.AssetCheckResult:
+    """One partition's speed against its target, from the step's metadata (plain values)."""
+    key = speed_key(spec)
     per = (metadata.get("per_partition") or {}).get(partition, {})
     rtf = per.get("realtime_factor", metadata.get("realtime_factor"))
     profile = metadata.get("profile", "cpu")
     target = settings.rtf_target(spec, profile)
     common = {"realtime_factor": rtf, "target_rtf": round(target, 4), "profile": profile, "seconds": per.get("seconds", metadata.get("seconds"))}
+    where = {"asset_key": key.asset_key, "check_name": key.name}
     if rtf is None:
-        return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.WARN, metadata=common, description="no realtime factor recorded (empty video?)")
+        return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.WARN, metadata=common, description="no realtime factor recorded (empty video?)", **where)
     if rtf <= target:
-        return dg.AssetCheckResult(passed=True, metadata=common, description=f"realtime factor {rtf:.3f} <= target {target:.3f} ({profile})")
+        return dg.AssetCheckResult(passed=True, metadata=common, description=f"realtime factor {rtf:.3f} <= target {target:.3f} ({profile})", **where)
     severity = dg.AssetCheckSeverity.ERROR if rtf > target * settings.error_factor else dg.AssetCheckSeverity.WARN
     return dg.AssetCheckResult(
         passed=False, severity=severity, metadata=common,
-        description=f"realtime factor {rtf:.3f} above target {target:.3f} ({profile})",
+        description=f"realtime factor {rtf:.3f} above target {target:.3f} ({profile})", **where,
     )
+
+
+def speed_check_spec(spec: Analyzer) -> dg.AssetCheckSpec:
+    """The speed check, declared on the optimized multi-asset and evaluated in its step (``speed_results``)."""
+    key = speed_key(spec)
+    return dg.AssetCheckSpec(name=key.name, asset=key.asset_key, partitions_def=videos_partitions_def,
+                             description=f"{spec.name}: realtime factor of this materialization against the target for the hardware in use.")
+
+
+def speed_results(spec: Analyzer, metadata: dict[str, Any], keys: list[str], settings: CheckSettings):
+    """The speed check's results for the partitions of the step that just materialized them."""
+    yield from per_partition(keys, speed_key(spec), lambda p: evaluate_speed(spec, metadata, p, settings))
 
 
 STEP_SUMMARY_KEY = "partitions_in_step"
 
 
-def per_partition(context: dg.AssetCheckExecutionContext, key: dg.AssetCheckKey, evaluate):
-    """Evaluate a check for each partition of its step. A backfill step covers up to 8 videos, and
+def per_partition(keys: list[str], key: dg.AssetCheckKey, evaluate):
+    """Evaluate a check for each partition of its step (``keys``). A backfill step covers up to 8 videos, and
     Dagster records a check result against one partition only, so for a step over several each
     partition's own evaluation is logged with its partition, and the step's result (required by
     Dagster) summarizes them without a partition (``STEP_SUMMARY_KEY`` in its metadata; alerts skip it)."""
-    keys = list(context.partition_keys)
     if len(keys) == 1:
         yield evaluate(keys[0])
         return
@@ -69,7 +88,7 @@ def per_partition(context: dg.AssetCheckExecutionContext, key: dg.AssetCheckKey,
     failed = [k for k, r in results.items() if not r.passed]
     errors = any(results[k].severity == dg.AssetCheckSeverity.ERROR for k in failed)
     yield dg.AssetCheckResult(
-        passed=not failed, severity=dg.AssetCheckSeverity.ERROR if errors else dg.AssetCheckSeverity.WARN,
+        asset_key=key.asset_key, check_name=key.name, passed=not failed, severity=dg.AssetCheckSeverity.ERROR if errors else dg.AssetCheckSeverity.WARN,
         metadata={STEP_SUMMARY_KEY: len(keys), "failed_partitions": ", ".join(failed) or "none"},
         description=f"{len(keys)} partitions in this step, {len(failed)} failed; each partition's evaluation is recorded on its own",
     )
@@ -80,21 +99,6 @@ def build_checks(spec: Analyzer) -> list[dg.AssetChecksDefinition]:
 
     @dg.asset_check(
         asset=main,
-        name=spec.speed_check,
-        partitions_def=videos_partitions_def,
-        description=f"{spec.name}: realtime factor of the latest materialization against the target for the hardware in use.",
-    )
-    def _speed(context: dg.AssetCheckExecutionContext, check_settings: CheckSettings):
-        def one(partition: str) -> dg.AssetCheckResult:
-            metadata = latest_metadata(context.instance, main, partition)
-            if metadata is None:
-                return dg.AssetCheckResult(passed=False, description=f"{main.to_user_string()} has no materialization for {partition}")
-            return evaluate_speed(spec, metadata, partition, check_settings)
-
-        yield from per_partition(context, dg.AssetCheckKey(main, spec.speed_check), one)
-
-    @dg.asset_check(
-        asset=main,
         name=spec.parity_check,
         partitions_def=videos_partitions_def,
         additional_deps=[dg.AssetKey(spec.asset_key(t, "baseline")) for t in spec.tables],
@@ -102,7 +106,7 @@ def build_checks(spec: Analyzer) -> list[dg.AssetChecksDefinition]:
         description=f"{spec.name}: optimized output against the baseline twin of the same partition ({(spec.parity.__doc__ or '').strip()}).",
     )
     def _parity(context: dg.AssetCheckExecutionContext):
-        yield from per_partition(context, dg.AssetCheckKey(main, spec.parity_check), lambda p: _parity_one(context, p))
+        yield from per_partition(list(context.partition_keys), dg.AssetCheckKey(main, spec.parity_check), lambda p: _parity_one(context, p))
 
     def _parity_one(context: dg.AssetCheckExecutionContext, partition: str) -> dg.AssetCheckResult:
         check_settings: CheckSettings = context.resources.check_settings
@@ -132,4 +136,4 @@ def build_checks(spec: Analyzer) -> list[dg.AssetChecksDefinition]:
             )
         return dg.AssetCheckResult(passed=passed, metadata=metadata, description=f"parity {report.score:.3f}: {report.detail}")
 
-    return [_speed, _parity]
+    return [_parity]

@@ -1,9 +1,11 @@
 """Stored frames and audio: the records the shared assets produce, and their on-disk formats.
 
 Frames are stored as one Parquet file per video: a row per kept frame (source index, presentation
-time, size, encoded image bytes) and the video's properties in the schema metadata. JPEG at
-quality 95 was chosen by measurement (``python -m benchmark.decode``; table in the README): a
-quarter of PNG's bytes and 1/18 of raw RGB's, 44.6 dB PSNR, encoding 14 times faster than PNG. ``raw`` and ``png`` remain available (``VIDEO_ASSETS_FRAME_CODEC``) for exactness.
+time, size, encoded image bytes) in row groups that are written and read one at a time, and the
+video's properties in the file metadata (``media/framestore.py``). JPEG at quality 95 was chosen
+by measurement (``python -m benchmark.decode``; table in the README): a quarter of PNG's bytes and
+1/18 of raw RGB's, 44.6 dB PSNR, encoding 14 times faster than PNG. ``raw`` and ``png`` remain
+available (``VIDEO_ASSETS_FRAME_CODEC``) for exactness.
 
 Audio is one ``.npz`` per video: float32 samples at 16 kHz mono and the ``has_audio`` flag. At
 64 kB per second it is small next to the frames, and reads back without a decoder.

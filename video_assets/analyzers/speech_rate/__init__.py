@@ -37,6 +37,8 @@ class SpeechRate(Analyzer):
     description = "Speech segments with words per minute, pitch, pauses, fillers and emphasis (Silero VAD + faster-whisper)."
     report_title = "Speech"
     input = "audio_track"
+    whole_input = ("the audio track, 64 kB per video second (77 MB for 20 minutes): voice activity and the language are "
+                   "judged on all of it; recognition then runs window by window")
     tables = TABLES
     schemas = SCHEMAS
     presets = PRESETS

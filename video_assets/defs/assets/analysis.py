@@ -22,7 +22,7 @@ from resources.model_cache import MissingWeightsError
 from resources.models import LoadedModels, no_model
 from video_assets.runtime import settings
 from video_assets.analyzers import Analyzer
-from video_assets.defs.checks import build_checks
+from video_assets.defs.checks import build_checks, speed_check_spec, speed_key, speed_results
 from video_assets.media.frames import duration_of, png_markdown
 from video_assets.defs.partitions import videos_partitions_def
 from video_assets.runtime.resilience import OomFallback
@@ -86,6 +86,8 @@ def _metadata_value(key: str, value: Any, partition: str) -> Any:
 def build_analyzer_assets(analyzer: Analyzer, preset: str, model_id: str) -> dg.AssetsDefinition:
     config = analyzer.presets[preset]
     tables = analyzer.tables
+    # The speed check runs in this step, on this step's timings (no step, process or lookup of its own).
+    check_specs = [speed_check_spec(analyzer)] if preset == "optimized" else []
     outs = {
         table: dg.AssetOut(
             key=analyzer.asset_key(table, preset),
@@ -104,7 +106,8 @@ def build_analyzer_assets(analyzer: Analyzer, preset: str, model_id: str) -> dg.
         ins={"inputs": dg.AssetIn(key=analyzer.input)},
         partitions_def=videos_partitions_def,
         group_name=ANALYSIS_GROUP if preset == "optimized" else BASELINE_GROUP,
-        required_resource_keys={POOLS_RESOURCE} | ({analyzer.model} if analyzer.model else set()),
+        required_resource_keys={POOLS_RESOURCE} | ({analyzer.model} if analyzer.model else set()) | ({"check_settings"} if check_specs else set()),
+        check_specs=check_specs,
         op_tags=RAY_STEP_TAGS,
         backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=MAX_PARTITIONS_PER_RUN),
         pool=GPU_POOL if analyzer.uses_gpu else None,
@@ -197,6 +200,8 @@ def build_analyzer_assets(analyzer: Analyzer, preset: str, model_id: str) -> dg.
             if i == 0:
                 md |= extra
             yield dg.Output(value, output_name=t, metadata=md)
+        if check_specs and speed_key(analyzer) in context.selected_asset_check_keys:
+            yield from speed_results(analyzer, {**common, "per_partition": per_partition}, keys, context.resources.check_settings)
 
     return _analyzer
 
