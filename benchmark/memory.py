@@ -175,8 +175,9 @@ def main(argv: list[str] | None = None) -> int:
         trees = {f"{args.against} ({sha[:7]})": worktree(sha), **trees}
     from benchmark.__main__ import commit, machine
 
-    log = Path(args.out) / "memory.log"
+    log = CACHE / "memory.log"  # every child's output (progress bars, errors): for people, not committed
     log.parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).mkdir(parents=True, exist_ok=True)
     log.write_text("")
     runs: dict[str, dict[str, list[dict]]] = {label: {t: [] for t in trees} for label, _, _ in inputs}
     for rep in range(args.reps):

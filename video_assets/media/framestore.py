@@ -19,7 +19,7 @@ import json
 import os
 import uuid
 from dataclasses import asdict
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -199,10 +199,3 @@ def spool_path(label: str) -> str:
     safe = "".join(c if c.isalnum() or c in "_-" else "_" for c in label)[:80]
     return os.path.join(folder, f"{safe}-{os.getpid()}-{uuid.uuid4().hex[:8]}.frames.parquet")
 
-
-def iter_indices(bundle: Any, wanted: Sequence[int]) -> Iterator[int]:
-    """Positions in ``bundle`` of the source indices ``wanted`` that it holds, in order."""
-    where = {idx: i for i, idx in enumerate(bundle.source_index)}
-    for idx in wanted:
-        if idx in where:
-            yield where[idx]
