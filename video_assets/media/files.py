@@ -44,17 +44,17 @@ def remove_stale_temps(fs, path: str) -> list[str]:
     return removed
 
 
-def write_bytes_atomic(url: str, data: bytes, before_commit=None) -> None:
-    """Write to a temp name, then rename into place. ``before_commit()`` runs between the two and
-    may raise to abandon the write (the run-id fence of the I/O manager)."""
+def _commit_atomic(url: str, fill, before_commit=None) -> None:
+    """``fill(fs, tmp)`` writes a temp name beside the target, which is then renamed into place.
+    ``before_commit()`` runs between the two and may raise to abandon the write (the run-id fence
+    of the I/O manager); an abandoned or failed write removes its temp file."""
     fs, path = _fs(url)
     parent = path.rsplit("/", 1)[0] if "/" in path else "."
     fs.makedirs(parent, exist_ok=True)
     remove_stale_temps(fs, path)
     tmp = f"{path}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     try:
-        with fs.open(tmp, "wb") as fh:
-            fh.write(data)
+        fill(fs, tmp)
         if before_commit is not None:
             before_commit()
         fs.mv(tmp, path)
@@ -64,33 +64,33 @@ def write_bytes_atomic(url: str, data: bytes, before_commit=None) -> None:
                 fs.rm(tmp)
         finally:
             raise
+
+
+def write_bytes_atomic(url: str, data: bytes, before_commit=None) -> None:
+    """Write to a temp name, then rename into place (``_commit_atomic``)."""
+
+    def fill(fs, tmp: str) -> None:
+        with fs.open(tmp, "wb") as fh:
+            fh.write(data)
+
+    _commit_atomic(url, fill, before_commit)
 
 
 def put_file_atomic(local: str, url: str, before_commit=None) -> None:
     """Move a finished local file (a decoding step's spool) to ``url`` the same way: to a temp name
     beside the target (a rename on the same disk, else a streamed copy), then renamed into place.
     The local file is gone afterwards, whether the move succeeded or not."""
-    fs, path = _fs(url)
-    parent = path.rsplit("/", 1)[0] if "/" in path else "."
-    fs.makedirs(parent, exist_ok=True)
-    remove_stale_temps(fs, path)
-    tmp = f"{path}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    try:
+
+    def fill(fs, tmp: str) -> None:
         if is_local(url):
             import shutil
 
             shutil.move(local, tmp)
         else:
             fs.put_file(local, tmp)
-        if before_commit is not None:
-            before_commit()
-        fs.mv(tmp, path)
-    except BaseException:
-        try:
-            if fs.exists(tmp):
-                fs.rm(tmp)
-        finally:
-            raise
+
+    try:
+        _commit_atomic(url, fill, before_commit)
     finally:
         if os.path.exists(local):
             os.remove(local)
