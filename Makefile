@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 APT_PACKAGES := ffmpeg espeak-ng fonts-dejavu-core libgl1 libglib2.0-0
 # The UI test drives `dagster dev` in headless Chromium.
-# The scale-out tests and bench-scale run a throwaway PostgreSQL 15 (initdb + pg_ctl).
+# The scale-out tests and bench-overhead run a throwaway PostgreSQL 15 (initdb + pg_ctl).
 TEST_APT_PACKAGES := chromium chromium-driver postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -27,7 +27,7 @@ bench bench-decode: export VIDEO_ASSETS_YOLO_OPTIMIZED ?= random:yolov8l
 bench bench-decode: export VIDEO_ASSETS_QWEN_BASELINE ?= random:2b
 bench bench-decode: export VIDEO_ASSETS_QWEN_OPTIMIZED ?= random:2b
 
-.PHONY: demo test dev bench bench-decode bench-memory bench-scale gpu-kit system-deps test-system-deps install clean
+.PHONY: demo test dev bench bench-decode bench-memory bench-overhead gpu-kit system-deps test-system-deps install clean
 
 demo: install $(DAGSTER_HOME)/dagster.yaml
 	$(PY) -m video_assets.cli.demo
@@ -50,10 +50,11 @@ MEMORY_AGAINST ?=
 bench-memory: install
 	$(PY) -m benchmark.memory --corpus $(if $(MEMORY_AGAINST),--against $(MEMORY_AGAINST))
 
-# In-process vs the Ray executor with warm model pools (1 and 2 actors), on a throwaway local Ray
-# and Postgres: benchmark/results/scale.{json,md}.
-bench-scale: install test-system-deps
-	$(PY) -m benchmark.scale
+# What the machinery costs around the models for 4, 16 and 64 videos dropped at once: in-process
+# (the CLI's way), the real daemon and corpus sensor, and Ray (a run per Ray job, or a Ray job per
+# step) with warm pools on a throwaway local Ray and Postgres: benchmark/results/overhead.{json,md}.
+bench-overhead: install test-system-deps
+	$(PY) -m benchmark.overhead
 
 # The GPU measurement kit (.gpu/, git-ignored): wheels, decoded inputs, the small real models.
 # Then, on a lent GPU machine: benchmark/gpu/run.sh (README: "Measuring on a GPU").

@@ -22,7 +22,6 @@ import hashlib
 import json
 import os
 import time
-import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +32,8 @@ from video_assets.runtime import settings
 
 NAMESPACE = "video-assets"
 # Fraction of a GPU each actor of a family asks for (qwen fills a card; the others share one).
+# Threads of a pool actor: calls beyond this wait in Ray's queue; ``process`` runs one at a time.
+MAX_CONCURRENCY = 64
 DEFAULT_GPUS = {"qwen": 1.0, "yolo": 0.25, "ocr": 0.5, "speech_models": 0.25}
 
 
@@ -49,9 +50,15 @@ def _parse_fractions(text: str) -> dict[str, float]:
 
 
 class ModelWorker:
-    """The actor: loads one analyzer preset's models once, then analyzes partition after partition."""
+    """The actor: loads one analyzer preset's models once, then analyzes partition after partition.
+
+    A threaded actor (``max_concurrency`` > 1) whose ``process`` calls take one lock: one partition
+    at a time on the model, while ``load`` and ``info`` answer at once, so a client can send its
+    next partition to the least busy actor of the pool, whoever else is sending to it."""
 
     def __init__(self, analyzer: str, preset: str, resource_key: str | None, resource_fields: dict[str, Any]):
+        import threading
+
         from resources import model_resources
         from video_assets.analyzers import by_name
 
@@ -63,6 +70,12 @@ class ModelWorker:
         self.load_seconds = time.perf_counter() - t0
         self.started = time.time()
         self.calls = 0
+        self.lock = threading.Lock()
+        self.counter = threading.Lock()
+        self.waiting = 0  # calls received and not finished (the one running included)
+        self.busy_s = 0.0  # seconds spent in ``process`` (the model's work, not the wait for the lock)
+        self.first_start: float | None = None
+        self.last_end: float | None = None
 
     def _models(self):
         """The resource's models, counting real loads: the resource caches per process, so after
@@ -73,41 +86,91 @@ class ModelWorker:
         self.loads += bool(loaded.loaded_now)
         return loaded
 
-    def process(self, inputs: Any, label: str) -> tuple[Any, list[str], str]:
-        """(AnalyzerResult, out-of-memory events, device it ran on) for one partition."""
+    def process(self, inputs: Any, label: str) -> tuple[Any, list[str], str, float, float]:
+        """(AnalyzerResult, out-of-memory events, device it ran on, seconds of work, CPU seconds of
+        this process meanwhile) for one partition."""
         from video_assets.runtime.resilience import OomFallback
 
         def load_cpu():
             cpu = self.resource.model_copy(update={"device": "cpu"}).load(self.preset)
             return cpu.model, cpu.device
 
-        self.loaded = self._models()
-        runner = OomFallback(self.analyzer.process, self.analyzer.presets[self.preset], tuple(self.analyzer.batch_fields),
-                             self.loaded.model, self.loaded.device, load_cpu)
-        self.calls += 1
-        return runner(inputs, label), runner.events, runner.device
+        with self.counter:
+            self.waiting += 1
+        try:
+            with self.lock:
+                start = time.time()
+                self.first_start = self.first_start or start
+                t0, c0 = time.perf_counter(), time.process_time()
+                self.loaded = self._models()
+                runner = OomFallback(self.analyzer.process, self.analyzer.presets[self.preset], tuple(self.analyzer.batch_fields),
+                                     self.loaded.model, self.loaded.device, load_cpu)
+                self.calls += 1
+                result = runner(inputs, label)
+                seconds = time.perf_counter() - t0
+                self.busy_s += seconds
+                self.last_end = time.time()
+                return result, runner.events, runner.device, seconds, time.process_time() - c0
+        finally:
+            with self.counter:
+                self.waiting -= 1
+
+    def load(self) -> int:
+        """Partitions this actor holds (running or waiting for the model)."""
+        return self.waiting
 
     def info(self) -> dict[str, Any]:
-        """What a client shows in the UI, and what tests count: one load per actor process."""
+        """What a client shows in the UI, and what tests and the benchmark count: one load per actor
+        process, its calls, and its busy seconds between its first and its last call."""
         return {"pid": os.getpid(), "model": self.loaded.model_id, "detail": self.loaded.detail, "device": self.loaded.device,
                 "weights": self.loaded.weights, "load_seconds": round(self.load_seconds, 3), "loads": self.loads, "calls": self.calls,
-                "started": self.started}
+                "started": self.started, "busy_s": round(self.busy_s, 3), "first_start": self.first_start, "last_end": self.last_end,
+                "waiting": self.waiting}
 
 
 @dataclass
 class PoolHandle:
-    """A pool's actors as seen by one step; ``call`` picks the actor by partition key (stable)."""
+    """A pool's actors as seen by one step."""
 
     name: str
     actors: list[Any]
     gpus: float
     info: dict[str, Any] = field(default_factory=dict)
+    in_flight_per_actor: int = 2
 
-    def call(self, inputs: Any, label: str) -> tuple[Any, list[str], str]:
+    def stats(self) -> list[dict[str, Any]]:
+        """Each actor's pid, calls and busy seconds so far (the UI shows them on the step)."""
         import ray
 
-        actor = self.actors[zlib.crc32(label.encode()) % len(self.actors)]
-        return ray.get(actor.process.remote(ray.put(inputs), label))
+        return [{k: i[k] for k in ("pid", "calls", "busy_s", "loads")} for i in ray.get([a.info.remote() for a in self.actors])]
+
+    def map(self, items: list[tuple[Any, str]]):
+        """Results of ``process`` for every (inputs, label), in order, with every partition handed
+        out as soon as there is room: at most ``in_flight_per_actor`` per actor sent at a time (the
+        next input waits in the object store while the current one runs), each to the actor with
+        the fewest partitions in hand, counted by the actors themselves (other steps and runs send
+        to them too)."""
+        import ray
+
+        pending: dict[Any, int] = {}
+        done: dict[int, Any] = {}
+        sent = emitted = 0
+        limit = max(1, self.in_flight_per_actor) * len(self.actors)
+        while emitted < len(items):
+            while sent < len(items) and len(pending) < limit:
+                loads = ray.get([a.load.remote() for a in self.actors]) if len(self.actors) > 1 else [0]
+                actor = self.actors[min(range(len(self.actors)), key=lambda i: (loads[i], i))]
+                inputs, label = items[sent]
+                pending[actor.process.remote(ray.put(inputs), label)] = sent
+                sent += 1
+            while emitted in done:
+                yield done.pop(emitted)
+                emitted += 1
+            if emitted >= len(items):
+                break
+            ready, _ = ray.wait(list(pending), num_returns=1)
+            for ref in ready:
+                done[pending.pop(ref)] = ray.get(ref)
 
 
 class ModelPools(ConfigurableResource):
@@ -127,6 +190,9 @@ class ModelPools(ConfigurableResource):
                                   f"defaults {DEFAULT_GPUS}")
     cpus: float = Field(default_factory=lambda: float(settings.env("VIDEO_ASSETS_POOL_CPUS", "0")),
                         description="CPUs each actor reserves (VIDEO_ASSETS_POOL_CPUS); 0: GPUs are what is scheduled")
+    in_flight_per_actor: int = Field(default_factory=lambda: int(settings.env("VIDEO_ASSETS_POOL_IN_FLIGHT", "2")),
+                                     description="partitions a step sends ahead per actor (VIDEO_ASSETS_POOL_IN_FLIGHT): "
+                                                 "2 keeps the next input ready while the current one runs")
     start_timeout_s: float = Field(default_factory=lambda: float(settings.env("VIDEO_ASSETS_POOL_START_TIMEOUT_S", "900")),
                                    description="how long a step waits for its pool's first actor to be placed and "
                                                "loaded (VIDEO_ASSETS_POOL_START_TIMEOUT_S)")
@@ -168,7 +234,7 @@ class ModelPools(ConfigurableResource):
         actors = [
             remote.options(name=f"{name}-{i}", namespace=NAMESPACE, lifetime="detached", get_if_exists=True,
                            num_gpus=gpus, num_cpus=self.cpus, max_restarts=-1, max_task_retries=0,
-                           max_concurrency=1).remote(analyzer.name, preset, analyzer.model, fields)
+                           max_concurrency=MAX_CONCURRENCY).remote(analyzer.name, preset, analyzer.model, fields)
             for i in range(max(1, self.actors_per_pool))
         ]
         try:
@@ -184,7 +250,7 @@ class ModelPools(ConfigurableResource):
 
                 raise MissingWeightsError(next((line for line in str(exc).splitlines() if "MissingWeightsError" in line), str(exc))) from exc
             raise
-        return PoolHandle(name, actors, gpus, info)
+        return PoolHandle(name, actors, gpus, info, self.in_flight_per_actor)
 
 
 def list_pools() -> list[dict[str, Any]]:

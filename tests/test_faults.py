@@ -6,6 +6,9 @@ daemon (sensors, run queue, run monitoring, run retries, backfills) and the real
 - A run worker killed (SIGKILL) while a GPU-pool step runs: the run fails, its pool slot is freed
   within the bound the README states, Dagster retries the run, and the tables equal those of the
   same bytes analyzed without a fault; the orphaned step process writes nothing into the failed run.
+- A bad file (over the length limit, so it passes the completeness probe) dropped with three good
+  ones: their batch run fails naming it; the sensor redoes the batch one video per run; the good
+  ones end with their tables, the bad one fails alone with the same message and writes nothing.
 - A backfill of 16 missing videos through the backfill daemon: how many runs, how many model loads.
 
 Everything measured is written to test-artifacts/faults.json. Slow (a few minutes): processes start
@@ -45,6 +48,7 @@ class Daemon:
             "VIDEO_ASSETS_YOLO_BASELINE": "random:yolov8n", "VIDEO_ASSETS_YOLO_OPTIMIZED": "random:yolov8n",
             "VIDEO_ASSETS_QWEN_BASELINE": "random:tiny", "VIDEO_ASSETS_QWEN_OPTIMIZED": "random:tiny",
             "VIDEO_ASSETS_DEVICE": "cpu", "VIDEO_ASSETS_SETTLE_SECONDS": "1", "VIDEO_ASSETS_INCOMPLETE_GRACE_SECONDS": "0",
+            "VIDEO_ASSETS_MAX_DURATION_S": "7",
             **env,
         }
         # The instance's SQLite storages are created here, before the daemon starts: two processes
@@ -151,8 +155,9 @@ def test_a_killed_run_worker_frees_the_gpu_slot_is_retried_and_gives_the_same_ta
         return next((c for c in claimed if c.run_id == run.run_id), None)
 
     claim = daemon.wait("a GPU step of that run to hold the pool slot", gpu_step_running, timeout=300, every=0.1)
+    # The run worker: its steps run in it (the in-process executor), so this kills the GPU step too.
     worker = next(int(m.split("pid: ")[1].split(")")[0]) for m in
-                  (e.user_message for e in daemon.instance.all_logs(run.run_id)) if "parent process (pid: " in (m or ""))
+                  (e.user_message for e in daemon.instance.all_logs(run.run_id)) if "Started process for run (pid: " in (m or ""))
     os.kill(worker, signal.SIGKILL)
     killed_at = time.time()
     failed = daemon.wait("the run to be marked failed", lambda: daemon.instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.FAILURE and time.time(), timeout=120)
@@ -182,6 +187,40 @@ def test_a_killed_run_worker_frees_the_gpu_slot_is_retried_and_gives_the_same_ta
         "retry_run": retry.run_id, "retry_tags": {k: v for k, v in retry.tags.items() if "retry" in k or "parent" in k},
         "tables_identical_to_unfaulted_run": True, "orphan_writes_fenced": fenced,
     }
+
+
+def test_a_bad_file_in_a_batch_fails_alone_and_the_others_end_with_their_tables(faults, corpus_dir):
+    daemon, corpus, report = faults
+    staging = corpus.parent / "staging"
+    staging.mkdir()
+    names = ["batch_a", "batch_b_long", "batch_c", "batch_d"]
+    for name in names:  # 4 s clips; the long one (10 s) is over VIDEO_ASSETS_MAX_DURATION_S=7
+        _short_clip(corpus_dir / "quiet_coffee.mp4", staging / f"{name}.mp4", seconds=10 if "long" in name else 4)
+    for name in names:  # dropped at once
+        os.rename(staging / f"{name}.mp4", corpus / f"{name}.mp4")
+    batch = daemon.wait("the batch run", lambda: next(iter(daemon.runs(**{"video_assets/batch": "4 videos"})), None), timeout=180)
+    daemon.wait("the batch run to finish", lambda: daemon.finished(batch), timeout=300)
+    batch = daemon.instance.get_run_by_id(batch.run_id)
+    assert batch.status == dg.DagsterRunStatus.FAILURE
+    failures = _step_failures(daemon.instance, batch.run_id)
+    assert set(failures) == {"video_frames", "audio_track"}, failures
+    assert all("batch_b_long.mp4: " in m and "VIDEO_ASSETS_MAX_DURATION_S" in m for m in failures.values()), failures
+    splits = daemon.wait("one run per video of the batch", lambda: len(daemon.runs(**{"video_assets/split_of": batch.run_id})) == 4
+                         and daemon.runs(**{"video_assets/split_of": batch.run_id}), timeout=180)
+    daemon.wait("the split runs to finish", lambda: all(daemon.finished(r) for r in splits), timeout=600, every=1)
+    status = {r.tags["dagster/partition"]: daemon.instance.get_run_by_id(r.run_id).status for r in splits}
+    assert status == {n: dg.DagsterRunStatus.FAILURE if "long" in n else dg.DagsterRunStatus.SUCCESS for n in names}, status
+    alone = _step_failures(daemon.instance, next(r.run_id for r in splits if r.tags["dagster/partition"] == "batch_b_long"))
+    assert alone == failures
+    for name in names:
+        if "long" in name:
+            assert _stored(daemon.store, name) == []
+        else:
+            assert {"text_overlay", "speech_rate_summary", "object_detection", "qwen2_vl_temporal"} <= set(_tables(daemon.store, name))
+    time.sleep(35)  # another sensor tick: nothing is split twice
+    assert len(daemon.runs(**{"video_assets/split_of": batch.run_id})) == 4
+    report["bad_file_in_a_batch"] = {"batch_run": batch.run_id, "batch_step_failures": failures,
+                                     "split_runs": {k: v.value for k, v in status.items()}}
 
 
 def test_a_backfill_of_16_videos_through_the_daemon(tmp_path_factory, corpus_dir, artifacts):
@@ -238,9 +277,9 @@ def test_a_backfill_of_16_videos_through_the_daemon(tmp_path_factory, corpus_dir
         path = artifacts / "faults.json"
         old = json.loads(path.read_text()) if path.exists() else {}
         path.write_text(json.dumps(old | {"backfill_16_videos": measured}, indent=2))
-        # Decoding: one video per run (a bad file fails only its own partition). Analysis: runs of
-        # up to 8 videos, each loading its models once.
-        assert measured["decoding"]["runs"] == 16, measured
+        # Decoding and analysis: runs of VIDEO_ASSETS_VIDEOS_PER_RUN (8) videos, each loading its
+        # models once (a batch that fails on a bad file is split by the corpus sensor: test below).
+        assert measured["decoding"]["runs"] == 2, measured
         assert measured["analysis"]["runs"] == 2 and measured["analysis"]["videos_per_run"] == [8, 8], measured
         assert measured["analysis"]["whisper_loads"] == 2, measured
         assert all(len(_tables(daemon.store, n)) == 2 for n in names)

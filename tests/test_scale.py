@@ -1,7 +1,7 @@
 """Scale-out on one 2-core machine (README "Running on a cluster"): a throwaway Postgres 15 instance
 (``deploy/dagster.yaml``) and a local Ray with a logical GPU (``video_assets.cluster.devcluster``); runs
-go through ``corpus_job`` on dagster-ray's executor, as the daemon would launch them, with the
-analyzers' models in warm Ray actor pools (``resources/ray_pool.py``).
+of ``corpus_job`` execute their steps in the run's process (as dagster-ray's run launcher runs them
+on the cluster), with the analyzers' models in warm Ray actor pools (``resources/ray_pool.py``).
 """
 
 import json
@@ -197,16 +197,17 @@ def test_killing_a_pool_actor_mid_step_retries_the_step_with_complete_tables(clu
     handles = {name: ray.get_actor(p["name"], namespace=NAMESPACE) for name, p in before.items()}
 
     def kill_when_busy():
-        """An actor is mid-call when a short info() does not come back: its calls are serialized,
-        so info() waits behind a running process() (the state API lags too much to tell)."""
+        """An actor is mid-call when its own count of partitions in hand is not zero (``load`` answers
+        while ``process`` runs; the state API lags too much to tell)."""
         deadline = time.time() + 600
         while time.time() < deadline and not killed and proc.poll() is None:
             for name, handle in handles.items():
-                ready, _ = ray.wait([handle.info.remote()], timeout=1.0)
-                if not ready:
+                ready, _ = ray.wait([handle.load.remote()], timeout=1.0)
+                if ready and ray.get(ready[0]) > 0:
                     ray.kill(handle, no_restart=False)
                     killed.append(name)
                     break
+            time.sleep(0.05)
 
     proc = _drive(cluster, KEYS[0])
     watcher = threading.Thread(target=kill_when_busy)

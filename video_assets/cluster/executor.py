@@ -1,16 +1,20 @@
 """Scale-out settings in one place: which executor runs the steps, and fail-fast checks for the
 cluster and the shared instance (README "Running on a cluster").
 
-Three variables turn a machine into a client of a cluster:
-``VIDEO_ASSETS_RAY_ADDRESS`` (the Ray dashboard, ``http://head:8265``): steps run as Ray jobs
-through dagster-ray's ``ray_executor`` and model steps use warm actor pools
-(``resources/ray_pool.py``); unset, the executor is Dagster's default (multiprocess; in-process in
-``make demo``), unchanged. ``VIDEO_ASSETS_PG_*`` (host, port, user, password, db): the instance in
+Every run executes its steps in one process (Dagster's in-process executor): the run imports
+Python, torch and the model libraries once and loads each model once for all its steps and videos,
+where a process per step paid both again for every step (README, "Operating it": the measured
+overhead). Three variables turn a machine into a client of a cluster:
+``VIDEO_ASSETS_RAY_ADDRESS`` (the Ray dashboard, ``http://head:8265``): model steps use warm actor
+pools (``resources/ray_pool.py``) and the run itself goes to the cluster as one Ray job through
+dagster-ray's ``RayRunLauncher`` (``deploy/dagster.yaml``); ``VIDEO_ASSETS_RAY_STEPS=job`` instead
+runs each step as its own Ray job (dagster-ray's ``ray_executor``, measured slower: README). ``VIDEO_ASSETS_PG_*`` (host, port, user, password, db): the instance in
 ``deploy/dagster.yaml``. ``VIDEO_ASSETS_STORAGE``: an fsspec URL every worker can reach.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import socket
@@ -21,6 +25,7 @@ from typing import Any
 import dagster as dg
 
 RAY_ADDRESS = "VIDEO_ASSETS_RAY_ADDRESS"
+RAY_STEPS = "VIDEO_ASSETS_RAY_STEPS"
 PG_SETTINGS = ("VIDEO_ASSETS_PG_HOST", "VIDEO_ASSETS_PG_PORT", "VIDEO_ASSETS_PG_USER", "VIDEO_ASSETS_PG_PASSWORD", "VIDEO_ASSETS_PG_DB")
 # What a step process on a Ray node needs from the launching process's environment.
 FORWARDED_PREFIXES = ("VIDEO_ASSETS_", "DAGSTER_", "HF_", "TRANSFORMERS_", "OMP_", "MKL_")
@@ -64,12 +69,21 @@ def _ray_executor_fn(init_context):
     return ray_executor.executor_creation_fn(init_context)
 
 
-def executor() -> dg.ExecutorDefinition | None:
-    """dagster-ray's executor on the cluster when ``VIDEO_ASSETS_RAY_ADDRESS`` is set (checked when
-    a run starts, so a wrong address fails the run at once with its name); else None (default)."""
+def ray_steps() -> str:
+    """``run`` (default): a run's steps share its process; ``job``: a Ray job per step."""
+    value = os.environ.get(RAY_STEPS, "").strip() or "run"
+    if value not in ("run", "job"):
+        raise ValueError(f"{RAY_STEPS}={value!r}: use 'run' (steps in the run's process) or 'job' (a Ray job per step)")
+    return value
+
+
+def executor() -> dg.ExecutorDefinition:
+    """The run-level executor (in-process), or dagster-ray's executor when ``VIDEO_ASSETS_RAY_ADDRESS``
+    is set and ``VIDEO_ASSETS_RAY_STEPS=job`` (checked when a run starts, so a wrong address fails
+    the run at once with its name)."""
     address = ray_address()
-    if not address:
-        return None
+    if not address or ray_steps() == "run":
+        return dg.in_process_executor
     from dagster._core.definitions.executor_definition import multiple_process_executor_requirements
     from dagster_ray import ray_executor
 
@@ -77,6 +91,33 @@ def executor() -> dg.ExecutorDefinition | None:
                                     executor_creation_fn=_ray_executor_fn, requirements=multiple_process_executor_requirements(),
                                     description="dagster-ray's ray_executor, after a reachability check of the cluster")
     return checked.configured({"ray": {"address": address, "env_vars": forwarded_env()}})
+
+
+@functools.cache
+def _ray_run_launcher_class():
+    from dagster_ray import RayRunLauncher as _Base
+
+    class RayRunLauncher(_Base):
+        """dagster-ray's run launcher (a run is one Ray job; its steps run in that job's process and
+        send their partitions to the warm pools), forwarding the launching process's settings
+        (``FORWARDED_PREFIXES``) to the job as the step executor does, so ``deploy/dagster.yaml``
+        need not list them."""
+
+        @classmethod
+        def from_config_value(cls, inst_data, config_value):
+            ray = dict(config_value["ray"])
+            ray["env_vars"] = sorted(set(ray.get("env_vars") or []) | set(forwarded_env()))
+            return cls(inst_data=inst_data, **ray)
+
+    return RayRunLauncher
+
+
+def __getattr__(name: str):
+    # ``deploy/dagster.yaml`` names ``video_assets.cluster.executor.RayRunLauncher``; dagster-ray (and
+    # Ray) are imported only by the processes that launch runs, not by every step.
+    if name == "RayRunLauncher":
+        return _ray_run_launcher_class()
+    raise AttributeError(name)
 
 
 def check_postgres(timeout_s: float = 5.0) -> str:

@@ -5,9 +5,10 @@ been materialized, when its latest materialization was made under another code v
 analyzer's code version hashes its preset, model id and output schemas), or when an input's data
 version moved on since (a changed video file is a new ``video_file`` data version, hence new
 frames, hence stale analyzers). Everything downstream of a redone asset partition is redone too.
-The backfill honours each asset's BackfillPolicy: decoding runs one video per run, analyzer steps
-take up to ``MAX_PARTITIONS_PER_RUN`` videos each and load their models once per run (see
-``backfill_requests`` for why the two are requested apart).
+The backfill honours each asset's BackfillPolicy: runs of up to ``VIDEO_ASSETS_VIDEOS_PER_RUN``
+videos, decoding and analyzers alike, each loading its models once (see ``backfill_requests`` for why
+the two are requested apart); a run that failed on a bad file is redone one video per run by the
+corpus sensor (``batching.split_failed_batches``).
 """
 
 import dagster as dg
@@ -21,6 +22,14 @@ from video_assets.defs.partitions import VIDEOS_PARTITION_NAME
 def _version(record) -> str | None:
     event = record.asset_observation if record.asset_observation is not None else record.asset_materialization
     return (event.tags or {}).get(DATA_VERSION_TAG) if event is not None else None
+
+
+def _file_version(record) -> str | None:
+    """The file hash a decoding record was made from: its ``sha256`` metadata (per video, also in a
+    run over several videos), else its data version tag."""
+    event = record.asset_materialization
+    sha = event.metadata.get("sha256") if event is not None else None
+    return str(sha.value)[:16] if sha is not None else _version(record)
 
 
 def stale_asset_partitions(instance: dg.DagsterInstance, asset_graph, keys: list[dg.AssetKey], partitions: list[str]) -> set[tuple[dg.AssetKey, str]]:
@@ -49,7 +58,7 @@ def stale_asset_partitions(instance: dg.DagsterInstance, asset_graph, keys: list
                     if source:
                         # video_frames and audio_track take the file's hash as their data version,
                         # the same value the sensor observes for video_file.
-                        if tags.get(DATA_VERSION_TAG) != _version(latest_parent):
+                        if _file_version(record) != _version(latest_parent):
                             reason = "file changed"
                     else:
                         # The input as it was when this partition was made, against the input now.
@@ -71,9 +80,10 @@ INGEST_KEYS = frozenset({dg.AssetKey("video_frames"), dg.AssetKey("audio_track")
 def backfill_requests(instance: dg.DagsterInstance, asset_graph, selection: dg.AssetSelection = corpus_selection) -> list[dg.RunRequest]:
     """The backfills for every missing or stale (asset, video) of ``selection``, in two parts.
 
-    Decoding backfills one video per run (a bad file fails only its own partition). Analyzers
+    Decoding backfills in runs of ``VIDEO_ASSETS_VIDEOS_PER_RUN`` videos (a batch that fails on a
+    bad file is redone one video per run by the corpus sensor). Analyzers
     backfill only videos whose decoding is already up to date, so the backfill daemon can hand
-    them out in runs of ``MAX_PARTITIONS_PER_RUN`` videos, each loading its models once (one backfill of decoding
+    them out in runs of that size, each loading its models once (one backfill of decoding
     and analyzers together launches analyzer runs as decoding trickles in, with fewer videos each:
     README, Nightly backfill).
     Videos whose decoding was stale get their analyzers at the next tick."""

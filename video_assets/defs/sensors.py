@@ -3,7 +3,10 @@
 Each tick lists the corpus root. A file is taken once it is stable (see ``corpus.is_stable``); its
 sha256 is then its data version, recorded as an observation of ``video_file``, so a changed file
 makes everything downstream stale in the UI and the run requested for it redoes only that video.
-The cursor remembers size, mtime and hash per key, so unchanged files are never re-hashed. With no
+The cursor remembers size, mtime and hash per key, so unchanged files are never re-hashed.
+The videos a tick finds ready go out in runs of up to ``VIDEO_ASSETS_VIDEOS_PER_RUN`` (see
+``batching``); a file that failed the completeness probe past its grace time runs alone, and a
+batch that failed on a bad file is redone one video per run. With no
 cursor entry (a new sensor, a reset cursor, an instance the demo or the CLI filled), a file whose
 hash equals the instance's last observed data version and whose frames are materialized is not run
 again; what is missing downstream of it is the nightly backfill's job.
@@ -19,19 +22,27 @@ from resources.corpus import VideoCorpus
 from video_assets.defs.assets.ingest import video_file, video_frames
 from video_assets.media.listing import Seen, content_hash, is_stable, quiet_since
 from video_assets.media.container import MediaError, check_complete
+from video_assets.defs import batching
 from video_assets.defs.history import DATA_VERSION_TAG, latest_record
-from video_assets.defs.jobs import corpus_job
+from video_assets.defs.jobs import CORPUS_JOB_NAME, corpus_job
 from video_assets.defs.partitions import VIDEOS_PARTITION_NAME, videos_partitions_def
+from video_assets.runtime import settings
+
+BACKFILL_JOB_NAME = "__ASSET_JOB"  # the job of the nightly backfill's runs (an asset backfill)
 
 
 
-def scan_corpus(context: dg.SensorEvaluationContext, corpus: VideoCorpus, now: float | None = None) -> dg.SensorResult:
+def scan_corpus(context: dg.SensorEvaluationContext, corpus: VideoCorpus, now: float | None = None,
+                videos_per_run: int | None = None) -> dg.SensorResult:
     """The sensor's body, callable directly in tests with ``build_sensor_context``."""
     now = time.time() if now is None else now
+    per_run = videos_per_run or settings.videos_per_run()
     cursor: dict[str, dict] = json.loads(context.cursor) if context.cursor else {}
-    existing = set(context.instance.get_dynamic_partitions(VIDEOS_PARTITION_NAME))
+    order = list(context.instance.get_dynamic_partitions(VIDEOS_PARTITION_NAME))
+    existing = set(order)
     new_keys: list[str] = []
-    runs: list[dg.RunRequest] = []
+    ready: dict[str, str] = {}  # key -> sha256 of the bytes to run
+    alone: set[str] = set()  # past the grace time but not whole: runs (and fails) on its own
     events: list[dg.AssetObservation] = []
     waiting: list[str] = []
     incomplete: list[str] = []
@@ -59,7 +70,9 @@ def scan_corpus(context: dg.SensorEvaluationContext, corpus: VideoCorpus, now: f
             continue
         if video.key not in existing:
             new_keys.append(video.key)
-        runs.append(dg.RunRequest(run_key=f"{video.key}:{sha[:16]}", partition_key=video.key))
+        ready[video.key] = sha
+        if problem:
+            alone.add(video.key)
         events.append(
             dg.AssetObservation(
                 asset_key=video_file.key,
@@ -68,6 +81,10 @@ def scan_corpus(context: dg.SensorEvaluationContext, corpus: VideoCorpus, now: f
                 metadata={"path": video.url, "size": video.size, "sha256": sha},
             )
         )
+    # Whole files first, so that the ones that will run alone do not cut the ranges of the others.
+    new_keys = [k for k in new_keys if k not in alone] + [k for k in new_keys if k in alone]
+    runs = batch_runs(ready, alone, order + new_keys, per_run)
+    runs += batching.split_failed_batches(context.instance, (CORPUS_JOB_NAME, BACKFILL_JOB_NAME), now)
     if waiting:
         context.log.info(f"waiting for {len(waiting)} file(s) still being written: {waiting[:5]}")
     if incomplete:
@@ -78,6 +95,16 @@ def scan_corpus(context: dg.SensorEvaluationContext, corpus: VideoCorpus, now: f
         asset_events=events,
         cursor=json.dumps(cursor, sort_keys=True),
     )
+
+
+def batch_runs(ready: dict[str, str], alone: set[str], order: list[str], per_run: int) -> list[dg.RunRequest]:
+    """Runs for the ready videos: contiguous ranges of up to ``per_run``; a file that is not whole
+    alone. The run key names each video's bytes, so the same bytes are never run twice."""
+    runs = []
+    for keys in batching.ranges(set(ready) - alone, order, per_run) + [[k] for k in order if k in alone]:
+        run_key = f"{keys[0]}:{ready[keys[0]][:16]}" if len(keys) == 1 else batching.batch_key("batch", (f"{k}:{ready[k]}" for k in keys))
+        runs.append(batching.run_request(keys, run_key))
+    return runs
 
 
 def incomplete_reason(url: str) -> str | None:

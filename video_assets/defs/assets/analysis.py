@@ -30,7 +30,6 @@ from video_assets.runtime.resilience import OomFallback
 ANALYSIS_GROUP = "analysis"
 BASELINE_GROUP = "baselines"
 GPU_POOL = "gpu"
-MAX_PARTITIONS_PER_RUN = 8
 # For transient failures (a lost worker, a hub timeout): one more try after a minute. Out-of-memory
 # is handled inside the step (half batch, then CPU); bad input and missing weights raise a Failure
 # with allow_retries=False, so they fail fast with their message.
@@ -109,7 +108,7 @@ def build_analyzer_assets(analyzer: Analyzer, preset: str, model_id: str) -> dg.
         required_resource_keys={POOLS_RESOURCE} | ({analyzer.model} if analyzer.model else set()) | ({"check_settings"} if check_specs else set()),
         check_specs=check_specs,
         op_tags=RAY_STEP_TAGS,
-        backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=MAX_PARTITIONS_PER_RUN),
+        backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=settings.videos_per_run()),
         pool=GPU_POOL if analyzer.uses_gpu else None,
         retry_policy=ANALYZER_RETRY_POLICY,
     )
@@ -131,7 +130,7 @@ def build_analyzer_assets(analyzer: Analyzer, preset: str, model_id: str) -> dg.
 
             # Each partition is analyzed on its own with the step's one loaded model: a table depends
             # on its video, preset and model alone, never on which other videos share the step.
-            runner = OomFallback(analyzer.process, config, tuple(analyzer.batch_fields), loaded.model, loaded.device, load_cpu)
+            runner = _StepRunner(OomFallback(analyzer.process, config, tuple(analyzer.batch_fields), loaded.model, loaded.device, load_cpu))
         where = f"pool {runner.pool.name} ({len(runner.pool.actors)} actor(s), {runner.pool.gpus} GPU each)" if pooled else (
             'loaded in %.2f s' % loaded.load_seconds if loaded.loaded_now else 'none to load' if resource is None
             else 'reused, already loaded in this process')
@@ -140,10 +139,7 @@ def build_analyzer_assets(analyzer: Analyzer, preset: str, model_id: str) -> dg.
         per_partition: dict[str, dict[str, Any]] = {}
         extra: dict[str, Any] = {}
         logged = 0
-        for key in keys:
-            t0 = time.perf_counter()
-            result = runner(by_key[key], key)
-            seconds = time.perf_counter() - t0
+        for key, result, seconds, cpu_s in runner.each(keys, by_key):
             for event in runner.events[logged:]:
                 context.log.warning(event)
             logged = len(runner.events)
@@ -152,6 +148,7 @@ def build_analyzer_assets(analyzer: Analyzer, preset: str, model_id: str) -> dg.
                 values[t][key] = result.tables[t]
             per_partition[key] = {
                 "seconds": round(seconds, 3),
+                "cpu_seconds": round(cpu_s, 3),  # of the process that ran it, all its threads
                 "video_s": round(vid_s, 3),
                 "realtime_factor": round(seconds / vid_s, 4) if vid_s > 0 else None,
                 "rows": len(result.tables[tables[0]]),
@@ -186,6 +183,8 @@ def build_analyzer_assets(analyzer: Analyzer, preset: str, model_id: str) -> dg.
         if pooled:
             common["model_pool"] = runner.pool.name
             common["model_pool_actor_pid"] = runner.pool.info.get("pid")
+            # Busy seconds of each actor since it started, over all steps and runs it served.
+            common["model_pool_actors"] = dg.MetadataValue.json(runner.pool.stats())
         if runner.events:
             common["out_of_memory_fallbacks"] = dg.MetadataValue.json(runner.events)
         if loaded.weights and loaded.weights != "real":
@@ -216,9 +215,32 @@ def _failing_fast(load: Any) -> Any:
 
 
 @dataclass
+class _StepRunner:
+    """The models in this process: each partition in turn, timed around the analyzer's ``process``."""
+
+    fallback: OomFallback
+
+    @property
+    def events(self) -> list[str]:
+        return self.fallback.events
+
+    @property
+    def device(self) -> str:
+        return self.fallback.device
+
+    def each(self, keys: list[str], by_key: dict[str, Any]):
+        for key in keys:
+            t0, c0 = time.perf_counter(), time.process_time()
+            result = self.fallback(by_key[key], key)
+            yield key, result, time.perf_counter() - t0, time.process_time() - c0
+
+
+@dataclass
 class _PoolRunner:
-    """The step as a thin client of a warm pool: same call shape as ``OomFallback`` (the actor runs
-    the fallback itself)."""
+    """The step as a thin client of a warm pool: every partition is handed to the pool at once
+    (bounded in flight, least busy actor first, ``PoolHandle.map``); the seconds are the actor's own
+    work on the partition, so speed checks judge the model, not the queue. The actor runs the
+    out-of-memory fallback itself."""
 
     pool: Any
     events: list[str] = field(default_factory=list)
@@ -230,10 +252,11 @@ class _PoolRunner:
         self.loaded = LoadedModels(model=None, model_id=info["model"], detail=info["detail"], device=info["device"],
                                    weights=info["weights"], load_seconds=0.0, loaded_now=False)
 
-    def __call__(self, inputs: Any, label: str) -> Any:
-        result, events, self.device = self.pool.call(inputs, label)
-        self.events.extend(events)
-        return result
+    def each(self, keys: list[str], by_key: dict[str, Any]):
+        for key, (result, events, device, seconds, cpu_s) in zip(keys, self.pool.map([(by_key[k], k) for k in keys])):
+            self.events.extend(events)
+            self.device = device
+            yield key, result, seconds, cpu_s
 
 
 def analyzer_definitions(analyzer: Analyzer, resource: Any = None) -> dg.Definitions:

@@ -7,6 +7,7 @@
 
 import contextlib
 import os
+import time
 
 import dagster as dg
 
@@ -56,20 +57,25 @@ def _frames_code_version() -> str:
     return f"frames-{FRAMES_FORMAT_VERSION}-{settings.frame_codec()}-{plans_fingerprint(analyzers.sampling_plans())}"
 
 
-@dg.asset(
-    partitions_def=videos_partitions_def,
-    deps=[video_file],
-    group_name=INGEST_GROUP,
-    kinds={"pyav", "parquet"},
-    code_version=_frames_code_version(),
-    description="Frames each analyzer needs, decoded once per video (JPEG in Parquet, with timestamps).",
-)
-def video_frames(context: dg.AssetExecutionContext, corpus: VideoCorpus) -> dg.Output[FrameBundle]:
-    video = _find(corpus, context.partition_key)
-    plans = analyzers.sampling_plans()
+def _one_or_many(context: dg.AssetExecutionContext, values: dict, metadata: dict[str, dict], shas: dict[str, str],
+                 summary: dict) -> dg.Output:
+    """One video: its value, metadata and data version (the file's hash) as the Output. Several (a
+    run over a range of videos): ``{key: value}``, each video's metadata on its own partition's
+    materialization (its ``sha256`` is what the backfill compares with the file, see schedules.py)."""
+    keys = list(values)
+    if len(keys) == 1:
+        return dg.Output(values[keys[0]], metadata=metadata[keys[0]], data_version=dg.DataVersion(shas[keys[0]][:16]))
+    for key in keys:
+        context.add_asset_metadata(metadata[key], partition_key=key)
+    return dg.Output(values, metadata={"videos_in_step": len(keys), **summary})
+
+
+def _frames_of(corpus: VideoCorpus, key: str, plans) -> tuple[FrameBundle, dict, str]:
+    video = _find(corpus, key)
+    cpu0 = time.process_time()
     with bad_input_fails_fast():
         # Written to a local spool as it decodes; the I/O manager moves the file into storage.
-        bundle = decode_frames(video.url, plans, codec=settings.frame_codec(), spool=framestore.spool_path(context.partition_key))
+        bundle = decode_frames(video.url, plans, codec=settings.frame_codec(), spool=framestore.spool_path(key))
     try:
         sha = content_hash(video.url)
         info = bundle.info
@@ -85,6 +91,7 @@ def video_frames(context: dg.AssetExecutionContext, corpus: VideoCorpus) -> dg.O
             "frames_decoded": info.frame_count,
             "frames_kept": len(bundle),
             "decode_seconds": round(bundle.decode_seconds, 3),
+            "decode_cpu_seconds": round(time.process_time() - cpu0, 3),
             "decode_s_per_video_s": round(bundle.decode_seconds / max(info.duration_s, 1e-9), 4),
             "bytes_stored": bundle.nbytes,
             "bytes_per_video_s": int(bundle.nbytes / max(info.duration_s, 1e-9)),
@@ -92,11 +99,38 @@ def video_frames(context: dg.AssetExecutionContext, corpus: VideoCorpus) -> dg.O
             "frames_per_row_group": framestore.frame_batch(),
         }
         if sheet:
-            metadata["contact_sheet"] = dg.MetadataValue.md(png_markdown(sheet, f"{context.partition_key} contact sheet"))
+            metadata["contact_sheet"] = dg.MetadataValue.md(png_markdown(sheet, f"{key} contact sheet"))
     except BaseException:
         os.remove(bundle.spool)  # nothing half-done stays behind
         raise
-    return dg.Output(bundle, metadata=metadata, data_version=dg.DataVersion(sha[:16]))
+    return bundle, metadata, sha
+
+
+@dg.asset(
+    partitions_def=videos_partitions_def,
+    deps=[video_file],
+    group_name=INGEST_GROUP,
+    kinds={"pyav", "parquet"},
+    code_version=_frames_code_version(),
+    backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=settings.videos_per_run()),
+    description="Frames each analyzer needs, decoded once per video (JPEG in Parquet, with timestamps).",
+)
+def video_frames(context: dg.AssetExecutionContext, corpus: VideoCorpus) -> dg.Output:
+    plans = analyzers.sampling_plans()
+    bundles: dict[str, FrameBundle] = {}
+    metadata: dict[str, dict] = {}
+    shas: dict[str, str] = {}
+    try:
+        # One video after another; the first bad file fails the step (its file and cause as the
+        # message), and the sensor redoes a failed batch one video per run (batching.py).
+        for key in context.partition_keys:
+            bundles[key], metadata[key], shas[key] = _frames_of(corpus, key, plans)
+    except BaseException:
+        for bundle in bundles.values():
+            os.remove(bundle.spool)
+        raise
+    summary = {"decode_seconds": round(sum(b.decode_seconds for b in bundles.values()), 3)}
+    return _one_or_many(context, bundles, metadata, shas, summary)
 
 
 @dg.asset(
@@ -105,23 +139,31 @@ def video_frames(context: dg.AssetExecutionContext, corpus: VideoCorpus) -> dg.O
     group_name=INGEST_GROUP,
     kinds={"pyav", "numpy"},
     code_version="audio-1-16k-mono-f32",
+    backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=settings.videos_per_run()),
     description="16 kHz mono float32 PCM of the video's first audio stream; explicit has_audio=False when there is none.",
 )
-def audio_track(context: dg.AssetExecutionContext, corpus: VideoCorpus) -> dg.Output[AudioTrack]:
-    video = _find(corpus, context.partition_key)
-    with bad_input_fails_fast():
-        track = decode_audio(video.url)
-    sha = content_hash(video.url)
-    return dg.Output(
-        track,
-        metadata={
+def audio_track(context: dg.AssetExecutionContext, corpus: VideoCorpus) -> dg.Output:
+    tracks: dict[str, AudioTrack] = {}
+    metadata: dict[str, dict] = {}
+    shas: dict[str, str] = {}
+    for key in context.partition_keys:
+        video = _find(corpus, key)
+        cpu0 = time.process_time()
+        with bad_input_fails_fast():
+            track = decode_audio(video.url)
+        cpu_s = time.process_time() - cpu0
+        shas[key] = content_hash(video.url)
+        tracks[key] = track
+        metadata[key] = {
             "source": dg.MetadataValue.path(video.url),
+            "sha256": shas[key],
             "has_audio": track.has_audio,
             "sample_rate": track.sample_rate,
             "audio_duration_s": round(track.duration_s, 3),
             "video_duration_s": round(track.video_duration_s, 3),
             "decode_seconds": round(track.decode_seconds, 3),
+            "decode_cpu_seconds": round(cpu_s, 3),
             "peak": round(float(abs(track.samples).max()) if track.samples.size else 0.0, 4),
-        },
-        data_version=dg.DataVersion(sha[:16]),
-    )
+        }
+    summary = {"decode_seconds": round(sum(t.decode_seconds for t in tracks.values()), 3)}
+    return _one_or_many(context, tracks, metadata, shas, summary)

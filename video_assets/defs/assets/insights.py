@@ -16,9 +16,10 @@ import pandas as pd
 
 from resources.corpus_index import CorpusIndexResource
 from video_assets.analyzers import ANALYZERS, by_name
-from video_assets.defs.assets.analysis import MAX_PARTITIONS_PER_RUN, markdown_preview, table_schema
+from video_assets.defs.assets.analysis import markdown_preview, table_schema
 from video_assets.defs.history import latest_metadata
 from video_assets.defs.partitions import videos_partitions_def
+from video_assets.runtime import settings
 from video_assets.insights import TABLES_USED
 from video_assets.insights.profile import PROFILE_SCHEMA, VideoFacts, build_profile, object_frames
 from video_assets.insights.spans import spans_of
@@ -69,7 +70,7 @@ def _plain(value):
     group_name=INSIGHTS_GROUP,
     kinds={"pandas", "parquet"},
     required_resource_keys={"io_manager"},
-    backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=MAX_PARTITIONS_PER_RUN),
+    backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=settings.videos_per_run()),
     code_version="profile-1",
     metadata={"schema": table_schema(PROFILE_SCHEMA)},
     description="One row per video: duration, orientation, language, pace of speech, text on screen, cuts, objects and the "
@@ -100,7 +101,7 @@ def video_profile(context: dg.AssetExecutionContext):
     group_name=INSIGHTS_GROUP,
     kinds={"lancedb"},
     required_resource_keys={"io_manager", "index"},
-    backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=MAX_PARTITIONS_PER_RUN),
+    backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=settings.videos_per_run()),
     code_version="index-1",
     description="The video's captions, speech segments and segment descriptions as searchable time spans (keyword search in "
                 "German and English, semantic search with MiniLM) in one LanceDB table; a re-analyzed video's spans are replaced.",

@@ -1,0 +1,370 @@
+"""``make bench-overhead``: what the machinery costs around the models, per path, for the same videos.
+
+    python -m benchmark.overhead [--sizes 4 16 64] [--modes in-process daemon ray-run-1 ...] [--out benchmark/results]
+
+Inputs: the sample corpus (8 clips) copied under other names to each size. Paths, one after another
+on the same machine, each with a fresh instance, storage and corpus folder:
+
+- ``in-process``: what ``video-assets analyze`` does: one process, one ``execute_in_process`` of
+  ``corpus_job`` per video, models loaded once for the process (the reference).
+- ``daemon``: a real ``dagster-daemon`` on the repository's ``dagster.yaml`` and ``workspace.yaml``;
+  the videos are dropped into its corpus at once (renamed in), the corpus sensor groups them into
+  runs of ``VIDEO_ASSETS_VIDEOS_PER_RUN``, the default run launcher starts one process per run.
+- ``ray-run-N``: the same daemon on ``deploy/dagster.yaml`` (Postgres, a throwaway local Ray with
+  a logical GPU): each run is one Ray job (dagster-ray's run launcher), its model steps send their
+  videos to warm pools of N actors per model; a ``gpu`` pool limit of 4 x N (one slot per actor).
+- ``ray-job-N``: as ``ray-run-N`` but every step is its own Ray job (``VIDEO_ASSETS_RAY_STEPS=job``,
+  dagster-ray's ``ray_executor``), the way it ran before.
+
+Per path and size: wall seconds (the daemon paths from the first run's start to the last run's
+end, and from the drop), analyzer seconds (the sum of every analyzer's ``process`` time, from the
+materializations), decode seconds, overhead = wall - analyzer - decode, the machine's CPU seconds
+(``/proc/stat``), model loads, the runs, and for Ray each pool's calls and busy fraction. Every
+path's tables are compared with the in-process tables of the same size. Writes
+``overhead.{json,md}``; event and library logs go to ``.bench_cache/overhead/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from video_assets.cluster import devcluster
+from video_assets.runtime.settings import PROJECT_DIR
+
+CACHE = PROJECT_DIR / ".bench_cache" / "overhead"
+# Random-init weights of the real architectures (no trained YOLO or Qwen2-VL ships offline): the
+# smallest of each, so the machinery is a larger share of the wall time, not a smaller one.
+MODELS = {"VIDEO_ASSETS_QWEN_BASELINE": "random:tiny", "VIDEO_ASSETS_QWEN_OPTIMIZED": "random:tiny",
+          "VIDEO_ASSETS_YOLO_BASELINE": "random:yolov8n", "VIDEO_ASSETS_YOLO_OPTIMIZED": "random:yolov8n"}
+FAMILIES = ("qwen", "yolo", "ocr", "speech_models")
+MODES = ("in-process", "daemon", "ray-run-1", "ray-run-2", "ray-job-1")
+ANALYZER_KEYS = ("qwen2_vl_temporal", "text_overlay", "object_detection", "speech_rate", "scene_cuts")
+
+IN_PROCESS = r"""
+import json, sys, time, warnings
+warnings.filterwarnings("ignore")
+import dagster as dg
+from video_assets.definitions import defs
+keys = sys.argv[1].split(",")
+instance = dg.DagsterInstance.get()
+instance.add_dynamic_partitions("videos", keys)
+job = defs.resolve_job_def("corpus_job")
+ok = 0
+for key in keys:
+    ok += job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False).success
+print(json.dumps({"succeeded": ok}))
+"""
+
+
+def cpu_seconds() -> float:
+    """CPU seconds the whole machine has spent busy (user, nice, system, irq, softirq)."""
+    fields = open("/proc/stat").readline().split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq = (int(v) for v in fields[:7])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+def make_corpus(folder: Path, count: int) -> list[str]:
+    """``count`` videos: the sample clips in turn, copied under new names (``<clip>_<i>``)."""
+    from video_assets.sample.build import ensure_corpus
+
+    source = PROJECT_DIR / "data" / "sample_corpus"
+    ensure_corpus(source)
+    clips = sorted(source.glob("*.mp4"))
+    folder.mkdir(parents=True, exist_ok=True)
+    keys = []
+    for i in range(count):
+        clip = clips[i % len(clips)]
+        key = f"{clip.stem}_{i:03d}"
+        shutil.copyfile(clip, folder / f"{key}.mp4")
+        keys.append(key)
+    return keys
+
+
+def compare(a: Path, b: Path) -> dict:
+    """Every stored table of ``a`` equals ``b``'s: same rows, columns and dtypes, floats within
+    pandas' default relative tolerance (thread counts differ between a run process and an actor)."""
+    import pandas as pd
+
+    files = sorted(p.relative_to(a) for p in a.rglob("*.parquet") if not p.name.endswith(".frames.parquet"))
+    differ = []
+    for p in files:
+        try:
+            pd.testing.assert_frame_equal(pd.read_parquet(b / p), pd.read_parquet(a / p))
+        except (AssertionError, FileNotFoundError, ValueError):
+            differ.append(str(p))
+    return {"tables": len(files), "differ": differ}
+
+
+def _fraction(actors: int) -> str:
+    """A logical GPU of 1 holds every family's actors at once."""
+    share = round(1 / (len(FAMILIES) * actors), 4)
+    return ",".join(f"{f}={share}" for f in FAMILIES)
+
+
+def _work(instance, run_ids: list[str]) -> dict:
+    """Analyzer and decode seconds (wall and CPU), model loads in run processes, videos materialized."""
+    import dagster as dg
+
+    analyzer_s = analyzer_cpu = decode_s = decode_cpu = 0.0
+    loads = 0
+    profiles: set[str] = set()
+    for run_id in run_ids:
+        for record in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION):
+            event = record.dagster_event
+            key = event.asset_key.to_user_string()
+            md = {k: v.value for k, v in event.event_specific_data.materialization.metadata.items()}
+            partition = event.event_specific_data.materialization.partition
+            if key in ("video_frames", "audio_track"):
+                decode_s += float(md.get("decode_seconds", 0.0))
+                decode_cpu += float(md.get("decode_cpu_seconds", 0.0))
+            elif key in ANALYZER_KEYS:
+                # one event per partition of a step, each with the step's per-partition table
+                mine = (md.get("per_partition") or {}).get(partition, {})
+                analyzer_s += float(mine.get("seconds", 0.0))
+                analyzer_cpu += float(mine.get("cpu_seconds", 0.0))
+                loads += bool(md.get("model_loaded_in_this_step")) and partition == sorted(md.get("per_partition") or {partition: 0})[0]
+            elif key == "video_profile":
+                profiles.add(partition)
+    return {"analyzer_s": round(analyzer_s, 1), "analyzer_cpu_s": round(analyzer_cpu, 1), "decode_s": round(decode_s, 1),
+            "decode_cpu_s": round(decode_cpu, 1), "model_loads_in_runs": loads, "videos_done": len(profiles)}
+
+
+class Daemon:
+    """``dagster-daemon run`` over the repository's workspace on a DAGSTER_HOME; its log in CACHE."""
+
+    def __init__(self, home: Path, env: dict, log: Path):
+        import dagster as dg
+
+        os.environ.update({k: v for k, v in env.items() if k.startswith(("VIDEO_ASSETS_PG_", "DAGSTER_HOME"))})
+        self.instance = dg.DagsterInstance.from_config(str(home))
+        self.instance.get_runs(limit=1)  # create the storages before the daemon does (SQLite races)
+        self.instance.get_dynamic_partitions("videos")
+        self.log = open(log, "w")
+        self.proc = subprocess.Popen([str(Path(sys.executable).parent / "dagster-daemon"), "run", "-w", str(PROJECT_DIR / "workspace.yaml")],
+                                     cwd=PROJECT_DIR, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def wait_for_sensor_tick(self, timeout: float = 300) -> None:
+        """The corpus sensor has evaluated once (an empty corpus): the code server is up."""
+        from dagster._core.scheduler.instigation import InstigatorType
+
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            assert self.proc.poll() is None, f"dagster-daemon exited: see {self.log.name}"
+            for state in self.instance.all_instigator_state(instigator_type=InstigatorType.SENSOR):
+                if state.name == "corpus_sensor" and self.instance.get_ticks(state.instigator_origin_id, state.selector_id, limit=1):
+                    return
+            time.sleep(1)
+        raise TimeoutError(f"no corpus_sensor tick within {timeout} s: see {self.log.name}")
+
+    def stop(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.log.close()
+
+
+def _drop_and_wait(daemon: Daemon, keys: list[str], staging: Path, corpus: Path, timeout: float) -> dict:
+    """Rename every video into the corpus at once; wait until each has its profile (or its runs failed)."""
+    import dagster as dg
+
+    cpu0, t_drop = cpu_seconds(), time.time()
+    for key in keys:
+        os.rename(staging / f"{key}.mp4", corpus / f"{key}.mp4")
+    deadline = t_drop + timeout
+    while time.time() < deadline:
+        assert daemon.proc.poll() is None, f"dagster-daemon exited: see {daemon.log.name}"
+        records = daemon.instance.get_run_records(filters=dg.RunsFilter(job_name="corpus_job"))
+        if records and all(r.dagster_run.is_finished for r in records):
+            if _profiled(daemon.instance, keys) >= set(keys) or _quiet(records):
+                break
+        time.sleep(2)
+    else:
+        raise TimeoutError(f"{len(keys)} videos not done within {timeout} s: see {daemon.log.name}")
+    t_done, cpu1 = time.time(), cpu_seconds()
+    records = daemon.instance.get_run_records(filters=dg.RunsFilter(job_name="corpus_job"))
+    start = min(r.start_time for r in records if r.start_time)
+    end = max(r.end_time for r in records if r.end_time)
+    return {"span": (start, end), "wall_s": round(end - start, 1), "drop_to_done_s": round(t_done - t_drop, 1), "cpu_s": round(cpu1 - cpu0, 1),
+            "runs": len(records), "failed_runs": sum(r.dagster_run.status != dg.DagsterRunStatus.SUCCESS for r in records),
+            "run_ids": [r.dagster_run.run_id for r in records]}
+
+
+def _profiled(instance, keys: list[str]) -> set[str]:
+    import dagster as dg
+
+    return {k for k in keys if instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=dg.AssetKey("video_profile"), asset_partitions=[k]), limit=1).records}
+
+
+def _quiet(records) -> bool:
+    """Every run ended over 60 s ago and none was added: the sensor has nothing more to launch."""
+    return bool(records) and time.time() - max(r.end_time or 0 for r in records) > 60
+
+
+def run_in_process(keys: list[str], env: dict, work: Path) -> dict:
+    import dagster as dg
+
+    home = work / "home"
+    home.mkdir(parents=True)
+    shutil.copyfile(PROJECT_DIR / "dagster.yaml", home / "dagster.yaml")
+    env = {**env, "DAGSTER_HOME": str(home)}
+    cpu0, t0 = cpu_seconds(), time.perf_counter()
+    with open(CACHE / f"{work.name}.log", "w") as log:
+        out = subprocess.run([sys.executable, "-c", IN_PROCESS, ",".join(keys)], env=env, stdout=subprocess.PIPE, stderr=log, text=True)
+    wall, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
+    if out.returncode:
+        raise RuntimeError(f"in-process run failed: see {log.name}")
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        runs = [r.run_id for r in instance.get_runs()]
+        failed = sum(r.status != dg.DagsterRunStatus.SUCCESS for r in instance.get_runs())
+        return {"wall_s": round(wall, 1), "drop_to_done_s": round(wall, 1), "cpu_s": round(cpu, 1), "runs": len(runs), "failed_runs": failed,
+                **_work(instance, runs)}
+
+
+def run_daemon(keys: list[str], env: dict, work: Path, home: Path, timeout: float, gcs: str = "") -> dict:
+    staging, corpus = work / "staging", Path(env["VIDEO_ASSETS_CORPUS"])
+    corpus.mkdir(parents=True, exist_ok=True)
+    daemon = Daemon(home, env, CACHE / f"{work.name}-daemon.log")
+    try:
+        daemon.wait_for_sensor_tick()
+        result = _drop_and_wait(daemon, keys, staging, corpus, timeout)
+        result |= _work(daemon.instance, result.pop("run_ids"))
+    finally:
+        daemon.stop()
+    if gcs:
+        result |= _pools(gcs, result.pop("span"))
+    else:
+        result.pop("span")
+    return result
+
+
+def _pools(gcs: str, span: tuple[float, float]) -> dict:
+    """Each pool actor's loads, calls and busy seconds, then the actors are killed (the next path starts cold)."""
+    import ray
+
+    from resources.ray_pool import NAMESPACE, list_pools, prune
+
+    ray.init(address=gcs, namespace=NAMESPACE, log_to_driver=False, logging_level="ERROR")
+    try:
+        pools = list_pools()
+        out = []
+        for p in pools:
+            active = (p["last_end"] or 0) - (p["first_start"] or 0)
+            out.append({"name": p["name"], "calls": p["calls"], "loads": p["loads"], "load_s": p["load_seconds"], "busy_s": p["busy_s"],
+                        # busy over the run wall (first run start to last run end), and between its own first and last call
+                        "busy_fraction": round(p["busy_s"] / (span[1] - span[0]), 3),
+                        "busy_fraction_active": round(p["busy_s"] / active, 3) if active > 0 else None})
+        prune()
+        return {"actor_model_loads": sum(p["loads"] for p in pools), "pools": out}
+    finally:
+        ray.shutdown()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmark.overhead", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[4, 16, 64])
+    parser.add_argument("--modes", nargs="+", default=list(MODES), choices=MODES)
+    parser.add_argument("--timeout", type=float, default=3600, help="seconds a path may take for one size")
+    parser.add_argument("--out", default=str(PROJECT_DIR / "benchmark" / "results"))
+    args = parser.parse_args(argv)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="va-overhead-"))
+    base = {**os.environ, **MODELS, "VIDEO_ASSETS_DEVICE": "cpu", "PYTHONWARNINGS": "ignore",
+            "VIDEO_ASSETS_MODEL_CACHE": os.environ.get("VIDEO_ASSETS_MODEL_CACHE", str(PROJECT_DIR / "data" / "model_cache")),
+            "VIDEO_ASSETS_SETTLE_SECONDS": "1", "VIDEO_ASSETS_INCOMPLETE_GRACE_SECONDS": "0"}
+    results: list[dict] = []
+    ray_modes = [m for m in args.modes if m.startswith("ray")]
+    from contextlib import ExitStack
+
+    with ExitStack() as stack:
+        pg = stack.enter_context(devcluster.postgres()) if ray_modes else None
+        cluster = stack.enter_context(devcluster.local_ray()) if ray_modes else None
+        for size in args.sizes:
+            for mode in args.modes:
+                folder = work / f"{mode}-{size}"
+                keys = make_corpus(folder / "staging", size)
+                env = {**base, "VIDEO_ASSETS_STORAGE": str(folder / "storage"), "VIDEO_ASSETS_CORPUS": str(folder / ("staging" if mode == "in-process" else "corpus"))}
+                print(f"{mode}, {size} videos ...", flush=True)
+                if mode == "in-process":
+                    result = run_in_process(keys, env, folder)
+                elif mode == "daemon":
+                    home = folder / "home"
+                    home.mkdir(parents=True)
+                    shutil.copyfile(PROJECT_DIR / "dagster.yaml", home / "dagster.yaml")
+                    result = run_daemon(keys, {**env, "DAGSTER_HOME": str(home)}, folder, home, args.timeout)
+                else:
+                    kind, actors = mode.split("-")[1], int(mode.split("-")[2])
+                    db = f"{kind}{actors}_{size}"
+                    devcluster.create_database(pg, db)
+                    settings = {**pg, "VIDEO_ASSETS_PG_DB": db}
+                    home = devcluster.postgres_home(folder / "home", settings, gpu_limit=len(FAMILIES) * actors)
+                    if kind == "job":  # the default run launcher; each step a Ray job
+                        text = (home / "dagster.yaml").read_text()
+                        (home / "dagster.yaml").write_text(text.split("run_launcher:")[0] + "concurrency:" + text.split("concurrency:", 1)[1])
+                    env |= {**settings, "DAGSTER_HOME": str(home), "VIDEO_ASSETS_RAY_ADDRESS": cluster.dashboard, "VIDEO_ASSETS_RAY_STEPS": kind,
+                            "VIDEO_ASSETS_POOL_ACTORS": str(actors), "VIDEO_ASSETS_POOL_GPUS": _fraction(actors)}
+                    result = run_daemon(keys, env, folder, home, args.timeout, gcs=cluster.gcs)
+                result |= {"mode": mode, "videos": size}
+                if mode != "in-process" and "in-process" in args.modes:
+                    result["tables_vs_in_process"] = compare(work / f"in-process-{size}" / "storage", folder / "storage")
+                results.append(result)
+                print(json.dumps(result), flush=True)
+                _save(results, Path(args.out))
+    shutil.rmtree(work, ignore_errors=True)
+    print(markdown(_report(results)))
+    return 0
+
+
+def _report(results: list[dict]) -> dict:
+    from benchmark.__main__ import machine
+
+    host = machine()
+    return {"machine": f"{host['cpu']}, {host['cores']} cores, no GPU (Ray's logical GPU)", "date": time.strftime("%Y-%m-%d"),
+            "videos_per_run": int(os.environ.get("VIDEO_ASSETS_VIDEOS_PER_RUN", "8")),
+            "models": "random-init tiny Qwen2-VL and YOLOv8n; RapidOCR PP-OCRv6 small, faster-whisper base, Silero VAD (real)",
+            "results": results}
+
+
+def _save(results: list[dict], out: Path) -> None:
+    report = _report(results)
+    (out / "overhead.json").write_text(json.dumps(report, indent=2))
+    (out / "overhead.md").write_text(markdown(report))
+
+
+def markdown(report: dict) -> str:
+    lines = [f"`make bench-overhead` on {report['machine']}, {report['date']}; {report['videos_per_run']} videos per run; models: {report['models']}.", "",
+             "| path | videos | runs | wall s | vs in-process | drop to done s | analyzer s | decode s | overhead s / video "
+             "| machine CPU s / video | overhead CPU s / video | model loads | busiest pool busy | tables equal |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    reference = {r["videos"]: r["wall_s"] for r in report["results"] if r["mode"] == "in-process"}
+    for r in report["results"]:
+        n = r["videos"]
+        over = (r["wall_s"] - r["analyzer_s"] - r["decode_s"]) / n
+        over_cpu = (r["cpu_s"] - r["analyzer_cpu_s"] - r["decode_cpu_s"]) / n
+        ratio = f"{r['wall_s'] / reference[n]:.2f}x" if n in reference else "-"
+        loads = r.get("actor_model_loads", r["model_loads_in_runs"])
+        pools = r.get("pools") or []
+        busiest = max(pools, key=lambda p: p["busy_s"]) if pools else None
+        busy = f"{busiest['busy_fraction']:.0%} ({busiest['name'].split('-')[0]})" if busiest else "-"
+        cmp = r.get("tables_vs_in_process")
+        eq = "reference" if r["mode"] == "in-process" else ("-" if cmp is None else f"yes ({cmp['tables']})" if not cmp["differ"] else f"NO: {len(cmp['differ'])} differ")
+        failed = f" ({r['failed_runs']} failed)" if r["failed_runs"] else ""
+        lines.append(f"| {r['mode']} | {n} | {r['runs']}{failed} | {r['wall_s']} | {ratio} | {r['drop_to_done_s']} | {r['analyzer_s']} | {r['decode_s']} "
+                     f"| {over:.2f} | {r['cpu_s'] / n:.1f} | {over_cpu:.1f} | {loads} | {busy} | {eq} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
