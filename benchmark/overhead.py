@@ -1,6 +1,6 @@
 """``make bench-overhead``: what the machinery costs around the models, per path, for the same videos.
 
-    python -m benchmark.overhead [--sizes 4 16 64] [--modes in-process daemon ray-run-1 ...] [--out benchmark/results]
+    python -m benchmark.overhead [--paths in-process:16 daemon:16 daemon:16:1 ray-run-1:16 ...] [--out benchmark/results]
 
 Inputs: the sample corpus (8 clips) copied under other names to each size. Paths, one after another
 on the same machine, each with a fresh instance, storage and corpus folder:
@@ -47,6 +47,11 @@ MODELS = {"VIDEO_ASSETS_QWEN_BASELINE": "random:tiny", "VIDEO_ASSETS_QWEN_OPTIMI
           "VIDEO_ASSETS_YOLO_BASELINE": "random:yolov8n", "VIDEO_ASSETS_YOLO_OPTIMIZED": "random:yolov8n"}
 FAMILIES = ("qwen", "yolo", "ocr", "speech_models")
 MODES = ("in-process", "daemon", "ray-run-1", "ray-run-2", "ray-job-1")
+# 4, 16 and 64 videos on the daemon and Ray paths against in-process; at 16 also 2 actors per model,
+# a Ray job per step, and runs of 1 and 16 videos (what the default of 8 is chosen against).
+PLAN = ("in-process:4", "daemon:4", "ray-run-1:4",
+        "in-process:16", "daemon:16", "daemon:16:1", "daemon:16:16", "ray-run-1:16", "ray-run-2:16", "ray-job-1:16",
+        "in-process:64", "daemon:64", "ray-run-1:64")
 ANALYZER_KEYS = ("qwen2_vl_temporal", "text_overlay", "object_detection", "speech_rate", "scene_cuts")
 
 IN_PROCESS = r"""
@@ -272,10 +277,46 @@ def _pools(gcs: str, span: tuple[float, float]) -> dict:
         ray.shutdown()
 
 
+def _parse(text: str) -> tuple[int, str, int]:
+    mode, size, *rest = text.split(":")
+    if mode not in MODES:
+        raise SystemExit(f"unknown path {mode!r}: one of {', '.join(MODES)}")
+    return int(size), mode, 0 if mode == "in-process" else int(rest[0]) if rest else 8
+
+
+def run_path(mode: str, size: int, per_run: int, work: Path, base: dict, pg: dict | None, cluster, timeout: float) -> dict:
+    """One path for one size, on a fresh instance, storage and corpus."""
+    folder = work / (f"{mode}-{size}" if mode == "in-process" else f"{mode}-{size}-{per_run}")
+    keys = make_corpus(folder / "staging", size)
+    env = {**base, "VIDEO_ASSETS_VIDEOS_PER_RUN": str(per_run or 1), "VIDEO_ASSETS_STORAGE": str(folder / "storage"),
+           "VIDEO_ASSETS_CORPUS": str(folder / ("staging" if mode == "in-process" else "corpus"))}
+    if mode == "in-process":
+        result = run_in_process(keys, env, folder)
+    elif mode == "daemon":
+        home = folder / "home"
+        home.mkdir(parents=True)
+        shutil.copyfile(PROJECT_DIR / "dagster.yaml", home / "dagster.yaml")
+        result = run_daemon(keys, {**env, "DAGSTER_HOME": str(home)}, folder, home, timeout)
+    else:
+        kind, actors = mode.split("-")[1], int(mode.split("-")[2])
+        db = f"{kind}{actors}_{size}_{per_run}"
+        devcluster.create_database(pg, db)
+        settings = {**pg, "VIDEO_ASSETS_PG_DB": db}
+        home = devcluster.postgres_home(folder / "home", settings, gpu_limit=len(FAMILIES) * actors)
+        if kind == "job":  # the default run launcher; each step a Ray job
+            text = (home / "dagster.yaml").read_text()
+            (home / "dagster.yaml").write_text(text.split("run_launcher:")[0] + "concurrency:" + text.split("concurrency:", 1)[1])
+        env |= {**settings, "DAGSTER_HOME": str(home), "VIDEO_ASSETS_RAY_ADDRESS": cluster.dashboard, "VIDEO_ASSETS_RAY_STEPS": kind,
+                "VIDEO_ASSETS_POOL_ACTORS": str(actors), "VIDEO_ASSETS_POOL_GPUS": _fraction(actors)}
+        result = run_daemon(keys, env, folder, home, timeout, gcs=cluster.gcs)
+    return result | {"mode": mode, "videos": size, "videos_per_run": per_run or None, "folder": folder.name}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmark.overhead", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[4, 16, 64])
-    parser.add_argument("--modes", nargs="+", default=list(MODES), choices=MODES)
+    parser.add_argument("--paths", nargs="+", default=list(PLAN), metavar="PATH:VIDEOS[:PER_RUN]",
+                        help=f"what to measure, in order (paths: {', '.join(MODES)}; PER_RUN is VIDEO_ASSETS_VIDEOS_PER_RUN, "
+                             f"default 8); default: {' '.join(PLAN)}")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds a path may take for one size")
     parser.add_argument("--out", default=str(PROJECT_DIR / "benchmark" / "results"))
     args = parser.parse_args(argv)
@@ -285,43 +326,22 @@ def main(argv: list[str] | None = None) -> int:
             "VIDEO_ASSETS_MODEL_CACHE": os.environ.get("VIDEO_ASSETS_MODEL_CACHE", str(PROJECT_DIR / "data" / "model_cache")),
             "VIDEO_ASSETS_SETTLE_SECONDS": "1", "VIDEO_ASSETS_INCOMPLETE_GRACE_SECONDS": "0"}
     results: list[dict] = []
-    ray_modes = [m for m in args.modes if m.startswith("ray")]
+    ray_modes = [p for p in args.paths if p.startswith("ray")]
     from contextlib import ExitStack
 
     with ExitStack() as stack:
         pg = stack.enter_context(devcluster.postgres()) if ray_modes else None
         cluster = stack.enter_context(devcluster.local_ray()) if ray_modes else None
-        for size in args.sizes:
-            for mode in args.modes:
-                folder = work / f"{mode}-{size}"
-                keys = make_corpus(folder / "staging", size)
-                env = {**base, "VIDEO_ASSETS_STORAGE": str(folder / "storage"), "VIDEO_ASSETS_CORPUS": str(folder / ("staging" if mode == "in-process" else "corpus"))}
-                print(f"{mode}, {size} videos ...", flush=True)
-                if mode == "in-process":
-                    result = run_in_process(keys, env, folder)
-                elif mode == "daemon":
-                    home = folder / "home"
-                    home.mkdir(parents=True)
-                    shutil.copyfile(PROJECT_DIR / "dagster.yaml", home / "dagster.yaml")
-                    result = run_daemon(keys, {**env, "DAGSTER_HOME": str(home)}, folder, home, args.timeout)
-                else:
-                    kind, actors = mode.split("-")[1], int(mode.split("-")[2])
-                    db = f"{kind}{actors}_{size}"
-                    devcluster.create_database(pg, db)
-                    settings = {**pg, "VIDEO_ASSETS_PG_DB": db}
-                    home = devcluster.postgres_home(folder / "home", settings, gpu_limit=len(FAMILIES) * actors)
-                    if kind == "job":  # the default run launcher; each step a Ray job
-                        text = (home / "dagster.yaml").read_text()
-                        (home / "dagster.yaml").write_text(text.split("run_launcher:")[0] + "concurrency:" + text.split("concurrency:", 1)[1])
-                    env |= {**settings, "DAGSTER_HOME": str(home), "VIDEO_ASSETS_RAY_ADDRESS": cluster.dashboard, "VIDEO_ASSETS_RAY_STEPS": kind,
-                            "VIDEO_ASSETS_POOL_ACTORS": str(actors), "VIDEO_ASSETS_POOL_GPUS": _fraction(actors)}
-                    result = run_daemon(keys, env, folder, home, args.timeout, gcs=cluster.gcs)
-                result |= {"mode": mode, "videos": size}
-                if mode != "in-process" and "in-process" in args.modes:
-                    result["tables_vs_in_process"] = compare(work / f"in-process-{size}" / "storage", folder / "storage")
-                results.append(result)
-                print(json.dumps(result), flush=True)
-                _save(results, Path(args.out))
+        runs = [_parse(p) for p in args.paths]
+        for size, mode, per_run in runs:
+            print(f"{mode}, {size} videos{f', {per_run} per run' if per_run else ''} ...", flush=True)
+            result = run_path(mode, size, per_run, work, base, pg, cluster, args.timeout)
+            folder = result.pop("folder")
+            if mode != "in-process" and (work / f"in-process-{size}").exists():
+                result["tables_vs_in_process"] = compare(work / f"in-process-{size}" / "storage", work / folder / "storage")
+            results.append(result)
+            print(json.dumps(result), flush=True)
+            _save(results, Path(args.out))
     shutil.rmtree(work, ignore_errors=True)
     print(markdown(_report(results)))
     return 0
@@ -332,22 +352,29 @@ def _report(results: list[dict]) -> dict:
 
     host = machine()
     return {"machine": f"{host['cpu']}, {host['cores']} cores, no GPU (Ray's logical GPU)", "date": time.strftime("%Y-%m-%d"),
-            "videos_per_run": int(os.environ.get("VIDEO_ASSETS_VIDEOS_PER_RUN", "8")),
             "models": "random-init tiny Qwen2-VL and YOLOv8n; RapidOCR PP-OCRv6 small, faster-whisper base, Silero VAD (real)",
             "results": results}
 
 
 def _save(results: list[dict], out: Path) -> None:
-    report = _report(results)
+    """Write this invocation's results over the same (path, videos, videos per run) of earlier ones
+    from the same machine, so one path can be measured again without the others."""
+    path = out / "overhead.json"
+    earlier = json.loads(path.read_text()) if path.exists() else {}
+    mine = {(r["mode"], r["videos"], r["videos_per_run"]) for r in results}
+    kept = [r for r in earlier.get("results", []) if (r["mode"], r["videos"], r.get("videos_per_run")) not in mine] \
+        if earlier.get("machine") == _report([])["machine"] else []
+    order = {m: i for i, m in enumerate(MODES)}
+    report = _report(sorted(kept + results, key=lambda r: (r["videos"], order[r["mode"]], r["videos_per_run"] or 0)))
     (out / "overhead.json").write_text(json.dumps(report, indent=2))
     (out / "overhead.md").write_text(markdown(report))
 
 
 def markdown(report: dict) -> str:
-    lines = [f"`make bench-overhead` on {report['machine']}, {report['date']}; {report['videos_per_run']} videos per run; models: {report['models']}.", "",
-             "| path | videos | runs | wall s | vs in-process | drop to done s | analyzer s | decode s | overhead s / video "
+    lines = [f"`make bench-overhead` on {report['machine']}, {report['date']}; models: {report['models']}.", "",
+             "| path | videos | videos per run | runs | wall s | vs in-process | drop to done s | analyzer s | decode s | overhead s / video "
              "| machine CPU s / video | overhead CPU s / video | model loads | busiest pool busy | tables equal |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     reference = {r["videos"]: r["wall_s"] for r in report["results"] if r["mode"] == "in-process"}
     for r in report["results"]:
         n = r["videos"]
@@ -361,7 +388,7 @@ def markdown(report: dict) -> str:
         cmp = r.get("tables_vs_in_process")
         eq = "reference" if r["mode"] == "in-process" else ("-" if cmp is None else f"yes ({cmp['tables']})" if not cmp["differ"] else f"NO: {len(cmp['differ'])} differ")
         failed = f" ({r['failed_runs']} failed)" if r["failed_runs"] else ""
-        lines.append(f"| {r['mode']} | {n} | {r['runs']}{failed} | {r['wall_s']} | {ratio} | {r['drop_to_done_s']} | {r['analyzer_s']} | {r['decode_s']} "
+        lines.append(f"| {r['mode']} | {n} | {r.get('videos_per_run') or 1} | {r['runs']}{failed} | {r['wall_s']} | {ratio} | {r['drop_to_done_s']} | {r['analyzer_s']} | {r['decode_s']} "
                      f"| {over:.2f} | {r['cpu_s'] / n:.1f} | {over_cpu:.1f} | {loads} | {busy} | {eq} |")
     return "\n".join(lines) + "\n"
 

@@ -129,7 +129,7 @@ def video_frames(context: dg.AssetExecutionContext, corpus: VideoCorpus) -> dg.O
         for bundle in bundles.values():
             os.remove(bundle.spool)
         raise
-    summary = {"decode_seconds": round(sum(b.decode_seconds for b in bundles.values()), 3)}
+    summary = {"decode_seconds_in_step": round(sum(b.decode_seconds for b in bundles.values()), 3)}
     return _one_or_many(context, bundles, metadata, shas, summary)
 
 
@@ -165,5 +165,5 @@ def audio_track(context: dg.AssetExecutionContext, corpus: VideoCorpus) -> dg.Ou
             "decode_cpu_seconds": round(cpu_s, 3),
             "peak": round(float(abs(track.samples).max()) if track.samples.size else 0.0, 4),
         }
-    summary = {"decode_seconds": round(sum(t.decode_seconds for t in tracks.values()), 3)}
+    summary = {"decode_seconds_in_step": round(sum(t.decode_seconds for t in tracks.values()), 3)}
     return _one_or_many(context, tracks, metadata, shas, summary)
