@@ -223,3 +223,68 @@ def test_killing_a_pool_actor_mid_step_retries_the_step_with_complete_tables(clu
         types = [r.dagster_event.event_type for r in instance.all_logs(run.dagster_run.run_id) if r.dagster_event]
     assert dg.DagsterEventType.STEP_UP_FOR_RETRY in types and run.dagster_run.status == dg.DagsterRunStatus.SUCCESS
     _assert_same_tables(cluster, [KEYS[0]])
+
+
+@pytest.mark.slow
+def test_a_ray_job_per_step_gives_the_same_tables(cluster):
+    """``VIDEO_ASSETS_RAY_STEPS=job``: dagster-ray's ray_executor, every step its own Ray job."""
+    since = time.time()
+    env = {**cluster["env"], "VIDEO_ASSETS_RAY_STEPS": "job"}
+    proc = subprocess.Popen([sys.executable, "-m", "video_assets.cluster.executor", "run", "corpus_job", KEYS[1]], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _finish(proc)
+    _assert_same_tables(cluster, [KEYS[1]])
+    with open_instance() as instance:
+        [run] = _runs(instance, since)
+        messages = [r.user_message or "" for r in instance.all_logs(run.dagster_run.run_id)]
+    in_jobs = {m.split('"')[1] for m in messages if m.startswith('Executing step "') and " in Ray job " in m}
+    assert GPU_STEPS | {"video_frames", "audio_track"} <= in_jobs, messages[:20]
+
+
+def test_a_step_hands_its_videos_to_the_least_busy_actor_in_order(cluster):
+    """PoolHandle.map on two stand-in actors (the same threaded shape as ModelWorker), one of them
+    held by another run's call: the step's first video goes to the free actor (not to a hash of its
+    key), the free one takes most of them, results come back in the step's order, and no more than
+    ``in_flight_per_actor`` x actors are sent at a time."""
+    import ray
+
+    from resources.ray_pool import PoolHandle
+
+    @ray.remote(num_cpus=0, max_concurrency=8)
+    class StandIn:
+        def __init__(self):
+            import threading
+
+            self.lock, self.waiting, self.seen, self.most = threading.Lock(), 0, [], 0
+
+        def process(self, seconds, label):
+            self.waiting += 1
+            self.most = max(self.most, self.waiting)
+            try:
+                with self.lock:
+                    time.sleep(seconds)
+                    self.seen.append(label)
+                    return label, [], "cpu", seconds, 0.0
+            finally:
+                self.waiting -= 1
+
+        def load(self):
+            return self.waiting
+
+        def log(self):
+            return self.seen, self.most
+
+    held, free = StandIn.remote(), StandIn.remote()
+    other_run = held.process.remote(3.0, "other-run")
+    while ray.get(held.load.remote()) == 0:
+        time.sleep(0.05)
+    pool = PoolHandle("stand-in", [held, free], 0.0, {}, in_flight_per_actor=1)
+    out = [r[0] for r in pool.map([(0.3, f"v{i}") for i in range(6)])]
+    ray.get(other_run)
+    assert out == [f"v{i}" for i in range(6)]
+    (held_seen, held_most), (free_seen, free_most) = ray.get([held.log.remote(), free.log.remote()])
+    # While the other run holds one actor, the free one takes the step's videos.
+    assert free_seen[0] == "v0" and len(free_seen) >= 4, (held_seen, free_seen)
+    assert sorted(held_seen + free_seen) == sorted(out + ["other-run"])
+    # At most in_flight_per_actor x actors = 2 of the step's videos sent at a time (+ the other run's call).
+    assert free_most <= 2 and held_most <= 3, (free_most, held_most)
