@@ -62,14 +62,15 @@ def batch_key(prefix: str, items: Iterable[str]) -> str:
     return f"{prefix}:" + hashlib.sha256("\n".join(sorted(items)).encode()).hexdigest()[:24]
 
 
-def run_keys_of(instance: dg.DagsterInstance, run: dg.DagsterRun) -> list[str]:
-    """The videos a run covers (one partition, or its range in the partitions' order)."""
+def run_keys_of(instance: dg.DagsterInstance, run: dg.DagsterRun, order: Sequence[str] | None = None) -> list[str]:
+    """The videos a run covers (one partition, or its range in the partitions' order; ``order``: that
+    list when the caller has it already, it is the whole corpus)."""
     if "dagster/partition" in run.tags:
         return [run.tags["dagster/partition"]]
     start, end = run.tags.get(RANGE_START), run.tags.get(RANGE_END)
     if start is None or end is None:
         return []
-    order = instance.get_dynamic_partitions(VIDEOS_PARTITION_NAME)
+    order = list(instance.get_dynamic_partitions(VIDEOS_PARTITION_NAME) if order is None else order)
     if start not in order or end not in order:
         return []
     return list(order[order.index(start): order.index(end) + 1])
@@ -86,12 +87,15 @@ def split_failed_batches(instance: dg.DagsterInstance, jobs: Sequence[str], now:
     failed = instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.FAILURE], updated_after=_datetime(now - SPLIT_WINDOW_S)),
                                limit=1000)
     requests = []
+    order: list[str] | None = None  # read once per tick, and only when a failed batch needs it
     for run in failed:
         if run.job_name not in jobs or SPLIT_OF_TAG in run.tags:
             continue
         if run.tags.get("dagster/failure_reason", "STEP_FAILURE") != "STEP_FAILURE":
             continue
-        keys = run_keys_of(instance, run)
+        if order is None and RANGE_START in run.tags:
+            order = list(instance.get_dynamic_partitions(VIDEOS_PARTITION_NAME))
+        keys = run_keys_of(instance, run, order)
         if len(keys) < 2:
             continue
         selection = dict(asset_selection=list(run.asset_selection) if run.asset_selection else None,
