@@ -243,7 +243,8 @@ def test_a_backfill_of_16_videos_through_the_daemon(tmp_path_factory, corpus_dir
     for i, name in enumerate(names):
         _short_clip(corpus_dir / f"{clips[i % len(clips)]}.mp4", corpus / f"{name}.mp4")
     # The sensor must not launch its own runs here: files never settle for it.
-    daemon = Daemon(root, corpus, os.environ["VIDEO_ASSETS_MODEL_CACHE"], VIDEO_ASSETS_SETTLE_SECONDS="1000000000")
+    daemon = Daemon(root, corpus, os.environ["VIDEO_ASSETS_MODEL_CACHE"], VIDEO_ASSETS_SETTLE_SECONDS="1000000000",
+                    VIDEO_ASSETS_VIDEOS_PER_RUN="8")  # 16 videos: two runs of 8
     graph = defs.get_repository_def().asset_graph
     selection = dg.AssetSelection.assets("audio_track", "speech_rate", "speech_rate_summary")
     measured: dict = {"videos": len(names)}
@@ -280,7 +281,7 @@ def test_a_backfill_of_16_videos_through_the_daemon(tmp_path_factory, corpus_dir
         path = artifacts / "faults.json"
         old = json.loads(path.read_text()) if path.exists() else {}
         path.write_text(json.dumps(old | {"backfill_16_videos": measured}, indent=2))
-        # Decoding and analysis: runs of VIDEO_ASSETS_VIDEOS_PER_RUN (8) videos, each loading its
+        # Decoding and analysis: runs of VIDEO_ASSETS_VIDEOS_PER_RUN (8 here) videos, each loading its
         # models once (a batch that fails on a bad file is split by the corpus sensor: test below).
         assert measured["decoding"]["runs"] == 2, measured
         assert measured["analysis"]["runs"] == 2 and measured["analysis"]["videos_per_run"] == [8, 8], measured

@@ -149,3 +149,37 @@ def test_the_report_opens_with_the_corpus(corpus_run, tmp_path):
     assert page.count("data:image/png;base64,", corpus, first_video) == 1  # the overview plots
     assert "german_cafe" in page[corpus:first_video] and "de" in page[corpus:first_video]
     assert rows["video_profile"] == len(CLIPS)
+
+
+WRITER = r"""
+import sys
+import pandas as pd
+from video_assets.insights.index import CorpusIndex
+from video_assets.insights.spans import SPANS_SCHEMA
+uri, name, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+index = CorpusIndex(uri)  # keyword only: no encoder needed
+for i in range(count):
+    video = f"{name}_{i}"
+    rows = [{"video": video, "source": "caption", "start_s": float(j), "end_s": j + 1.0, "text": f"{name} Grüße {i} {j}",
+             "language": "de"} for j in range(3)]
+    index.replace_video(video, pd.DataFrame(rows, columns=SPANS_SCHEMA.names))
+    index.search("Grüße", limit=3)  # a reader between the other writer's versions
+"""
+
+
+def test_runs_update_the_index_at_once(tmp_path):
+    """Two runs writing and reading one index at the same time (Ray runs, or several runs on the
+    daemon): every write lands, none fails on a file the other's optimizer removed."""
+    import subprocess
+    import sys
+
+    from video_assets.insights.index import CorpusIndex
+
+    uri = str(tmp_path / "index")
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, uri, name, "12"], stderr=subprocess.PIPE, text=True)
+             for name in ("alpha", "beta")]
+    errors = [p.communicate(timeout=600)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [e[-2000:] for e in errors]
+    index = CorpusIndex(uri)
+    assert index.count() == 2 * 12 * 3 and index.count("beta_11") == 3
+    assert {h.video for h in index.search("alpha", limit=50)} == {f"alpha_{i}" for i in range(12)}

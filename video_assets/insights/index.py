@@ -11,10 +11,13 @@ of Lance files on local disk or an object store, appended to in place.
 
 from __future__ import annotations
 
+import fcntl
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Callable
+from pathlib import Path
+from typing import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -24,6 +27,38 @@ from video_assets.insights.spans import SPANS_SCHEMA
 
 TABLE = "spans"
 MODES = ("keyword", "semantic")
+# Several runs update the index at once (Ray runs, or max_concurrent_runs > 1). A version the
+# optimizer replaced stays this long: a run that opened the table at an older version (to delete
+# its video's spans, or to search) still finds its files. Removing them at once made a run of 32
+# videos fail with "lance error: Not found: .../spans.lance/data/....lance" while another run
+# optimized (measured: bench-overhead, ray-run-1, 64 videos).
+KEEP_REPLACED_VERSIONS = timedelta(minutes=10)
+# Lance's commit protocol orders writers on an object store, and a writer that loses a race gets a
+# commit conflict: the whole replacement (delete, add, index) is tried again on the new version.
+WRITE_ATTEMPTS = 5
+_RETRYABLE = ("commit conflict", "retryable", "not found", "concurrent")
+
+
+def _retryable(exc: BaseException) -> bool:
+    return any(word in str(exc).lower() for word in _RETRYABLE)
+
+
+@contextmanager
+def write_turn(uri: str) -> Iterator[None]:
+    """Writers of a local index take turns (an exclusive lock on a file beside the table), so two
+    runs never optimize the same table at once; on an object store there is no lock to take and a
+    conflict is retried (``WRITE_ATTEMPTS``)."""
+    if "://" in uri and not uri.startswith("file://"):
+        yield
+        return
+    folder = Path(uri.removeprefix("file://"))
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".write.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @dataclass(frozen=True)
@@ -72,22 +107,30 @@ class CorpusIndex:
         else:
             # The new spans into the index at once: unindexed rows are found too, but scored apart
             # (BM25 over the unindexed part alone), so a hit's rank would depend on when it came.
-            table.optimize(cleanup_older_than=timedelta(0), delete_unverified=False)
+            table.optimize(cleanup_older_than=KEEP_REPLACED_VERSIONS, delete_unverified=False)
 
     def replace_video(self, video: str, spans: pd.DataFrame) -> dict[str, float]:
         """The video's spans are exactly ``spans`` afterwards (old ones deleted). Returns timings."""
         t0 = time.perf_counter()
-        table = self._table(create=True)
         data = pa.Table.from_pandas(spans[list(SPANS_SCHEMA.names)], schema=SPANS_SCHEMA, preserve_index=False)
         vectors = np.zeros((len(spans), self.dim), np.float32)
         if self.embed is not None and len(spans):
             vectors = np.asarray(self.embed(list(spans.text)), np.float32)
         data = data.append_column("vector", pa.FixedSizeListArray.from_arrays(pa.array(vectors.reshape(-1)), self.dim))
         embed_s = time.perf_counter() - t0
-        table.delete(f"video = {_quote(video)}")
-        if len(spans):
-            table.add(data)
-            self._ensure_fts(table)
+        for attempt in range(WRITE_ATTEMPTS):
+            try:
+                with write_turn(self.uri):
+                    table = self._table(create=True)  # the latest version, after any other writer's
+                    table.delete(f"video = {_quote(video)}")
+                    if len(spans):
+                        table.add(data)
+                        self._ensure_fts(table)
+                break
+            except (RuntimeError, OSError, ValueError) as exc:  # what lance raises
+                if attempt == WRITE_ATTEMPTS - 1 or not _retryable(exc):
+                    raise
+                time.sleep(0.2 * 2 ** attempt)
         return {"spans": len(spans), "embed_s": round(embed_s, 4), "seconds": round(time.perf_counter() - t0, 4)}
 
     def count(self, video: str | None = None) -> int:
