@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 
 from video_assets.insights.spans import SPANS_SCHEMA
+from video_assets.media import files
 
 TABLE = "spans"
 MODES = ("keyword", "semantic")
@@ -48,7 +49,7 @@ def write_turn(uri: str) -> Iterator[None]:
     """Writers of a local index take turns (an exclusive lock on a file beside the table), so two
     runs never optimize the same table at once; on an object store there is no lock to take and a
     conflict is retried (``WRITE_ATTEMPTS``)."""
-    if "://" in uri and not uri.startswith("file://"):
+    if not files.is_local(uri):
         yield
         return
     folder = Path(uri.removeprefix("file://"))
