@@ -8,7 +8,8 @@ on the same machine, each with a fresh instance, storage and corpus folder:
 - ``in-process``: what ``video-assets analyze`` does: one process, an ephemeral instance (events in
   memory), one ``execute_in_process`` of ``corpus_job`` per video, models loaded once for the
   process (the reference).
-- ``daemon``: a real ``dagster-daemon`` on the repository's ``dagster.yaml`` and ``workspace.yaml``;
+- ``daemon``: a real ``dagster-daemon`` on the repository's ``dagster.yaml``, reaching one
+  long-lived code server of ``video_assets.definitions`` over gRPC, as ``dagster dev`` runs them;
   the videos are dropped into its corpus at once (renamed in), the corpus sensor groups them into
   runs of ``VIDEO_ASSETS_VIDEOS_PER_RUN``, the default run launcher starts one process per run.
 - ``ray-run-N``: the same daemon on ``deploy/dagster.yaml`` (Postgres, a throwaway local Ray with
@@ -20,7 +21,9 @@ on the same machine, each with a fresh instance, storage and corpus folder:
 Per path and size: wall seconds (the daemon paths from the first run's start to the last run's
 end, and from the drop), analyzer seconds (the sum of every analyzer's ``process`` time, from the
 materializations), decode seconds, overhead = wall - analyzer - decode, the machine's CPU seconds
-(``/proc/stat``), model loads, the runs, and for Ray each pool's calls and busy fraction. Every
+(``/proc/stat``) and where it went by kind of process (``ProcessCpu``), model loads, the runs,
+and for Ray each pool's calls and busy fraction. Postgres and the local Ray run only around the Ray
+paths. Every
 path's tables are compared with the in-process tables of the same size, and its wall with theirs,
 when that size's in-process path ran in the same invocation (``reference_wall_s``). Writes
 ``overhead.{json,md}``; event and library logs go to ``.bench_cache/overhead/``.
@@ -80,6 +83,82 @@ def cpu_seconds() -> float:
     fields = open("/proc/stat").readline().split()[1:]
     user, nice, system, _idle, _iowait, irq, softirq = (int(v) for v in fields[:7])
     return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+# Process classes for the CPU breakdown: the first pattern found in a process's command line names it.
+# A run process is ``dagster api execute_run`` (Ray's run launcher), a child the code server spawns
+# (the default run launcher: multiprocessing's spawn) or the in-process path's own process.
+PROCESS_CLASSES = (("execute_run", "run processes"), ("multiprocessing.spawn", "run processes"),
+                   ("from benchmark.overhead import _work", "run processes"), ("ray::ModelWorker", "pool actors"),
+                   ("ray::JobSupervisor", "Ray job supervisors"), ("ray::IDLE", "Ray idle workers"), ("ray::", "Ray workers (other)"),
+                   ("dagster-daemon", "dagster-daemon"), ("code-server", "code server"), ("api grpc", "code server"),
+                   ("raylet", "Ray services"), ("gcs_server", "Ray services"), ("/ray/", "Ray services"), ("postgres", "Postgres"),
+                   ("benchmark.overhead", "benchmark"))
+
+
+class ProcessCpu:
+    """CPU seconds per class of process (``PROCESS_CLASSES``) while a path runs, sampled from
+    ``/proc/<pid>/stat`` twice a second: what the machine's CPU beyond the analyzers was spent on.
+    What a process's exited children used after their last sample (or in all their life, when it
+    was under one interval) comes back through the parent's reaped-children counters and is counted
+    to the parent's class; what is still missing (orphans reaped by init, CPU not in any process)
+    is ``unattributed``."""
+
+    def __init__(self, interval: float = 0.5):
+        import threading
+
+        self.interval, self.seen, self.stop_flag = interval, {}, threading.Event()
+        self._sample(first=True)
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+
+    @staticmethod
+    def _read(pid: str) -> tuple[tuple[str, str], float, float, str, str] | None:
+        try:
+            stat = open(f"/proc/{pid}/stat").read()
+            cmd = open(f"/proc/{pid}/cmdline", "rb").read().replace(bytes(1), b" ").decode(errors="replace")
+        except OSError:
+            return None
+        fields = stat.rsplit(")", 1)[1].split()
+        tick = os.sysconf("SC_CLK_TCK")
+        cpu, children = (int(fields[11]) + int(fields[12])) / tick, (int(fields[13]) + int(fields[14])) / tick
+        name = next((label for pattern, label in PROCESS_CLASSES if pattern in cmd), "other")
+        return (pid, fields[19]), cpu, children, name, fields[1]
+
+    def _sample(self, first: bool = False) -> set:
+        alive = set()
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            got = self._read(pid)
+            if got is None:
+                continue
+            key, cpu, children, name, ppid = got
+            alive.add(key)
+            old = self.seen.get(key)
+            if old is None:  # a process born during the path counts from zero
+                old = {"start": cpu if first else 0.0, "children_start": children if first else 0.0, "name": name, "ppid": ppid}
+            self.seen[key] = {**old, "last": cpu, "children_last": children, "name": name if name != "other" else old["name"]}
+        return alive
+
+    def _loop(self) -> None:
+        while not self.stop_flag.wait(self.interval):
+            self._sample()
+
+    def stop(self, machine_cpu_s: float) -> dict[str, float]:
+        self.stop_flag.set()
+        self.thread.join()
+        alive = self._sample()
+        out: dict[str, float] = {}
+        sampled_exited: dict[str, float] = {}  # by parent pid: what its exited children were seen to use
+        for key, p in self.seen.items():
+            out[p["name"]] = out.get(p["name"], 0.0) + p["last"] - p["start"]
+            if key not in alive:
+                sampled_exited[p["ppid"]] = sampled_exited.get(p["ppid"], 0.0) + p["last"] - p["start"]
+        for (pid, _start), p in self.seen.items():
+            missed = p["children_last"] - p["children_start"] - sampled_exited.get(pid, 0.0)
+            if missed > 0:
+                out[p["name"]] += missed
+        out["unattributed"] = machine_cpu_s - sum(out.values())
+        return {k: round(v, 1) for k, v in sorted(out.items(), key=lambda kv: -kv[1]) if abs(v) >= 0.05}
 
 
 def make_corpus(folder: Path, count: int) -> list[str]:
@@ -159,8 +238,32 @@ class Daemon:
         self.instance.get_runs(limit=1)  # create the storages before the daemon does (SQLite races)
         self.instance.get_dynamic_partitions("videos")
         self.log = open(log, "w")
-        self.proc = subprocess.Popen([str(Path(sys.executable).parent / "dagster-daemon"), "run", "-w", str(PROJECT_DIR / "workspace.yaml")],
+        # As `dagster dev` runs it: one long-lived code server that the daemon reaches over gRPC. A
+        # daemon on a python_module workspace starts a fresh code server every 60 s instead (its
+        # workspace reload), each importing the code location again: 2.5-2.8 CPU-s a minute here.
+        bin_dir, port = Path(sys.executable).parent, devcluster.free_port()
+        self.server = subprocess.Popen([str(bin_dir / "dagster"), "code-server", "start", "-m", "video_assets.definitions",
+                                        "--location-name", "video_assets", "-h", "127.0.0.1", "-p", str(port)],
+                                       cwd=PROJECT_DIR, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        self._wait_for_server(port)
+        workspace = home / "workspace.yaml"
+        workspace.write_text(json.dumps({"load_from": [{"grpc_server": {"host": "127.0.0.1", "port": port, "location_name": "video_assets"}}]}))
+        self.proc = subprocess.Popen([str(bin_dir / "dagster-daemon"), "run", "-w", str(workspace)],
                                      cwd=PROJECT_DIR, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def _wait_for_server(self, port: int, timeout: float = 300) -> None:
+        from dagster._grpc.client import DagsterGrpcClient
+
+        client, deadline = DagsterGrpcClient(port=port, host="127.0.0.1"), time.time() + timeout
+        while True:
+            assert self.server.poll() is None, f"dagster code-server exited: see {self.log.name}"
+            try:
+                client.ping("")
+                return
+            except Exception:
+                if time.time() > deadline:
+                    raise
+                time.sleep(1)
 
     def wait_for_sensor_tick(self, timeout: float = 300) -> None:
         """The corpus sensor has evaluated once (an empty corpus): the code server is up."""
@@ -176,13 +279,14 @@ class Daemon:
         raise TimeoutError(f"no corpus_sensor tick within {timeout} s: see {self.log.name}")
 
     def stop(self) -> None:
-        try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        for proc in (self.proc, self.server):
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         self.log.close()
 
 
@@ -190,7 +294,7 @@ def _drop_and_wait(daemon: Daemon, keys: list[str], staging: Path, corpus: Path,
     """Rename every video into the corpus at once; wait until each has its profile (or its runs failed)."""
     import dagster as dg
 
-    cpu0, t_drop = cpu_seconds(), time.time()
+    cpu0, t_drop, by_process = cpu_seconds(), time.time(), ProcessCpu()
     for key in keys:
         os.rename(staging / f"{key}.mp4", corpus / f"{key}.mp4")
     deadline = t_drop + timeout
@@ -208,6 +312,7 @@ def _drop_and_wait(daemon: Daemon, keys: list[str], staging: Path, corpus: Path,
     start = min(r.start_time for r in records if r.start_time)
     end = max(r.end_time for r in records if r.end_time)
     return {"span": (start, end), "wall_s": round(end - start, 1), "drop_to_done_s": round(t_done - t_drop, 1), "cpu_s": round(cpu1 - cpu0, 1),
+            "cpu_by_process": by_process.stop(cpu1 - cpu0),
             "runs": len(records), "failed_runs": sum(r.dagster_run.status != dg.DagsterRunStatus.SUCCESS for r in records),
             "run_ids": [r.dagster_run.run_id for r in records]}
 
@@ -224,7 +329,7 @@ def _quiet(records) -> bool:
 
 
 def run_in_process(keys: list[str], env: dict, work: Path) -> dict:
-    cpu0, t0 = cpu_seconds(), time.perf_counter()
+    cpu0, t0, by_process = cpu_seconds(), time.perf_counter(), ProcessCpu()
     with open(CACHE / f"{work.name}.log", "w") as log:
         out = subprocess.run([sys.executable, "-c", IN_PROCESS, ",".join(keys)], env=env, stdout=subprocess.PIPE, stderr=log,
                              text=True, cwd=PROJECT_DIR)
@@ -232,7 +337,8 @@ def run_in_process(keys: list[str], env: dict, work: Path) -> dict:
     if out.returncode:
         raise RuntimeError(f"in-process run failed: see {log.name}")
     work_done = json.loads(out.stdout.strip().splitlines()[-1])
-    return {"wall_s": round(wall, 1), "drop_to_done_s": round(wall, 1), "cpu_s": round(cpu, 1), **work_done}
+    return {"wall_s": round(wall, 1), "drop_to_done_s": round(wall, 1), "cpu_s": round(cpu, 1), **work_done,
+            "cpu_by_process": by_process.stop(cpu)}
 
 
 def run_daemon(keys: list[str], env: dict, work: Path, home: Path, timeout: float, gcs: str = "") -> dict:
@@ -323,24 +429,31 @@ def main(argv: list[str] | None = None) -> int:
             "VIDEO_ASSETS_MODEL_CACHE": os.environ.get("VIDEO_ASSETS_MODEL_CACHE", str(PROJECT_DIR / "data" / "model_cache")),
             "VIDEO_ASSETS_SETTLE_SECONDS": "1", "VIDEO_ASSETS_INCOMPLETE_GRACE_SECONDS": "0"}
     results: list[dict] = []
-    ray_modes = [p for p in args.paths if p.startswith("ray")]
     from contextlib import ExitStack
 
-    with ExitStack() as stack:
-        pg = stack.enter_context(devcluster.postgres()) if ray_modes else None
-        cluster = stack.enter_context(devcluster.local_ray()) if ray_modes else None
-        runs = [_parse(p) for p in args.paths]
-        for size, mode, per_run in runs:
-            print(f"{mode}, {size} videos{f', {per_run} per run' if per_run else ''} ...", flush=True)
+    runs = [_parse(p) for p in args.paths]
+    # Postgres and a local Ray run only around the Ray paths, so their idle CPU is not in the others'.
+    services: ExitStack | None = None
+    pg = cluster = None
+    for i, (size, mode, per_run) in enumerate(runs):
+        if mode.startswith("ray") and services is None:
+            services = ExitStack()
+            pg, cluster = services.enter_context(devcluster.postgres()), services.enter_context(devcluster.local_ray())
+        print(f"{mode}, {size} videos{f', {per_run} per run' if per_run else ''} ...", flush=True)
+        try:
             result = run_path(mode, size, per_run, work, base, pg, cluster, args.timeout)
-            folder = result.pop("folder")
-            if mode != "in-process" and (work / f"in-process-{size}").exists():
-                result["tables_vs_in_process"] = compare(work / f"in-process-{size}" / "storage", work / folder / "storage")
-                # the ratio is against the in-process wall of this invocation, not of a later one
-                result["reference_wall_s"] = next(r["wall_s"] for r in results if r["mode"] == "in-process" and r["videos"] == size)
-            results.append(result)
-            print(json.dumps(result), flush=True)
-            _save(results, Path(args.out))
+        finally:
+            if services is not None and not any(m.startswith("ray") for _s, m, _p in runs[i + 1:]):
+                services.close()
+                services = pg = cluster = None
+        folder = result.pop("folder")
+        if mode != "in-process" and (work / f"in-process-{size}").exists():
+            result["tables_vs_in_process"] = compare(work / f"in-process-{size}" / "storage", work / folder / "storage")
+            # the ratio is against the in-process wall of this invocation, not of a later one
+            result["reference_wall_s"] = next(r["wall_s"] for r in results if r["mode"] == "in-process" and r["videos"] == size)
+        results.append(result)
+        print(json.dumps(result), flush=True)
+        _save(results, Path(args.out))
     shutil.rmtree(work, ignore_errors=True)
     print(markdown(_report(results)))
     return 0
@@ -390,6 +503,16 @@ def markdown(report: dict) -> str:
         failed = f" ({r['failed_runs']} failed)" if r["failed_runs"] else ""
         lines.append(f"| {r['mode']} | {n} | {r.get('videos_per_run') or 1} | {r['runs']}{failed} | {r['wall_s']} | {base if r['mode'] != 'in-process' else '-'} | {ratio} | {r['drop_to_done_s']} | {r['analyzer_s']} | {r['decode_s']} "
                      f"| {over:.2f} | {r['cpu_s'] / n:.1f} | {over_cpu:.1f} | {loads} | {busy} | {eq} |")
+    lines += ["", "Where the machine's CPU went, CPU-s per video by process (sampled from `/proc/<pid>/stat`; *run processes* "
+              "hold the decoding, and the analyzers outside Ray; a process's exited children count to it; *unattributed*: the "
+              "machine's total minus the processes', negative where the processes' counters ran ahead of `/proc/stat`'s), "
+              "rows measured since the breakdown was added:", ""]
+    rows = [r for r in report["results"] if r.get("cpu_by_process")]
+    classes = sorted({k for r in rows for k in r["cpu_by_process"]}, key=lambda k: -sum(r["cpu_by_process"].get(k, 0) / r["videos"] for r in rows))
+    lines += ["| path | videos | per run | " + " | ".join(classes) + " |", "|---|---|---|" + "---|" * len(classes)]
+    for r in rows:
+        cells = " | ".join(f"{r['cpu_by_process'].get(k, 0.0) / r['videos']:.2f}" for k in classes)
+        lines.append(f"| {r['mode']} | {r['videos']} | {r.get('videos_per_run') or 1} | {cells} |")
     return "\n".join(lines) + "\n"
 
 
