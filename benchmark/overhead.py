@@ -78,11 +78,14 @@ print(json.dumps({"runs": len(runs), "failed_runs": sum(r.status != dg.DagsterRu
 """
 
 
+CLK_TCK = os.sysconf("SC_CLK_TCK")  # the unit of /proc's CPU counters
+
+
 def cpu_seconds() -> float:
     """CPU seconds the whole machine has spent busy (user, nice, system, irq, softirq)."""
     fields = open("/proc/stat").readline().split()[1:]
     user, nice, system, _idle, _iowait, irq, softirq = (int(v) for v in fields[:7])
-    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+    return (user + nice + system + irq + softirq) / CLK_TCK
 
 
 # Process classes for the CPU breakdown: the first pattern found in a process's command line names it.
@@ -120,8 +123,7 @@ class ProcessCpu:
         except OSError:
             return None
         fields = stat.rsplit(")", 1)[1].split()
-        tick = os.sysconf("SC_CLK_TCK")
-        cpu, children = (int(fields[11]) + int(fields[12])) / tick, (int(fields[13]) + int(fields[14])) / tick
+        cpu, children = (int(fields[11]) + int(fields[12])) / CLK_TCK, (int(fields[13]) + int(fields[14])) / CLK_TCK
         name = next((label for pattern, label in PROCESS_CLASSES if pattern in cmd), "other")
         return (pid, fields[19]), cpu, children, name, fields[1]
 

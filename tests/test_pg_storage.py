@@ -11,7 +11,7 @@ from video_assets.cluster import devcluster
 
 
 @pytest.fixture(scope="module")
-def pg(tmp_path_factory):
+def pg():
     with devcluster.postgres() as settings:
         yield settings
 
