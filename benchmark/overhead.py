@@ -14,7 +14,8 @@ on the same machine, each with a fresh instance, storage and corpus folder:
   runs of ``VIDEO_ASSETS_VIDEOS_PER_RUN``, the default run launcher starts one process per run.
 - ``ray-run-N``: the same daemon on ``deploy/dagster.yaml`` (Postgres, a throwaway local Ray with
   a logical GPU): each run is one Ray job (dagster-ray's run launcher), its model steps send their
-  videos to warm pools of N actors per model; a ``gpu`` pool limit of 4 x N (one slot per actor).
+  videos to warm pools of N actors per model; each analyzer's ``gpu/<asset>`` pool limited to N
+  (a step in flight per actor).
 - ``ray-job-N``: as ``ray-run-N`` but every step is its own Ray job (``VIDEO_ASSETS_RAY_STEPS=job``,
   dagster-ray's ``ray_executor``), the way it ran before.
 
@@ -22,8 +23,9 @@ Per path and size: wall seconds (the daemon paths from the first run's start to 
 end, and from the drop), analyzer seconds (the sum of every analyzer's ``process`` time, from the
 materializations), decode seconds, overhead = wall - analyzer - decode, the machine's CPU seconds
 (``/proc/stat``) and where it went by kind of process (``ProcessCpu``), model loads, the runs,
-and for Ray each pool's calls and busy fraction. Postgres and the local Ray run only around the Ray
-paths. Every
+and for Ray each pool's calls and busy fraction (of the wall, and of the window in which the pools
+work). The overhead CPU seconds leave out the benchmark's own process. Postgres and the local Ray
+run only around the Ray paths. Every
 path's tables are compared with the in-process tables of the same size, and its wall with theirs,
 when that size's in-process path ran in the same invocation (``reference_wall_s``). Writes
 ``overhead.{json,md}``; event and library logs go to ``.bench_cache/overhead/``.
@@ -91,7 +93,7 @@ def cpu_seconds() -> float:
 # Process classes for the CPU breakdown: the first pattern found in a process's command line names it.
 # A run process is ``dagster api execute_run`` (Ray's run launcher), a child the code server spawns
 # (the default run launcher: multiprocessing's spawn) or the in-process path's own process.
-PROCESS_CLASSES = (("execute_run", "run processes"), ("multiprocessing.spawn", "run processes"),
+PROCESS_CLASSES = (("ray::DashboardAgent", "Ray services"), ("ray-dashboard-", "Ray services"), ("execute_run", "run processes"), ("multiprocessing.spawn", "run processes"),
                    ("from benchmark.overhead import _work", "run processes"), ("ray::ModelWorker", "pool actors"),
                    ("ray::JobSupervisor", "Ray job supervisors"), ("ray::IDLE", "Ray idle workers"), ("ray::", "Ray workers (other)"),
                    ("dagster-daemon", "dagster-daemon"), ("code-server", "code server"), ("api grpc", "code server"),
@@ -150,15 +152,32 @@ class ProcessCpu:
         self.thread.join()
         alive = self._sample()
         out: dict[str, float] = {}
-        sampled_exited: dict[str, float] = {}  # by parent pid: what its exited children were seen to use
+        # A parent's reaped-children counter holds its exited children's CPU and, through theirs,
+        # their descendants' (a Ray job supervisor reaps a shell that reaped the run process). What
+        # the samples saw of that subtree is counted where it was seen; only the rest, what no
+        # sample caught, counts to the parent.
+        exited_kids: dict[str, list] = {}
+        for key, p in self.seen.items():
+            if key not in alive:
+                exited_kids.setdefault(p["ppid"], []).append(key)
+        missed: dict = {}
+        total: dict = {}
+
+        def accounted(key, path=()) -> float:
+            """A process's CPU and its reaped descendants', as far as samples and counters show."""
+            if key not in total:
+                p = self.seen[key]
+                reaped = sum(accounted(k, path + (key,)) for k in exited_kids.get(key[0], []) if k != key and k not in path)
+                missed[key] = max(0.0, p["children_last"] - p["children_start"] - reaped)
+                total[key] = p["last"] - p["start"] + missed[key] + reaped
+            return total[key]
+
         for key, p in self.seen.items():
             out[p["name"]] = out.get(p["name"], 0.0) + p["last"] - p["start"]
-            if key not in alive:
-                sampled_exited[p["ppid"]] = sampled_exited.get(p["ppid"], 0.0) + p["last"] - p["start"]
-        for (pid, _start), p in self.seen.items():
-            missed = p["children_last"] - p["children_start"] - sampled_exited.get(pid, 0.0)
-            if missed > 0:
-                out[p["name"]] += missed
+            if key not in missed:
+                accounted(key)
+        for key, value in missed.items():
+            out[self.seen[key]["name"]] += value
         out["unattributed"] = machine_cpu_s - sum(out.values())
         return {k: round(v, 1) for k, v in sorted(out.items(), key=lambda kv: -kv[1]) if abs(v) >= 0.05}
 
@@ -316,7 +335,28 @@ def _drop_and_wait(daemon: Daemon, keys: list[str], staging: Path, corpus: Path,
     return {"span": (start, end), "wall_s": round(end - start, 1), "drop_to_done_s": round(t_done - t_drop, 1), "cpu_s": round(cpu1 - cpu0, 1),
             "cpu_by_process": by_process.stop(cpu1 - cpu0),
             "runs": len(records), "failed_runs": sum(r.dagster_run.status != dg.DagsterRunStatus.SUCCESS for r in records),
-            "run_ids": [r.dagster_run.run_id for r in records]}
+            "failures": _failures(daemon.instance, records), "run_ids": [r.dagster_run.run_id for r in records]}
+
+
+def _failures(instance, records) -> list[dict]:
+    """Why each failed run failed: its failure event and the engine events that name a cause (a
+    lost run worker, a failed Ray job), first line each."""
+    import dagster as dg
+
+    out = []
+    for r in records:
+        if r.dagster_run.status == dg.DagsterRunStatus.SUCCESS:
+            continue
+        lines = []
+        for record in instance.all_logs(r.dagster_run.run_id):
+            event = record.dagster_event
+            kind = event.event_type if event else None
+            if kind in (dg.DagsterEventType.RUN_FAILURE, dg.DagsterEventType.STEP_FAILURE) or (
+                    kind == dg.DagsterEventType.ENGINE_EVENT and any(w in (record.message or "").lower() for w in ("fail", "worker", "ray job"))):
+                lines.append(f"{kind.value if kind else 'log'}: {(record.message or '').splitlines()[0][:300] if record.message else ''}")
+        out.append({"run_id": r.dagster_run.run_id, "tags": {k: v for k, v in r.dagster_run.tags.items() if k.startswith(("dagster/retry", "dagster/parent", "video_assets/"))},
+                    "events": lines[-8:]})
+    return out
 
 
 def _profiled(instance, keys: list[str]) -> set[str]:
@@ -369,15 +409,21 @@ def _pools(gcs: str, span: tuple[float, float]) -> dict:
     ray.init(address=gcs, namespace=NAMESPACE, log_to_driver=False, logging_level="ERROR")
     try:
         pools = list_pools()
+        # While the pools work: from the first video any pool took to the last result any gave back,
+        # so the decoding before the first video and the profile and index steps after the last
+        # are left out (what a long backfill's steady state looks like from one of its ends).
+        starts, ends = [p["first_start"] for p in pools if p["first_start"]], [p["last_end"] for p in pools if p["last_end"]]
+        window = max(ends) - min(starts) if starts and ends else 0.0
         out = []
         for p in pools:
             active = (p["last_end"] or 0) - (p["first_start"] or 0)
             out.append({"name": p["name"], "calls": p["calls"], "loads": p["loads"], "load_s": p["load_seconds"], "busy_s": p["busy_s"],
                         # busy over the run wall (first run start to last run end), and between its own first and last call
                         "busy_fraction": round(p["busy_s"] / (span[1] - span[0]), 3),
+                        "busy_fraction_steady": round(p["busy_s"] / window, 3) if window > 0 else None,
                         "busy_fraction_active": round(p["busy_s"] / active, 3) if active > 0 else None})
         prune()
-        return {"actor_model_loads": sum(p["loads"] for p in pools), "pools": out}
+        return {"actor_model_loads": sum(p["loads"] for p in pools), "pools": out, "pools_window_s": round(window, 1)}
     finally:
         ray.shutdown()
 
@@ -407,7 +453,7 @@ def run_path(mode: str, size: int, per_run: int, work: Path, base: dict, pg: dic
         db = f"{kind}{actors}_{size}_{per_run}"
         devcluster.create_database(pg, db)
         settings = {**pg, "VIDEO_ASSETS_PG_DB": db}
-        home = devcluster.postgres_home(folder / "home", settings, gpu_limit=len(FAMILIES) * actors)
+        home = devcluster.postgres_home(folder / "home", settings, gpu_limit=actors)
         if kind == "job":  # the default run launcher; each step a Ray job
             text = (home / "dagster.yaml").read_text()
             (home / "dagster.yaml").write_text(text.split("run_launcher:")[0] + "concurrency:" + text.split("concurrency:", 1)[1])
@@ -440,7 +486,7 @@ def main(argv: list[str] | None = None) -> int:
     for i, (size, mode, per_run) in enumerate(runs):
         if mode.startswith("ray") and services is None:
             services = ExitStack()
-            pg, cluster = services.enter_context(devcluster.postgres()), services.enter_context(devcluster.local_ray())
+            pg, cluster = services.enter_context(devcluster.postgres()), services.enter_context(devcluster.local_ray(keep_logs=CACHE / "ray-logs"))
         print(f"{mode}, {size} videos{f', {per_run} per run' if per_run else ''} ...", flush=True)
         try:
             result = run_path(mode, size, per_run, work, base, pg, cluster, args.timeout)
@@ -493,13 +539,16 @@ def markdown(report: dict) -> str:
     for r in report["results"]:
         n = r["videos"]
         over = (r["wall_s"] - r["analyzer_s"] - r["decode_s"]) / n
-        over_cpu = (r["cpu_s"] - r["analyzer_cpu_s"] - r["decode_cpu_s"]) / n
+        # The benchmark's own process (polling the instance, sampling /proc) is not the path's.
+        own = (r.get("cpu_by_process") or {}).get("benchmark", 0.0)
+        over_cpu = (r["cpu_s"] - own - r["analyzer_cpu_s"] - r["decode_cpu_s"]) / n
         base = r.get("reference_wall_s") or reference.get(n)
         ratio = f"{r['wall_s'] / base:.2f}x" if base else "-"
         loads = r.get("actor_model_loads", r["model_loads_in_runs"])
         pools = r.get("pools") or []
         busiest = max(pools, key=lambda p: p["busy_s"]) if pools else None
-        busy = f"{busiest['busy_fraction']:.0%} ({busiest['name'].split('-')[0]})" if busiest else "-"
+        steady = f", {busiest['busy_fraction_steady']:.0%} while pools work" if busiest and busiest.get("busy_fraction_steady") else ""
+        busy = f"{busiest['busy_fraction']:.0%} of wall{steady} ({busiest['name'].split('-')[0]})" if busiest else "-"
         cmp = r.get("tables_vs_in_process")
         eq = "reference" if r["mode"] == "in-process" else ("-" if cmp is None else f"yes ({cmp['tables']})" if not cmp["differ"] else f"NO: {len(cmp['differ'])} differ")
         failed = f" ({r['failed_runs']} failed)" if r["failed_runs"] else ""

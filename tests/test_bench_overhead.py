@@ -38,10 +38,39 @@ def test_short_lived_children_count_to_their_parent():
     assert 0.8 <= by_class["run processes"] <= 1.6, by_class
 
 
+# A long-lived parent (a Ray job supervisor) runs a shell that runs a run process, as Ray runs a
+# job's entrypoint: the run process's CPU is sampled while it lives, then comes back through the
+# shell's and the parent's reaped-children counters; it must be counted once.
+SUPERVISOR = ("import subprocess, time  # dagster-daemon\n"
+              "subprocess.run(['sh', '-c', '\"$PY\" \"$BURN_FILE\"; true'], check=True)\n"
+              "time.sleep(1.0)\n")
+
+
+def test_a_grandchild_is_counted_once(tmp_path):
+    import os
+
+    burn = tmp_path / "execute_run.py"  # the name makes it a run process; the parents' command lines do not hold it
+    burn.write_text(BURN)
+    cpu0, sampler = cpu_seconds(), ProcessCpu(interval=0.2)
+    subprocess.run([sys.executable, "-c", SUPERVISOR], check=True, env={**os.environ, "PY": sys.executable, "BURN_FILE": str(burn)})
+    time.sleep(0.3)
+    machine = cpu_seconds() - cpu0
+    by_class = sampler.stop(machine)
+    assert 0.8 <= by_class["run processes"] <= 1.4, by_class
+    assert by_class.get("dagster-daemon", 0.0) < 0.4, by_class  # not the run process's CPU again
+    assert abs(by_class.get("unattributed", 0.0)) < 0.4, by_class
+
+
 def test_the_report_has_a_row_per_measured_path():
     row = {"mode": "daemon", "videos": 4, "videos_per_run": 4, "runs": 1, "failed_runs": 0, "wall_s": 40.0, "drop_to_done_s": 45.0,
            "analyzer_s": 20.0, "decode_s": 4.0, "cpu_s": 60.0, "analyzer_cpu_s": 40.0, "decode_cpu_s": 8.0, "model_loads_in_runs": 4,
-           "cpu_by_process": {"run processes": 54.0, "dagster-daemon": 2.0, "unattributed": 4.0}}
-    text = markdown({"machine": "test", "date": "today", "models": "none", "results": [row]})
-    assert "| path | videos | per run | run processes | unattributed | dagster-daemon |" in text
-    assert "| daemon | 4 | 4 | 13.50 | 1.00 | 0.50 |" in text
+           "cpu_by_process": {"run processes": 54.0, "unattributed": 3.6, "dagster-daemon": 2.4, "benchmark": 2.0}}
+    pools = [{"name": "qwen2_vl_temporal-optimized-abc-0", "busy_s": 10.0, "busy_fraction": 0.25, "busy_fraction_steady": 0.3},
+             {"name": "text_overlay-optimized-def-0", "busy_s": 30.0, "busy_fraction": 0.75, "busy_fraction_steady": 0.9}]
+    ray = {**row, "mode": "ray-run-1", "pools": pools, "actor_model_loads": 4}
+    text = markdown({"machine": "test", "date": "today", "models": "none", "results": [row, ray]})
+    assert "| path | videos | per run | run processes | unattributed | dagster-daemon | benchmark |" in text
+    assert "| daemon | 4 | 4 | 13.50 | 0.90 | 0.60 | 0.50 |" in text
+    # overhead CPU: (60 machine - 2 of the benchmark's own - 40 analyzers - 8 decoding) / 4 videos
+    assert "| 4.00 | 15.0 | 2.5 | 4 | - | - |" in text
+    assert "| 4 | 75% of wall, 90% while pools work (text_overlay) | - |" in text

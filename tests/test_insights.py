@@ -183,3 +183,29 @@ def test_runs_update_the_index_at_once(tmp_path):
     index = CorpusIndex(uri)
     assert index.count() == 2 * 12 * 3 and index.count("beta_11") == 3
     assert {h.video for h in index.search("alpha", limit=50)} == {f"alpha_{i}" for i in range(12)}
+
+
+def test_a_steps_videos_written_at_once_index_as_one_at_a_time(tmp_path):
+    """``replace_videos`` (one write for a run's videos) leaves the index a write per video leaves:
+    the same spans, the same keyword hits and scores, a replaced video's old spans gone."""
+    from video_assets.insights.index import CorpusIndex
+    from video_assets.insights.spans import SPANS_SCHEMA
+
+    def spans(video, words):
+        return pd.DataFrame([{"video": video, "source": "caption", "start_s": float(j), "end_s": j + 1.0, "text": f"{w} Grüße {video}",
+                              "language": "de"} for j, w in enumerate(words)], columns=SPANS_SCHEMA.names)
+
+    old = {"a": spans("a", ["alt", "Köln"]), "b": spans("b", ["Köln"])}
+    new = {"a": spans("a", ["neu", "Köln", "Brücke"]), "b": spans("b", []), "c": spans("c", ["Köln", "Dom"])}
+    one, batch = CorpusIndex(str(tmp_path / "one")), CorpusIndex(str(tmp_path / "batch"))
+    for index in (one, batch):
+        index.replace_videos(old)
+    for video, frame in new.items():
+        one.replace_video(video, frame)
+    timings = batch.replace_videos(new)
+    assert {v: t["spans"] for v, t in timings.items()} == {"a": 3, "b": 0, "c": 2}
+    for index in (one, batch):
+        assert (index.count("a"), index.count("b"), index.count("c")) == (3, 0, 2)
+        assert index.search("alt") == []
+    for query in ("Köln", "Grüße", "Dom Brücke"):
+        assert batch.search(query, limit=20) == one.search(query, limit=20) != []

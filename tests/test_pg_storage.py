@@ -52,3 +52,26 @@ def test_the_instance_reuses_its_connections(pg, tmp_path, monkeypatch, pooled):
         assert opened <= 4, opened
     else:
         assert opened >= 50, opened  # the measure sees a connection per statement
+
+
+@pytest.mark.parametrize("pooled", [True, False])
+def test_two_runs_may_open_a_new_pool_at_once(pg, tmp_path, monkeypatch, pooled):
+    """The second of two processes that found no row for a new pool and insert it: dagster-postgres's
+    storage fails that run (an aborted transaction); the project's keeps the first one's row."""
+    db = f"race_{int(pooled)}"
+    devcluster.create_database(pg, db)
+    for key, value in {**pg, "VIDEO_ASSETS_PG_DB": db}.items():
+        monkeypatch.setenv(key, value)
+    home = devcluster.postgres_home(tmp_path / "home", {**pg, "VIDEO_ASSETS_PG_DB": db}, gpu_limit=2)
+    if not pooled:
+        text = (home / "dagster.yaml").read_text().replace("video_assets.cluster.pg_storage", "dagster_postgres")
+        (home / "dagster.yaml").write_text(text.replace("PooledPostgres", "Postgres"))
+    first, second = dg.DagsterInstance.from_config(str(home)), dg.DagsterInstance.from_config(str(home))
+    assert first.event_log_storage.initialize_concurrency_limit_to_default("gpu/text_overlay")
+    if not pooled:
+        with pytest.raises(sa.exc.InternalError, match="current transaction is aborted"):
+            second.event_log_storage.initialize_concurrency_limit_to_default("gpu/text_overlay")
+        return
+    assert second.event_log_storage.initialize_concurrency_limit_to_default("gpu/text_overlay")
+    info = second.event_log_storage.get_concurrency_info("gpu/text_overlay")
+    assert info.slot_count == 2 and info.active_slot_count == 0

@@ -132,3 +132,19 @@ def test_two_overlapping_runs_share_the_gpu_pool_one_step_at_a_time(corpus_dir, 
             lines.append(f"| {run} | {k} | {'gpu' if k in GPU_STEPS else '-'} | {blocked} | {s['start'] - t0:.2f} | {s['end'] - t0:.2f} |")
     (artifacts / "pool_timeline.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
+
+
+def test_on_a_cluster_each_analyzer_preset_claims_its_own_pool(monkeypatch):
+    """On Ray the models live in each preset's warm actors: a step needs its own pool's slot, not
+    one shared by every model step (which kept all but one pool idle)."""
+    from video_assets.analyzers import ANALYZERS
+    from video_assets.defs.assets.analysis import build_analyzer_assets
+
+    by_name = {a.name: a for a in ANALYZERS}
+    text, cuts = by_name["text_overlay"], by_name["scene_cuts"]
+    monkeypatch.delenv("VIDEO_ASSETS_RAY_ADDRESS", raising=False)
+    assert build_analyzer_assets(text, "optimized", "m").op.pool == "gpu"
+    monkeypatch.setenv("VIDEO_ASSETS_RAY_ADDRESS", "http://head:8265")
+    assert build_analyzer_assets(text, "optimized", "m").op.pool == "gpu/text_overlay"
+    assert build_analyzer_assets(text, "baseline", "m").op.pool == "gpu/text_overlay_baseline"
+    assert build_analyzer_assets(cuts, "optimized", "m").op.pool is None

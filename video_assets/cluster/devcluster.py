@@ -70,7 +70,7 @@ def create_database(settings: dict[str, str], name: str) -> None:
 def postgres_home(folder: Path, settings: dict[str, str], gpu_limit: int = 1) -> Path:
     """A DAGSTER_HOME holding ``deploy/dagster.yaml`` (the file users deploy, not a copy of it).
 
-    ``gpu_limit``: the ``gpu`` pool's limit (tied to the pool actors per model, see the README).
+    ``gpu_limit``: each ``gpu/<asset>`` pool's limit, the pool actors per model (see the README).
     The password may be empty here (trust auth); dagster's ``{env: ...}`` rejects an empty variable,
     so the settings are exported and an empty password is dropped from the copy's config.
     """
@@ -90,8 +90,9 @@ class LocalRay:
 
 
 @contextmanager
-def local_ray(num_cpus: int = 2, num_gpus: int = 1) -> Iterator[LocalRay]:
-    """A local Ray cluster with a logical GPU.
+def local_ray(num_cpus: int = 2, num_gpus: int = 1, keep_logs: Path | None = None) -> Iterator[LocalRay]:
+    """A local Ray cluster with a logical GPU. ``keep_logs``: a folder the jobs' driver logs (a run's
+    own output, where a run worker that died says why) are copied to before the cluster goes.
 
     Started with ``ray start --head`` in its own processes, so the steps' Ray jobs and the pool
     actors outlive any one driver, as on a real cluster. Token authentication is off for it (Ray
@@ -123,4 +124,8 @@ def local_ray(num_cpus: int = 2, num_gpus: int = 1) -> Iterator[LocalRay]:
         yield LocalRay(address, f"127.0.0.1:{gcs}")
     finally:
         subprocess.run([ray_bin, "stop", "--force"], capture_output=True, env=env)
+        if keep_logs is not None:
+            keep_logs.mkdir(parents=True, exist_ok=True)
+            for log in glob.glob(f"{temp}/session_*/logs/job-driver-*.log"):
+                shutil.copy(log, keep_logs)
         shutil.rmtree(temp, ignore_errors=True)

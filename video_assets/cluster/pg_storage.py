@@ -54,6 +54,32 @@ class PooledPostgresRunStorage(_Pooled, PostgresRunStorage):
 class PooledPostgresEventLogStorage(_Pooled, PostgresEventLogStorage):
     """Events (and pool slots), with pooled connections."""
 
+    def initialize_concurrency_limit_to_default(self, concurrency_key: str) -> bool:
+        """A pool's first use, safe when two runs make it at once.
+
+        Dagster inserts the pool's row with the default limit and, when another process inserted
+        it first, updates it in the same transaction; on Postgres the failed insert has aborted
+        that transaction, so the run that lost the race failed ("current transaction is aborted",
+        two Ray runs claiming a new ``gpu/<asset>`` pool in the same second: bench-overhead,
+        ray-run-1, 64 videos). Here the update and the slots are done again in a transaction of
+        their own, as Dagster meant them.
+        """
+        import sqlalchemy as sa
+
+        try:
+            return super().initialize_concurrency_limit_to_default(concurrency_key)
+        except (sa.exc.IntegrityError, sa.exc.InternalError) as exc:
+            default_limit = self._instance.global_op_concurrency_default_limit if self.has_instance else None
+            if default_limit is None or "concurrency_limits" not in str(exc):
+                raise
+        from dagster._core.storage.event_log.schema import ConcurrencyLimitsTable
+
+        with self.index_transaction() as conn:
+            conn.execute(ConcurrencyLimitsTable.update().values(limit=default_limit).where(sa.and_(
+                ConcurrencyLimitsTable.c.concurrency_key == concurrency_key, ConcurrencyLimitsTable.c.limit != default_limit)))
+            self._allocate_concurrency_slots(conn, concurrency_key, default_limit)
+        return True
+
 
 class PooledPostgresScheduleStorage(_Pooled, PostgresScheduleStorage):
     """Sensor and schedule ticks, with pooled connections."""

@@ -1,7 +1,7 @@
 """The corpus index: every span of every video in one embedded LanceDB table, with keyword search
 (LanceDB's own full-text index: works offline, keeps umlauts and accents) and semantic search
-(sentence embeddings, cosine). It grows video by video: ``replace_video`` deletes a video's old
-spans and adds its new ones, so a re-analyzed video leaves nothing stale and nothing is ever
+(sentence embeddings, cosine). It grows video by video: ``replace_videos`` deletes the videos' old
+spans and adds their new ones, so a re-analyzed video leaves nothing stale and nothing is ever
 rebuilt over the whole corpus.
 
 Why LanceDB: full-text and vector indexes ship in its wheel and need no server and no download
@@ -112,19 +112,32 @@ class CorpusIndex:
 
     def replace_video(self, video: str, spans: pd.DataFrame) -> dict[str, float]:
         """The video's spans are exactly ``spans`` afterwards (old ones deleted). Returns timings."""
+        return self.replace_videos({video: spans})[video]
+
+    def replace_videos(self, spans_by_video: dict[str, pd.DataFrame]) -> dict[str, dict[str, float]]:
+        """Each video's spans are exactly its frame's afterwards (old ones deleted), in one delete,
+        one append and one update of the full-text index for all of them: a step of a run's videos
+        writes once, where a write per video paid the index update (a new index segment, then a
+        compaction) again for every video. Returns per video its spans and embedding seconds,
+        and the shared write's seconds."""
+        parts, embed_s = [], {}
+        for video, spans in spans_by_video.items():
+            t0 = time.perf_counter()
+            data = pa.Table.from_pandas(spans[list(SPANS_SCHEMA.names)], schema=SPANS_SCHEMA, preserve_index=False)
+            vectors = np.zeros((len(spans), self.dim), np.float32)
+            if self.embed is not None and len(spans):
+                vectors = np.asarray(self.embed(list(spans.text)), np.float32)
+            parts.append(data.append_column("vector", pa.FixedSizeListArray.from_arrays(pa.array(vectors.reshape(-1)), self.dim)))
+            embed_s[video] = round(time.perf_counter() - t0, 4)
+        data = pa.concat_tables(parts) if parts else None
         t0 = time.perf_counter()
-        data = pa.Table.from_pandas(spans[list(SPANS_SCHEMA.names)], schema=SPANS_SCHEMA, preserve_index=False)
-        vectors = np.zeros((len(spans), self.dim), np.float32)
-        if self.embed is not None and len(spans):
-            vectors = np.asarray(self.embed(list(spans.text)), np.float32)
-        data = data.append_column("vector", pa.FixedSizeListArray.from_arrays(pa.array(vectors.reshape(-1)), self.dim))
-        embed_s = time.perf_counter() - t0
         for attempt in range(WRITE_ATTEMPTS):
             try:
                 with write_turn(self.uri):
                     table = self._table(create=True)  # the latest version, after any other writer's
-                    table.delete(f"video = {_quote(video)}")
-                    if len(spans):
+                    if spans_by_video:
+                        table.delete("video IN (" + ", ".join(_quote(v) for v in spans_by_video) + ")")
+                    if data is not None and data.num_rows:
                         table.add(data)
                         self._ensure_fts(table)
                 break
@@ -132,7 +145,8 @@ class CorpusIndex:
                 if attempt == WRITE_ATTEMPTS - 1 or not _retryable(exc):
                     raise
                 time.sleep(0.2 * 2 ** attempt)
-        return {"spans": len(spans), "embed_s": round(embed_s, 4), "seconds": round(time.perf_counter() - t0, 4)}
+        write_s = round(time.perf_counter() - t0, 4)
+        return {v: {"spans": len(f), "embed_s": embed_s[v], "write_s": write_s} for v, f in spans_by_video.items()}
 
     def count(self, video: str | None = None) -> int:
         table = self._table()

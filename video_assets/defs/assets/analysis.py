@@ -76,6 +76,22 @@ def code_version(analyzer: Analyzer, preset: str, model_id: str) -> str:
     return f"{analyzer.name}-{preset}-{digest}"
 
 
+def gpu_pool(analyzer: Analyzer, preset: str) -> str | None:
+    """The Dagster pool an analyzer step claims a slot of before it runs.
+
+    On this machine (no Ray) every model step loads its model onto the one GPU: one ``gpu`` pool
+    for all of them, so two runs never load models onto it together. On a Ray cluster the models
+    already sit in each preset's warm actors, with their own GPU share: a step of one analyzer
+    never needs another's slot, so each preset has its own pool, ``gpu/<asset>``, whose limit is its
+    actors (``deploy/dagster.yaml``). Steps of different analyzers then run at once, from different
+    runs, and every pool has a step feeding it while the runs move along; with one shared pool,
+    a pool waited whenever a step of another analyzer held the slot (README "Which path, when").
+    """
+    if not analyzer.uses_gpu:
+        return None
+    return f"{GPU_POOL}/{analyzer.main_key(preset)}" if settings.env("VIDEO_ASSETS_RAY_ADDRESS", "").strip() else GPU_POOL
+
+
 def _metadata_value(key: str, value: Any, partition: str) -> Any:
     if isinstance(value, bytes):
         return dg.MetadataValue.md(png_markdown(value, f"{partition} {key}"))
@@ -109,7 +125,7 @@ def build_analyzer_assets(analyzer: Analyzer, preset: str, model_id: str) -> dg.
         check_specs=check_specs,
         op_tags=RAY_STEP_TAGS,
         backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=settings.videos_per_run()),
-        pool=GPU_POOL if analyzer.uses_gpu else None,
+        pool=gpu_pool(analyzer, preset),
         retry_policy=ANALYZER_RETRY_POLICY,
     )
     def _analyzer(context: dg.AssetExecutionContext, inputs):
