@@ -237,8 +237,18 @@ class ModelPools(ConfigurableResource):
                            max_concurrency=MAX_CONCURRENCY).remote(analyzer.name, preset, analyzer.model, fields)
             for i in range(max(1, self.actors_per_pool))
         ]
+        deadline = time.monotonic() + self.start_timeout_s
         try:
-            info = ray.get(actors[0].info.remote(), timeout=self.start_timeout_s)
+            while True:
+                try:
+                    info = ray.get(actors[0].info.remote(), timeout=max(0.1, deadline - time.monotonic()))
+                    break
+                except ray.exceptions.ActorUnavailableError:
+                    # Restarting (a lost node, the OOM killer, ray.kill): it loads its model again.
+                    # A step retried after a killed actor waits for it, as for a new pool.
+                    if time.monotonic() > deadline:
+                        raise ray.exceptions.GetTimeoutError("restarting") from None
+                    time.sleep(0.5)
         except ray.exceptions.GetTimeoutError as exc:
             raise RayUnavailable(
                 f"pool {name} was not ready within {self.start_timeout_s:.0f} s: an actor asks for {gpus} GPU and "
