@@ -22,6 +22,7 @@ from resources.model_cache import MissingWeightsError
 from resources.models import LoadedModels, no_model
 from video_assets.runtime import settings
 from video_assets.analyzers import Analyzer
+from video_assets.cluster.executor import ray_address
 from video_assets.defs.checks import build_checks, speed_check_spec, speed_key, speed_results
 from video_assets.media.frames import duration_of, png_markdown
 from video_assets.defs.partitions import videos_partitions_def
@@ -89,7 +90,7 @@ def gpu_pool(analyzer: Analyzer, preset: str) -> str | None:
     """
     if not analyzer.uses_gpu:
         return None
-    return f"{GPU_POOL}/{analyzer.main_key(preset)}" if settings.env("VIDEO_ASSETS_RAY_ADDRESS", "").strip() else GPU_POOL
+    return f"{GPU_POOL}/{analyzer.main_key(preset)}" if ray_address() else GPU_POOL
 
 
 def _metadata_value(key: str, value: Any, partition: str) -> Any:
