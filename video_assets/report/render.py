@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 
 from video_assets.insights.plots import overview_png
 from video_assets.media import files
+from video_assets.media.frames import image_mime
 
 # The profile columns the report's corpus table shows (the dataset keeps them all).
 PROFILE_COLUMNS = ["video", "duration_s", "language", "articulation_wpm", "speaking_share", "caption_count", "caption_share",
@@ -66,11 +67,12 @@ def write_dataset(videos: list[VideoReport], root: str, preset: str = "optimized
     return rows
 
 
-def html_img(png: bytes, alt: str, width: int | None = None) -> str:
-    if not png:
+def html_img(data: bytes, alt: str, width: int | None = None) -> str:
+    """A PNG or JPEG inlined in the page."""
+    if not data:
         return "<p><em>no image</em></p>"
     w = f' width="{width}"' if width else ""
-    return f'<img alt="{html.escape(alt)}"{w} src="data:image/png;base64,{base64.b64encode(png).decode()}">'
+    return f'<img alt="{html.escape(alt)}"{w} src="data:{image_mime(data)};base64,{base64.b64encode(data).decode()}">'
 
 
 def html_table(df: pd.DataFrame, columns: list[str], limit: int = 40) -> str:

@@ -24,7 +24,7 @@ from video_assets.runtime import settings
 from video_assets.analyzers import Analyzer
 from video_assets.cluster.executor import ray_address
 from video_assets.defs.checks import build_checks, speed_check_spec, speed_key, speed_results
-from video_assets.media.frames import duration_of, png_markdown
+from video_assets.media.frames import duration_of, image_markdown
 from video_assets.defs.partitions import videos_partitions_def
 from video_assets.runtime.resilience import OomFallback
 
@@ -95,7 +95,7 @@ def gpu_pool(analyzer: Analyzer, preset: str) -> str | None:
 
 def _metadata_value(key: str, value: Any, partition: str) -> Any:
     if isinstance(value, bytes):
-        return dg.MetadataValue.md(png_markdown(value, f"{partition} {key}"))
+        return dg.MetadataValue.md(image_markdown(value, f"{partition} {key}"))
     return value
 
 
@@ -172,7 +172,7 @@ def build_analyzer_assets(analyzer: Analyzer, preset: str, model_id: str) -> dg.
                 **{k: v for k, v in result.stats.items() if k != "seconds"},
             }
             if len(keys) == 1:
-                extra = {name: dg.MetadataValue.md(png_markdown(png, f"{key} {name}")) for name, png in result.images.items()}
+                extra = {name: dg.MetadataValue.md(image_markdown(png, f"{key} {name}")) for name, png in result.images.items()}
                 extra |= {k: _metadata_value(k, v, key) for k, v in analyzer.metadata(result).items()}
             for note in result.notes:
                 context.log.info(f"{key}: {note}")

@@ -18,7 +18,7 @@ from video_assets.media.listing import content_hash
 from video_assets.media.container import MediaError
 from video_assets.media.decode import decode_audio, decode_frames
 from video_assets.media import framestore
-from video_assets.media.frames import AudioTrack, FrameBundle, png_markdown
+from video_assets.media.frames import AudioTrack, FrameBundle, image_markdown
 from video_assets.defs.partitions import videos_partitions_def
 from video_assets.media.sampling import plans_fingerprint
 
@@ -99,7 +99,7 @@ def _frames_of(corpus: VideoCorpus, key: str, plans) -> tuple[FrameBundle, dict,
             "frames_per_row_group": framestore.frame_batch(),
         }
         if sheet:
-            metadata["contact_sheet"] = dg.MetadataValue.md(png_markdown(sheet, f"{key} contact sheet"))
+            metadata["contact_sheet"] = dg.MetadataValue.md(image_markdown(sheet, f"{key} contact sheet"))
     except BaseException:
         os.remove(bundle.spool)  # nothing half-done stays behind
         raise
