@@ -556,14 +556,14 @@ def markdown(report: dict) -> str:
              "| machine CPU s / video | CPU busy | overhead CPU s / video | of it, idle services | model loads | busiest pool busy | tables equal |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     cores = report.get("cores") or os.cpu_count() or 1
-    reference = {r["videos"]: r["wall_s"] for r in report["results"] if r["mode"] == "in-process"}
     for r in report["results"]:
         n = r["videos"]
         over = (r["wall_s"] - r["analyzer_s"] - r["decode_s"]) / n
         # The benchmark's own process (polling the instance, sampling /proc) is not the path's.
         own = (r.get("cpu_by_process") or {}).get("benchmark", 0.0)
         over_cpu = (r["cpu_s"] - own - r["analyzer_cpu_s"] - r["decode_cpu_s"]) / n
-        base = r.get("reference_wall_s") or reference.get(n)
+        # an in-process wall of the same invocation (in-process: its own), or none
+        base = r["wall_s"] if r["mode"] == "in-process" else r.get("reference_wall_s")
         ratio = f"{r['wall_s'] / base:.2f}x" if base else "-"
         loads = r.get("actor_model_loads", r["model_loads_in_runs"])
         pools = r.get("pools") or []
