@@ -2,9 +2,8 @@
 once per process: Qwen's parity measure and the corpus index's semantic search share it.
 
 A sentence-transformers folder of the usual three modules (Transformer, mean/CLS/max Pooling,
-Normalize; all-MiniLM-L6-v2 is one) is run with ``transformers`` alone: importing
-sentence-transformers costs about 5 CPU-s more than the model (measured: ``import
-sentence_transformers`` 9.3 s, ``import transformers, torch`` 4.2 s, 2 cores), paid by every run
+Normalize; all-MiniLM-L6-v2 is one) is run with ``transformers`` alone: loading the encoder through
+sentence-transformers cost 7.7 CPU-s, without it 5.7 (a fresh process, 2 cores), paid by every run
 process that writes the corpus index. Its vectors are sentence-transformers' (tests/test_insights.py
 compares them). A folder with other modules (Dense, ...) is loaded by sentence-transformers itself.
 """
