@@ -16,6 +16,8 @@ on the same machine, each with a fresh instance, storage and corpus folder:
   a logical GPU): each run is one Ray job (dagster-ray's run launcher), its model steps send their
   videos to warm pools of N actors per model; each analyzer's ``gpu/<asset>`` pool limited to N
   (a step in flight per actor).
+- ``ray-seq-N``: as ``ray-run-N`` without sending ahead (``VIDEO_ASSETS_POOL_SEND_AHEAD=0``): each
+  model step sends only its own videos, so a run keeps one pool at work at a time.
 - ``ray-job-N``: as ``ray-run-N`` but every step is its own Ray job (``VIDEO_ASSETS_RAY_STEPS=job``,
   dagster-ray's ``ray_executor``), the way it ran before.
 
@@ -57,7 +59,7 @@ CACHE = PROJECT_DIR / ".bench_cache" / "overhead"
 MODELS = {"VIDEO_ASSETS_QWEN_BASELINE": "random:tiny", "VIDEO_ASSETS_QWEN_OPTIMIZED": "random:tiny",
           "VIDEO_ASSETS_YOLO_BASELINE": "random:yolov8n", "VIDEO_ASSETS_YOLO_OPTIMIZED": "random:yolov8n"}
 FAMILIES = ("qwen", "yolo", "ocr", "speech_models")
-MODES = ("in-process", "daemon", "ray-run-1", "ray-run-2", "ray-job-1")
+MODES = ("in-process", "daemon", "ray-run-1", "ray-run-2", "ray-seq-1", "ray-job-1")
 # 4, 16 and 64 videos on the daemon and Ray paths against in-process; at 16 also 2 actors per model,
 # a Ray job per step, and runs of 1 and 16 videos (what the default of 8 is chosen against).
 PLAN = ("in-process:4", "daemon:4", "ray-run-1:4",
@@ -477,7 +479,8 @@ def run_path(mode: str, size: int, per_run: int, work: Path, base: dict, pg: dic
         if kind == "job":  # the default run launcher; each step a Ray job
             text = (home / "dagster.yaml").read_text()
             (home / "dagster.yaml").write_text(text.split("run_launcher:")[0] + "concurrency:" + text.split("concurrency:", 1)[1])
-        env |= {**settings, "DAGSTER_HOME": str(home), "VIDEO_ASSETS_RAY_ADDRESS": cluster.dashboard, "VIDEO_ASSETS_RAY_STEPS": kind,
+        env |= {**settings, "DAGSTER_HOME": str(home), "VIDEO_ASSETS_RAY_ADDRESS": cluster.dashboard,
+                "VIDEO_ASSETS_RAY_STEPS": "job" if kind == "job" else "run", "VIDEO_ASSETS_POOL_SEND_AHEAD": "0" if kind == "seq" else "1",
                 "VIDEO_ASSETS_POOL_ACTORS": str(actors), "VIDEO_ASSETS_POOL_GPUS": _fraction(actors)}
         result = run_daemon(keys, env, folder, home, timeout, gcs=cluster.gcs)
     return result | {"mode": mode, "videos": size, "videos_per_run": per_run or None, "folder": folder.name}

@@ -28,6 +28,7 @@ from typing import Any
 from dagster import ConfigurableResource
 from pydantic import Field
 
+from resources.pool_worker import ModelWorker
 from video_assets.runtime import settings
 
 NAMESPACE = "video-assets"
@@ -49,85 +50,6 @@ def _parse_fractions(text: str) -> dict[str, float]:
     return out
 
 
-class ModelWorker:
-    """The actor: loads one analyzer preset's models once, then analyzes partition after partition.
-
-    A threaded actor (``max_concurrency`` > 1) whose ``process`` calls take one lock: one partition
-    at a time on the model, while ``load`` and ``info`` answer at once, so a client can send its
-    next partition to the least busy actor of the pool, whoever else is sending to it."""
-
-    def __init__(self, analyzer: str, preset: str, resource_key: str | None, resource_fields: dict[str, Any]):
-        import threading
-
-        from resources import model_resources
-        from video_assets.analyzers import by_name
-
-        self.analyzer, self.preset = by_name(analyzer), preset
-        self.resource = model_resources()[resource_key](**resource_fields) if resource_key else None
-        t0 = time.perf_counter()
-        self.loads = 0
-        self.loaded = self._models()
-        self.load_seconds = time.perf_counter() - t0
-        self.started = time.time()
-        self.calls = 0
-        self.lock = threading.Lock()
-        self.counter = threading.Lock()
-        self.waiting = 0  # calls received and not finished (the one running included)
-        self.busy_s = 0.0  # seconds spent in ``process`` (the model's work, not the wait for the lock)
-        self.first_start: float | None = None
-        self.last_end: float | None = None
-
-    def _models(self):
-        """The resource's models, counting real loads: the resource caches per process, so after
-        the first call this is a lookup, and ``loads`` stays 1 for the actor's life."""
-        from resources.models import no_model
-
-        loaded = self.resource.load(self.preset) if self.resource is not None else no_model()
-        self.loads += bool(loaded.loaded_now)
-        return loaded
-
-    def process(self, inputs: Any, label: str) -> tuple[Any, list[str], str, float, float]:
-        """(AnalyzerResult, out-of-memory events, device it ran on, seconds of work, CPU seconds of
-        this process meanwhile) for one partition."""
-        from video_assets.runtime.resilience import OomFallback
-
-        def load_cpu():
-            cpu = self.resource.model_copy(update={"device": "cpu"}).load(self.preset)
-            return cpu.model, cpu.device
-
-        with self.counter:
-            self.waiting += 1
-        try:
-            with self.lock:
-                start = time.time()
-                self.first_start = self.first_start or start
-                t0, c0 = time.perf_counter(), time.process_time()
-                self.loaded = self._models()
-                runner = OomFallback(self.analyzer.process, self.analyzer.presets[self.preset], tuple(self.analyzer.batch_fields),
-                                     self.loaded.model, self.loaded.device, load_cpu)
-                self.calls += 1
-                result = runner(inputs, label)
-                seconds = time.perf_counter() - t0
-                self.busy_s += seconds
-                self.last_end = time.time()
-                return result, runner.events, runner.device, seconds, time.process_time() - c0
-        finally:
-            with self.counter:
-                self.waiting -= 1
-
-    def load(self) -> int:
-        """Partitions this actor holds (running or waiting for the model)."""
-        return self.waiting
-
-    def info(self) -> dict[str, Any]:
-        """What a client shows in the UI, and what tests and the benchmark count: one load per actor
-        process, its calls, and its busy seconds between its first and its last call."""
-        return {"pid": os.getpid(), "model": self.loaded.model_id, "detail": self.loaded.detail, "device": self.loaded.device,
-                "weights": self.loaded.weights, "load_seconds": round(self.load_seconds, 3), "loads": self.loads, "calls": self.calls,
-                "started": self.started, "busy_s": round(self.busy_s, 3), "first_start": self.first_start, "last_end": self.last_end,
-                "waiting": self.waiting}
-
-
 @dataclass
 class PoolHandle:
     """A pool's actors as seen by one step."""
@@ -144,25 +66,43 @@ class PoolHandle:
 
         return [{k: i[k] for k in ("pid", "calls", "busy_s", "loads")} for i in ray.get([a.info.remote() for a in self.actors])]
 
-    def map(self, items: list[tuple[Any, str]]):
+    def submit(self, inputs: Any, label: str, actor: int | None = None) -> Any:
+        """Send one partition now; its ObjectRef. To actor ``actor`` when given (a step sending
+        another analyzer its partitions ahead: its actors may still be loading, so no ``load``
+        query waits on them), else to the actor with the fewest partitions in hand."""
+        import ray
+
+        if actor is None:
+            loads = ray.get([a.load.remote() for a in self.actors]) if len(self.actors) > 1 else [0]
+            actor = min(range(len(self.actors)), key=lambda i: (loads[i], i))
+        return self.actors[actor % len(self.actors)].process.remote(ray.put(inputs), label)
+
+    def map(self, items: list[tuple[Any, str]], sent: dict[str, Any] | None = None):
         """Results of ``process`` for every (inputs, label), in order, with every partition handed
         out as soon as there is room: at most ``in_flight_per_actor`` per actor sent at a time (the
         next input waits in the object store while the current one runs), each to the actor with
         the fewest partitions in hand, counted by the actors themselves (other steps and runs send
-        to them too)."""
+        to them too). ``sent``: ObjectRefs of partitions already sent (``video_assets.defs.send_ahead``),
+        by label: those are only waited for."""
         import ray
 
+        sent = dict(sent or {})
         pending: dict[Any, int] = {}
         done: dict[int, Any] = {}
-        sent = emitted = 0
+        own = [i for i, (_, label) in enumerate(items) if label not in sent]
+        for i, (_, label) in enumerate(items):
+            if label in sent:
+                pending[sent[label]] = i
+        mine: set[Any] = set()
+        nxt = emitted = 0
         limit = max(1, self.in_flight_per_actor) * len(self.actors)
         while emitted < len(items):
-            while sent < len(items) and len(pending) < limit:
-                loads = ray.get([a.load.remote() for a in self.actors]) if len(self.actors) > 1 else [0]
-                actor = self.actors[min(range(len(self.actors)), key=lambda i: (loads[i], i))]
-                inputs, label = items[sent]
-                pending[actor.process.remote(ray.put(inputs), label)] = sent
-                sent += 1
+            while nxt < len(own) and len(mine) < limit:
+                inputs, label = items[own[nxt]]
+                ref = self.submit(inputs, label)
+                pending[ref] = own[nxt]
+                mine.add(ref)
+                nxt += 1
             while emitted in done:
                 yield done.pop(emitted)
                 emitted += 1
@@ -170,6 +110,7 @@ class PoolHandle:
                 break
             ready, _ = ray.wait(list(pending), num_returns=1)
             for ref in ready:
+                mine.discard(ref)
                 done[pending.pop(ref)] = ray.get(ref)
 
 
@@ -193,6 +134,9 @@ class ModelPools(ConfigurableResource):
     in_flight_per_actor: int = Field(default_factory=lambda: int(settings.env("VIDEO_ASSETS_POOL_IN_FLIGHT", "2")),
                                      description="partitions a step sends ahead per actor (VIDEO_ASSETS_POOL_IN_FLIGHT): "
                                                  "2 keeps the next input ready while the current one runs")
+    send_ahead: bool = Field(default_factory=lambda: settings.env("VIDEO_ASSETS_POOL_SEND_AHEAD", "1") not in ("0", "false", "no"),
+                             description="the run's first model step sends every other model step of the run its videos, "
+                                         "so all pools work at once (VIDEO_ASSETS_POOL_SEND_AHEAD; 0: each step sends its own)")
     start_timeout_s: float = Field(default_factory=lambda: float(settings.env("VIDEO_ASSETS_POOL_START_TIMEOUT_S", "900")),
                                    description="how long a step waits for its pool's first actor to be placed and "
                                                "loaded (VIDEO_ASSETS_POOL_START_TIMEOUT_S)")
@@ -222,8 +166,9 @@ class ModelPools(ConfigurableResource):
                                  "set VIDEO_ASSETS_RAY_ADDRESS to the cluster's dashboard address and run on the Ray executor, "
                                  "or unset it to load models in each step") from exc
 
-    def pool(self, analyzer: Any, preset: str, code_version: str, resource: Any) -> PoolHandle:
-        """The pool's actors, created on first use (``get_if_exists``: many steps may race)."""
+    def handle(self, analyzer: Any, preset: str, code_version: str, resource: Any) -> PoolHandle:
+        """The pool's actors, created on first use (``get_if_exists``: many steps may race), without
+        waiting for them to be placed and loaded: calls sent meanwhile wait in Ray's queue."""
         import ray
 
         self.connect()
@@ -237,6 +182,15 @@ class ModelPools(ConfigurableResource):
                            max_concurrency=MAX_CONCURRENCY).remote(analyzer.name, preset, analyzer.model, fields)
             for i in range(max(1, self.actors_per_pool))
         ]
+        return PoolHandle(name, actors, gpus, {}, self.in_flight_per_actor)
+
+    def pool(self, analyzer: Any, preset: str, code_version: str, resource: Any) -> PoolHandle:
+        """The pool's actors once the first has loaded its models (its info: model, device,
+        weights), or a one-line error saying why it cannot start."""
+        import ray
+
+        handle = self.handle(analyzer, preset, code_version, resource)
+        name, actors, gpus = handle.name, handle.actors, handle.gpus
         deadline = time.monotonic() + self.start_timeout_s
         try:
             while True:
@@ -260,7 +214,8 @@ class ModelPools(ConfigurableResource):
 
                 raise MissingWeightsError(next((line for line in str(exc).splitlines() if "MissingWeightsError" in line), str(exc))) from exc
             raise
-        return PoolHandle(name, actors, gpus, info, self.in_flight_per_actor)
+        handle.info = info
+        return handle
 
 
 def list_pools() -> list[dict[str, Any]]:

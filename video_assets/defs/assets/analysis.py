@@ -23,6 +23,7 @@ from resources.models import LoadedModels, no_model
 from video_assets.runtime import settings
 from video_assets.analyzers import Analyzer
 from video_assets.cluster.executor import ray_address
+from video_assets.defs import send_ahead
 from video_assets.defs.checks import build_checks, speed_check_spec, speed_key, speed_results
 from video_assets.media.frames import duration_of, image_markdown
 from video_assets.defs.partitions import videos_partitions_def
@@ -99,7 +100,9 @@ def _metadata_value(key: str, value: Any, partition: str) -> Any:
     return value
 
 
-def build_analyzer_assets(analyzer: Analyzer, preset: str, model_id: str) -> dg.AssetsDefinition:
+def build_analyzer_assets(analyzer: Analyzer, preset: str, model_id: str, peers: frozenset[str] = frozenset()) -> dg.AssetsDefinition:
+    """``peers``: the other analyzers' model resources, held (with the I/O manager, loading nothing)
+    so that on the pools the run's first model step can send the others their videos (send_ahead.py)."""
     config = analyzer.presets[preset]
     tables = analyzer.tables
     # The speed check runs in this step, on this step's timings (no step, process or lookup of its own).
@@ -122,7 +125,8 @@ def build_analyzer_assets(analyzer: Analyzer, preset: str, model_id: str) -> dg.
         ins={"inputs": dg.AssetIn(key=analyzer.input)},
         partitions_def=videos_partitions_def,
         group_name=ANALYSIS_GROUP if preset == "optimized" else BASELINE_GROUP,
-        required_resource_keys={POOLS_RESOURCE} | ({analyzer.model} if analyzer.model else set()) | ({"check_settings"} if check_specs else set()),
+        required_resource_keys={POOLS_RESOURCE} | ({analyzer.model} if analyzer.model else set()) | ({"check_settings"} if check_specs else set())
+        | (set(peers) | {"io_manager"} if peers else set()),
         check_specs=check_specs,
         op_tags=RAY_STEP_TAGS,
         backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=settings.videos_per_run()),
@@ -137,6 +141,8 @@ def build_analyzer_assets(analyzer: Analyzer, preset: str, model_id: str) -> dg.
         pooled = pools.enabled and resource is not None  # an analyzer without a model runs in its step
         if pooled:
             runner = _PoolRunner(_failing_fast(lambda: pools.pool(analyzer, preset, code_version(analyzer, preset, model_id), resource)))
+            runner.sent = send_ahead.take(context.run_id, runner.pool.name)
+            sent_to = send_ahead.send(context, pools, analyzer.main_key(preset), code_version) if peers and pools.send_ahead else {}
             loaded = runner.loaded
         else:
             loaded = _failing_fast(lambda: resource.load(preset)) if resource is not None else no_model()
@@ -202,6 +208,10 @@ def build_analyzer_assets(analyzer: Analyzer, preset: str, model_id: str) -> dg.
             common["model_pool_actor_pid"] = runner.pool.info.get("pid")
             # Busy seconds of each actor since it started, over all steps and runs it served.
             common["model_pool_actors"] = dg.MetadataValue.json(runner.pool.stats())
+            # Partitions an earlier step of this run had already sent to this pool; pools this step sent to.
+            common["partitions_sent_ahead"] = len(runner.sent)
+            if sent_to:
+                common["sent_ahead_to"] = dg.MetadataValue.json(sent_to)
         if runner.events:
             common["out_of_memory_fallbacks"] = dg.MetadataValue.json(runner.events)
         if loaded.weights and loaded.weights != "real":
@@ -262,6 +272,7 @@ class _PoolRunner:
     pool: Any
     events: list[str] = field(default_factory=list)
     device: str = ""
+    sent: dict[str, Any] = field(default_factory=dict)  # refs an earlier step of the run sent ahead, by partition
 
     def __post_init__(self) -> None:
         info = self.pool.info
@@ -270,19 +281,20 @@ class _PoolRunner:
                                    weights=info["weights"], load_seconds=0.0, loaded_now=False)
 
     def each(self, keys: list[str], by_key: dict[str, Any]):
-        for key, (result, events, device, seconds, cpu_s) in zip(keys, self.pool.map([(by_key[k], k) for k in keys])):
+        for key, (result, events, device, seconds, cpu_s) in zip(keys, self.pool.map([(by_key[k], k) for k in keys], self.sent)):
             self.events.extend(events)
             self.device = device
             yield key, result, seconds, cpu_s
 
 
-def analyzer_definitions(analyzer: Analyzer, resource: Any = None) -> dg.Definitions:
+def analyzer_definitions(analyzer: Analyzer, resource: Any = None, peers: frozenset[str] = frozenset()) -> dg.Definitions:
     """The optimized asset, its baseline twin and its checks. ``resource``: the model resource the
-    code location binds under ``analyzer.model`` (its model ids are part of the code versions)."""
+    code location binds under ``analyzer.model`` (its model ids are part of the code versions);
+    ``peers``: the other model resources it binds (``build_analyzer_assets``)."""
     if analyzer.model and resource is None:
         raise ValueError(f"analyzer {analyzer.name} needs the model resource {analyzer.model!r}")
     ids = {p: (resource.model_id(p) if resource is not None else "none") for p in ("optimized", "baseline")}
     return dg.Definitions(
-        assets=[build_analyzer_assets(analyzer, p, ids[p]) for p in ("optimized", "baseline")],
+        assets=[build_analyzer_assets(analyzer, p, ids[p], (frozenset(peers) - {analyzer.model}) if analyzer.model else frozenset()) for p in ("optimized", "baseline")],
         asset_checks=build_checks(analyzer),
     )
