@@ -232,7 +232,9 @@ def test_killing_a_pool_actor_mid_step_retries_the_step_with_complete_tables(clu
 
 @pytest.mark.slow
 def test_a_ray_job_per_step_gives_the_same_tables(cluster):
-    """``VIDEO_ASSETS_RAY_STEPS=job``: dagster-ray's ray_executor, every step its own Ray job."""
+    """``VIDEO_ASSETS_RAY_STEPS=job``: dagster-ray's ray_executor, every step its own Ray job; none sends ahead (its refs would die with its process)."""
+    import dagster as dg
+
     since = time.time()
     env = {**cluster["env"], "VIDEO_ASSETS_RAY_STEPS": "job"}
     proc = subprocess.Popen([sys.executable, "-m", "video_assets.cluster.executor", "run", "corpus_job", KEYS[1]], env=env,
@@ -242,8 +244,11 @@ def test_a_ray_job_per_step_gives_the_same_tables(cluster):
     with open_instance() as instance:
         [run] = _runs(instance, since)
         messages = [r.user_message or "" for r in instance.all_logs(run.dagster_run.run_id)]
+        ahead = [r.asset_materialization.metadata for r in instance.get_records_for_run(
+            run.dagster_run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records]
     in_jobs = {m.split('"')[1] for m in messages if m.startswith('Executing step "') and " in Ray job " in m}
     assert GPU_STEPS | {"video_frames", "audio_track"} <= in_jobs, messages[:20]
+    assert not any("sent_ahead_to" in md for md in ahead) and {md["partitions_sent_ahead"].value for md in ahead if "model_pool" in md} == {0}
 
 
 def test_a_step_hands_its_videos_to_the_least_busy_actor_in_order(cluster):

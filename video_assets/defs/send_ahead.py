@@ -54,7 +54,10 @@ def send(context: dg.AssetExecutionContext, pools: Any, own_step: str, version_o
 
     ``version_of(analyzer, preset, model_id)``: the asset's code version (it names the pool). A peer
     whose model resource this step does not hold, whose input is not yet written by this run, or
-    whose pool cannot be reached is left to its own step: sending ahead only saves time."""
+    whose pool cannot be reached is left to its own step: sending ahead only saves time. Only where
+    the run's steps share its process (the in-process executor, the default): the refs live there."""
+    if context.job_def.executor_def.name != "in_process":  # steps in processes of their own would never take the refs
+        return {}
     keys, steps = _executing(context)
     partitions = list(context.partition_keys)
     out: dict[str, int] = {}
