@@ -48,7 +48,7 @@ def default_resources() -> dict[str, object]:
 
 
 def _concerns(resources: dict[str, object]) -> list[dg.Definitions]:
-    peers = frozenset(a.model for a in ANALYZERS if a.model and a.model in resources)
+    peers = {a.model: resources[a.model] for a in ANALYZERS if a.model and a.model in resources}
     return [
         dg.Definitions(assets=[ingest.video_file, ingest.video_frames, ingest.audio_track]),
         *[analyzer_definitions(a, resources.get(a.model) if a.model else None, peers) for a in ANALYZERS],

@@ -49,11 +49,12 @@ def _written_here(context: dg.AssetExecutionContext, key: dg.AssetKey, partition
     return {r.partition_key for r in records if r.run_id == context.run_id} >= set(partitions)
 
 
-def send(context: dg.AssetExecutionContext, pools: Any, own_step: str, version_of: Callable[[Any, str, str], str]) -> dict[str, int]:
+def send(context: dg.AssetExecutionContext, pools: Any, own_step: str, version_of: Callable[[Any, str, str], str],
+         resources: dict[str, Any]) -> dict[str, int]:
     """Send the run's other pooled analyzer steps their partitions; {pool name: partitions sent}.
 
-    ``version_of(analyzer, preset, model_id)``: the asset's code version (it names the pool). A peer
-    whose model resource this step does not hold, whose input is not yet written by this run, or
+    ``version_of(analyzer, preset, model_id)``: the asset's code version (it names the pool);
+    ``resources``: the code location's model resources by key. A peer without one, whose input is not yet written by this run, or
     whose pool cannot be reached is left to its own step: sending ahead only saves time. Only where
     the run's steps share its process (the in-process executor, the default): the refs live there."""
     if context.job_def.executor_def.name != "in_process":  # steps in processes of their own would never take the refs
@@ -63,9 +64,9 @@ def send(context: dg.AssetExecutionContext, pools: Any, own_step: str, version_o
     out: dict[str, int] = {}
     ready: dict[str, bool] = {}
     for analyzer in ANALYZERS:
-        if not analyzer.model or not hasattr(context.resources, analyzer.model):
+        resource = resources.get(analyzer.model) if analyzer.model else None
+        if resource is None:
             continue
-        resource = getattr(context.resources, analyzer.model)
         for preset in analyzer.presets:
             step = analyzer.main_key(preset)
             if step == own_step or dg.AssetKey(step) not in keys or (steps is not None and step not in steps):

@@ -100,8 +100,8 @@ def _metadata_value(key: str, value: Any, partition: str) -> Any:
     return value
 
 
-def build_analyzer_assets(analyzer: Analyzer, preset: str, model_id: str, peers: frozenset[str] = frozenset()) -> dg.AssetsDefinition:
-    """``peers``: the other analyzers' model resources, held (with the I/O manager, loading nothing)
+def build_analyzer_assets(analyzer: Analyzer, preset: str, model_id: str, peers: dict[str, Any] | None = None) -> dg.AssetsDefinition:
+    """``peers``: the code location's model resources by key (they name the other analyzers' pools),
     so that on the pools the run's first model step can send the others their videos (send_ahead.py)."""
     config = analyzer.presets[preset]
     tables = analyzer.tables
@@ -126,7 +126,7 @@ def build_analyzer_assets(analyzer: Analyzer, preset: str, model_id: str, peers:
         partitions_def=videos_partitions_def,
         group_name=ANALYSIS_GROUP if preset == "optimized" else BASELINE_GROUP,
         required_resource_keys={POOLS_RESOURCE} | ({analyzer.model} if analyzer.model else set()) | ({"check_settings"} if check_specs else set())
-        | (set(peers) | {"io_manager"} if peers else set()),
+        | ({"io_manager"} if peers else set()),
         check_specs=check_specs,
         op_tags=RAY_STEP_TAGS,
         backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=settings.videos_per_run()),
@@ -142,7 +142,7 @@ def build_analyzer_assets(analyzer: Analyzer, preset: str, model_id: str, peers:
         if pooled:
             runner = _PoolRunner(_failing_fast(lambda: pools.pool(analyzer, preset, code_version(analyzer, preset, model_id), resource)))
             runner.sent = send_ahead.take(context.run_id, runner.pool.name)
-            sent_to = send_ahead.send(context, pools, analyzer.main_key(preset), code_version) if peers and pools.send_ahead else {}
+            sent_to = send_ahead.send(context, pools, analyzer.main_key(preset), code_version, peers) if peers and pools.send_ahead else {}
             loaded = runner.loaded
         else:
             loaded = _failing_fast(lambda: resource.load(preset)) if resource is not None else no_model()
@@ -287,7 +287,7 @@ class _PoolRunner:
             yield key, result, seconds, cpu_s
 
 
-def analyzer_definitions(analyzer: Analyzer, resource: Any = None, peers: frozenset[str] = frozenset()) -> dg.Definitions:
+def analyzer_definitions(analyzer: Analyzer, resource: Any = None, peers: dict[str, Any] | None = None) -> dg.Definitions:
     """The optimized asset, its baseline twin and its checks. ``resource``: the model resource the
     code location binds under ``analyzer.model`` (its model ids are part of the code versions);
     ``peers``: the other model resources it binds (``build_analyzer_assets``)."""
@@ -295,6 +295,6 @@ def analyzer_definitions(analyzer: Analyzer, resource: Any = None, peers: frozen
         raise ValueError(f"analyzer {analyzer.name} needs the model resource {analyzer.model!r}")
     ids = {p: (resource.model_id(p) if resource is not None else "none") for p in ("optimized", "baseline")}
     return dg.Definitions(
-        assets=[build_analyzer_assets(analyzer, p, ids[p], (frozenset(peers) - {analyzer.model}) if analyzer.model else frozenset()) for p in ("optimized", "baseline")],
+        assets=[build_analyzer_assets(analyzer, p, ids[p], peers if analyzer.model else None) for p in ("optimized", "baseline")],
         asset_checks=build_checks(analyzer),
     )
