@@ -27,7 +27,7 @@ bench bench-decode: export VIDEO_ASSETS_YOLO_OPTIMIZED ?= random:yolov8l
 bench bench-decode: export VIDEO_ASSETS_QWEN_BASELINE ?= random:2b
 bench bench-decode: export VIDEO_ASSETS_QWEN_OPTIMIZED ?= random:2b
 
-.PHONY: demo test dev bench bench-decode bench-memory bench-overhead gpu-kit system-deps test-system-deps install clean
+.PHONY: demo test dev bench bench-decode bench-memory bench-overhead bench-ray-services gpu-kit system-deps test-system-deps install clean
 
 demo: install $(DAGSTER_HOME)/dagster.yaml
 	$(PY) -m video_assets.cli.demo
@@ -55,6 +55,11 @@ bench-memory: install
 # step) with warm pools on a throwaway local Ray and Postgres: benchmark/results/overhead.{json,md}.
 bench-overhead: install test-system-deps
 	$(PY) -m benchmark.overhead
+
+# What Ray's own processes cost with the project's node settings against Ray's defaults, on a local
+# Ray with no video: benchmark/results/ray_services.{json,md}.
+bench-ray-services: install
+	$(PY) -m benchmark.ray_services
 
 # The GPU measurement kit (.gpu/, git-ignored): wheels, decoded inputs, the small real models.
 # Then, on a lent GPU machine: benchmark/gpu/run.sh (README: "Measuring on a GPU").

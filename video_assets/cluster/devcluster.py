@@ -83,6 +83,13 @@ def postgres_home(folder: Path, settings: dict[str, str], gpu_limit: int = 1) ->
     return folder
 
 
+# Ray's settings on every node, here as in deploy/ray-cluster.yaml. Every run is a Ray job whose
+# driver is the run process, and Ray starts idle workers for each job's first driver by default:
+# processes that import Ray and then wait for tasks a run never submits (its steps send to the
+# pools' actors). ``python -m benchmark.ray_services`` measures what they cost.
+NODE_ENV = {"RAY_prestart_worker_first_driver": "0"}
+
+
 @dataclass(frozen=True)
 class LocalRay:
     dashboard: str  # what VIDEO_ASSETS_RAY_ADDRESS names
@@ -90,9 +97,11 @@ class LocalRay:
 
 
 @contextmanager
-def local_ray(num_cpus: int = 2, num_gpus: int = 1, keep_logs: Path | None = None) -> Iterator[LocalRay]:
+def local_ray(num_cpus: int = 2, num_gpus: int = 1, keep_logs: Path | None = None,
+              node_env: dict[str, str] | None = None) -> Iterator[LocalRay]:
     """A local Ray cluster with a logical GPU. ``keep_logs``: a folder the jobs' driver logs (a run's
     own output, where a run worker that died says why) are copied to before the cluster goes.
+    ``node_env``: Ray's settings for its nodes (default ``NODE_ENV``, the deployed cluster's).
 
     Started with ``ray start --head`` in its own processes, so the steps' Ray jobs and the pool
     actors outlive any one driver, as on a real cluster. Token authentication is off for it (Ray
@@ -104,7 +113,8 @@ def local_ray(num_cpus: int = 2, num_gpus: int = 1, keep_logs: Path | None = Non
     dash, gcs = free_port(), free_port()
     # Each node runs steps as `dagster api execute_step` (dagster-ray's entrypoint): the project's
     # environment must be first on the nodes' PATH.
-    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "PATH": f"{Path(os.sys.executable).parent}:{os.environ.get('PATH', '')}"}
+    env = {**{k: v for k, v in os.environ.items() if k not in NODE_ENV}, **(NODE_ENV if node_env is None else node_env),
+           "RAY_USAGE_STATS_ENABLED": "0", "PATH": f"{Path(os.sys.executable).parent}:{os.environ.get('PATH', '')}"}
     subprocess.run([ray_bin, "start", "--head", f"--port={gcs}", f"--num-cpus={num_cpus}", f"--num-gpus={num_gpus}",
                     "--include-dashboard=true", "--dashboard-host=127.0.0.1", f"--dashboard-port={dash}",
                     f"--temp-dir={temp}", "--disable-usage-stats"], check=True, capture_output=True, env=env)
