@@ -22,11 +22,14 @@ from video_assets.defs.assets.corpus_report import corpus_report
 from video_assets.defs.assets.insights import corpus_index, video_profile
 from video_assets.defs.checks import CheckSettings
 from video_assets.defs.jobs import canary_parity_job, corpus_job
+from video_assets.defs import pool_wait
 from video_assets.defs.schedules import canary_parity_schedule, corpus_backfill_schedule
 from video_assets.defs.sensors import alerts_sensor, corpus_sensor
 
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 warnings.filterwarnings("ignore", category=dg.PreviewWarning)
+# A run waiting for a pool slot sleeps instead of spinning (Dagster 1.13; the module says why).
+pool_wait.install()
 
 
 def default_resources() -> dict[str, object]:
