@@ -1,8 +1,9 @@
 """A run whose next step waits for a Dagster pool slot sleeps until its next claim check instead of
 spinning on a core.
 
-Why: Dagster's executors loop ``get_next_step()`` then ``sleep_til_ready()`` while every ready step
-is blocked on a pool (``gpu/<asset>``), and ``sleep_til_ready`` sleeps for
+Why: Dagster's in-process executor (every run's here, ``video_assets/cluster/executor.py``) loops
+``get_next_step()`` then ``sleep_til_ready()`` while every ready step is blocked on a pool
+(``gpu/<asset>``), and ``sleep_til_ready`` sleeps for
 ``InstanceConcurrencyContext.interval_to_next_pending_claim_check()``. In Dagster 1.13 that returns
 ``min([0, *intervals])``, never more than 0, so a blocked run never sleeps: it re-plans its steps
 as fast as it can until the slot frees. The claims themselves are only retried when their own
