@@ -323,8 +323,9 @@ def accuracy_of(analyzer, outputs: dict, inputs: dict, truth: dict) -> dict:
     for preset, per_clip in outputs.items():
         per = {c: m for c, r in per_clip.items() if c in truth and (m := analyzer.evaluate(r.tables, truth[c], duration_of(inputs[c]))) is not None}
         if per:
-            keys = [k for k, v in next(iter(per.values())).items() if isinstance(v, (int, float))]
-            acc[preset] = {k: round(float(np.mean([m[k] for m in per.values()])), 4) for k in keys} | {"by_clip": per}
+            # a measure some clips lack (a per-language word error rate) is the mean over those that have it
+            keys = list(dict.fromkeys(k for m in per.values() for k, v in m.items() if isinstance(v, (int, float)) and not isinstance(v, bool)))
+            acc[preset] = {k: round(float(np.mean([m[k] for m in per.values() if k in m])), 4) for k in keys} | {"by_clip": per}
     return acc
 
 

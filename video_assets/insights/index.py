@@ -78,21 +78,37 @@ def _quote(value: str) -> str:
 
 
 class CorpusIndex:
-    """``uri``: the LanceDB folder (local path or object-store URL). ``embed``: texts -> unit-norm
-    vectors (a sentence encoder), or None for keyword search only."""
+    """``uri``: the LanceDB folder (local path or object-store URL). ``embed``: span texts -> unit-norm
+    vectors (a sentence encoder's passages), or None for keyword search only; ``embed_query``: a
+    query -> its vector (default ``embed``; E5 models embed queries and passages apart).
+    ``encoder``: the encoder's name, kept in the table, so vectors of two encoders never mix: a
+    writer with another encoder starts the table anew (the corpus_index asset's code version
+    changes with the encoder, so a stale-only backfill fills it again), and a semantic search with
+    another encoder than the table's fails with a message saying so."""
 
-    def __init__(self, uri: str, embed: Callable[[list[str]], np.ndarray] | None = None, dim: int = 384):
+    def __init__(self, uri: str, embed: Callable[[list[str]], np.ndarray] | None = None, dim: int = 384,
+                 embed_query: Callable[[list[str]], np.ndarray] | None = None, encoder: str | None = None):
         import lancedb
 
         self.uri, self.embed, self.dim = uri, embed, dim
+        self.embed_query = embed_query or embed
+        self.encoder = (encoder or "unnamed") if embed is not None else "none"
         self.db = lancedb.connect(uri)
 
     def _schema(self) -> pa.Schema:
-        return SPANS_SCHEMA.append(pa.field("vector", pa.list_(pa.float32(), self.dim)))
+        return SPANS_SCHEMA.append(pa.field("vector", pa.list_(pa.float32(), self.dim))).with_metadata({"encoder": self.encoder})
+
+    @staticmethod
+    def encoder_of(table) -> str:
+        """The encoder whose vectors a table holds (``none``: keyword only, zero vectors)."""
+        return (table.schema.metadata or {}).get(b"encoder", b"unnamed").decode()
 
     def _table(self, create: bool = False):
         if TABLE in self.db.list_tables().tables:
-            return self.db.open_table(TABLE)
+            table = self.db.open_table(TABLE)
+            if not create or self.encoder_of(table) == self.encoder:
+                return table
+            self.db.drop_table(TABLE)  # another encoder's vectors: rebuilt, never mixed
         if not create:
             return None
         return self.db.create_table(TABLE, schema=self._schema(), exist_ok=True)
@@ -173,9 +189,13 @@ class CorpusIndex:
             builder = table.search(fts, query_type="fts")
             score_of = (lambda r: float(r["_score"]))
         else:
-            if self.embed is None:
+            if self.embed_query is None:
                 raise ValueError("semantic search needs a sentence encoder (CorpusIndex(embed=...))")
-            vector = np.asarray(self.embed([query]), np.float32)[0]
+            held = self.encoder_of(table)
+            if held != self.encoder:
+                raise ValueError(f"the corpus index holds vectors of the encoder {held!r}, this search embeds with {self.encoder!r}: "
+                                 "materialize corpus_index again (a stale-only backfill does) or search with the index's encoder")
+            vector = np.asarray(self.embed_query([query]), np.float32)[0]
             builder = table.search(vector, vector_column_name="vector").distance_type("cosine")
             score_of = (lambda r: 1.0 - float(r["_distance"]))
         if where:

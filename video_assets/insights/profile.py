@@ -26,7 +26,9 @@ PROFILE_SCHEMA = pa.schema([
     col("height", pa.int32(), "displayed height, px"),
     col("fps", pa.float64(), "frames per second"),
     col("has_audio", pa.bool_(), "the file has an audio stream"),
-    col("language", pa.string(), "spoken language (ISO 639-1; null without speech)"),
+    col("language", pa.string(), "the language spoken longest (ISO 639-1; null without speech)"),
+    col("languages", pa.string(), "every spoken language with its share of the speaking time, e.g. 'de 57 %, en 43 %' (null without speech)"),
+    col("second_language_share", pa.float64(), "share of the speaking time in languages other than the main one (0 for one language; null without speech)"),
     col("speaking_share", pa.float64(), "share of the duration that is speech (VAD)"),
     col("words_per_minute", pa.float64(), "words per minute of the whole duration"),
     col("articulation_wpm", pa.float64(), "words per minute of speaking time (null without speech)"),
@@ -93,6 +95,16 @@ def _per_minute(count: float, duration_s: float) -> float | None:
     return round(count / duration_s * 60.0, 2) if duration_s > 0 else None
 
 
+def _languages(summary) -> dict:
+    """The summary's languages as a person reads them, and how much of the talk is not the main language."""
+    from video_assets.analyzers.speech_rate import languages_label
+
+    langs = summary.get("languages") if hasattr(summary, "get") else None
+    if langs is None or not len(langs):
+        return {"languages": None, "second_language_share": None}
+    return {"languages": languages_label(langs), "second_language_share": round(1.0 - float(langs[0]["share"]), 4)}
+
+
 def build_profile(video: str, facts: VideoFacts, tables: dict[str, dict[str, pd.DataFrame]], weights: dict[str, str],
                   object_frames: int) -> pd.DataFrame:
     """The profile row of one video. ``tables``: analyzer name -> table name -> DataFrame (the
@@ -111,6 +123,7 @@ def build_profile(video: str, facts: VideoFacts, tables: dict[str, dict[str, pd.
         segments = speech["segments"]
         row |= {
             "language": summary.language if isinstance(summary.language, str) else None,
+            **_languages(summary),
             "speaking_share": round(float(summary.speaking_pct) / 100.0, 4),
             # Without speech there is no articulation rate (null, not 0 words a minute of speaking).
             "words_per_minute": float(summary.speech_rate_wpm),

@@ -53,8 +53,11 @@ def spans_of(video: str, tables: dict[str, dict[str, pd.DataFrame]], include: se
         summary = tables["speech_rate"]["summary"]
         language = summary.language.iloc[0] if len(summary) and isinstance(summary.language.iloc[0], str) else None
         for seg in tables["speech_rate"]["segments"].itertuples():
+            # each segment's own language (a bilingual video's German half is German); older tables
+            # without the column take the video's
+            own = getattr(seg, "language", None)
             rows.append({"video": video, "source": "speech", "start_s": float(seg.start_s), "end_s": float(seg.end_s),
-                         "text": seg.text, "language": language})
+                         "text": seg.text, "language": own if isinstance(own, str) else language})
     if use("qwen2_vl_temporal"):
         for seg in tables["qwen2_vl_temporal"]["segments"].itertuples():
             if seg.description and not getattr(seg, "degenerate", False):

@@ -31,7 +31,7 @@ from video_assets.sample.clips import CLIPS, Caption, ClipSpec
 
 WIDTH, HEIGHT = 1080, 1920
 # Bumped whenever a clip or the ground truth's shape changes: ensure_corpus rewrites older corpora.
-VERSION = 3
+VERSION = 4
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
     "/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf",
@@ -126,7 +126,7 @@ def _build_audio(spec: ClipSpec, work: Path) -> tuple[Path, dict]:
     track = np.zeros(int(round(spec.duration * sr)), dtype=np.int16)
     utterances = []
     for i, utt in enumerate(spec.utterances):
-        samples = _synthesize(utt.text, spec.wpm, work / f"utt{i}.wav", spec.voice)
+        samples = _synthesize(utt.text, spec.wpm, work / f"utt{i}.wav", spec.voice_of(utt))
         start = int(round(utt.start * sr))
         end = start + samples.size
         if end > track.size:
@@ -134,7 +134,7 @@ def _build_audio(spec: ClipSpec, work: Path) -> tuple[Path, dict]:
         if utterances and start < utterances[-1]["end"] * sr:
             raise ValueError(f"{spec.name}: utterance {i} overlaps the previous one")
         track[start:end] = samples
-        utterances.append({"text": utt.text, "start": round(start / sr, 3), "end": round(end / sr, 3)})
+        utterances.append({"text": utt.text, "start": round(start / sr, 3), "end": round(end / sr, 3), "language": spec.language_of(utt)})
     path = work / "speech.wav"
     with wave.open(str(path), "wb") as w:
         w.setnchannels(1)
@@ -143,12 +143,13 @@ def _build_audio(spec: ClipSpec, work: Path) -> tuple[Path, dict]:
         w.writeframes(track.tobytes())
     words = sum(len(u["text"].split()) for u in utterances)
     speech_time = sum(u["end"] - u["start"] for u in utterances)
-    pauses = [
-        {"start": a["end"], "end": b["start"]} for a, b in zip(utterances, utterances[1:])
-    ]
+    pauses = [{"start": a["end"], "end": b["start"]} for a, b in zip(utterances, utterances[1:])]
+    by_language = {lang: sum(u["end"] - u["start"] for u in utterances if u["language"] == lang) for lang in {u["language"] for u in utterances}}
     truth = {
         "transcript": " ".join(u["text"] for u in utterances),
-        "language": spec.speech_language,
+        "language": max(sorted(by_language), key=by_language.get) if by_language else None,  # the longest spoken
+        # Each language's share of the speaking time (what speech_rate_summary.languages reports).
+        "languages": {k: round(v / speech_time, 3) for k, v in sorted(by_language.items())},
         "utterances": utterances,
         "word_count": words,
         "espeak_wpm_setting": spec.wpm,

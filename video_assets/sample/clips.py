@@ -49,6 +49,7 @@ class Scene:
 class Utterance:
     text: str
     start: float  # where the synthesized audio begins in the clip
+    voice: str | None = None  # espeak-ng -v for this utterance (a creator who switches language); None: the clip's
 
 
 @dataclass(frozen=True)
@@ -64,9 +65,12 @@ class ClipSpec:
     voice: str = "en-us"  # espeak-ng -v; the speech's language is its first two letters
     caption_language: str = "en"
 
-    @property
-    def speech_language(self) -> str | None:
-        return self.voice[:2] if self.has_audio and self.utterances else None
+    def voice_of(self, utt: Utterance) -> str:
+        return utt.voice or self.voice
+
+    def language_of(self, utt: Utterance) -> str:
+        """An utterance's language: its voice's first two letters (``en-us`` -> ``en``)."""
+        return self.voice_of(utt)[:2]
 
 
 CLIPS: tuple[ClipSpec, ...] = (
@@ -228,5 +232,50 @@ CLIPS: tuple[ClipSpec, ...] = (
             Caption("Only $18.99 today", 15.5, 17.5, 0.86, 76, ("one_digit",)),
         ),
         has_audio=False,
+    ),
+    # Code-switching creators (bilingual German accounts): English first, then German ...
+    ClipSpec(
+        name="bilingual_walk",
+        duration=22.0,
+        fps=30,
+        scenes=(
+            Scene("astronaut", 0.0, 9.5, ("person",)),
+            Scene("coffee", 9.5, 22.0, ("cup",)),
+        ),
+        captions=(
+            Caption("My favourite walk", 0.5, 8.5, 0.16, 84),
+            Caption("Jetzt auf Deutsch", 9.8, 20.5, 0.16, 84),
+        ),
+        utterances=(
+            Utterance("Hi everyone, today I am showing you my favourite walk in the city.", 0.4, "en-us"),
+            Utterance("The weather is great and the river is right next to us.", 5.3, "en-us"),
+            Utterance("Also, ab jetzt geht es auf Deutsch weiter, und ich zeige euch meinen schönsten Spaziergang am Fluss.", 9.6, "de"),
+            Utterance("Am Ende gibt es noch einen Kaffee mit Blick auf das Wasser.", 16.8, "de"),
+        ),
+        wpm=150,
+        voice="en-us",
+    ),
+    # ... and German first, then English: the same recipe told twice.
+    ClipSpec(
+        name="bilingual_kitchen",
+        duration=22.0,
+        fps=30,
+        scenes=(
+            Scene("coffee", 0.0, 11.0, ("cup",)),
+            Scene("chelsea", 11.0, 22.0, ("cat",)),
+        ),
+        captions=(
+            Caption("Tomatensuppe\nin 10 Minuten", 0.5, 10.5, 0.8, 72),
+            Caption("Tomato soup\nin 10 minutes", 11.2, 21.0, 0.8, 72),
+        ),
+        utterances=(
+            Utterance("Hallo zusammen, heute koche ich mit euch eine einfache Tomatensuppe.", 0.4, "de"),
+            Utterance("Dafür brauchen wir nur frische Tomaten, Zwiebeln und etwas Knoblauch.", 5.6, "de"),
+            Utterance("And now for my English speaking friends, here is the same recipe in English.", 11.2, "en-us"),
+            Utterance("You only need fresh tomatoes, onions and a little garlic.", 17.0, "en-us"),
+        ),
+        wpm=150,
+        voice="de",
+        caption_language="de",
     ),
 )

@@ -1,6 +1,8 @@
 """The committed query set over the sample corpus: what a person would type, and where the answer
 is (the video, the source, and the caption or spoken sentence whose time window the first hit
-must overlap). Caption queries, speech phrases, German ones among them."""
+must overlap). Caption queries, speech phrases, German ones among them; semantic queries in German
+that share no word with their answer, and cross-lingual ones (an English query for German speech and
+the reverse)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ class Query:
     source: str  # caption | speech
     answer: str  # the caption text, or the spoken sentence, whose window holds the answer
     mode: str = "keyword"
+    kind: str = ""  # "german": German by meaning; "cross-lingual": one language's query for the other's speech
 
 
 QUERIES: tuple[Query, ...] = (
@@ -37,6 +40,22 @@ QUERIES: tuple[Query, ...] = (
     Query("Zug nach Berlin", "mixed_trip", "speech", "Wir fahren heute mit dem Zug nach Berlin und bleiben dort drei Tage."),
     Query("a cat that does not care", "rocket_story", "speech", "My cat did not care at all.", mode="semantic"),
     Query("my friend who went to space", "city_ride", "speech", "First we meet my friend, who has been to space.", mode="semantic"),
+    # German by meaning (semantic), few or no words shared with the answer
+    Query("mein Lieblingslokal in der Innenstadt", "german_cafe", "speech", "Heute zeige ich euch mein liebstes Café in der Stadt.", mode="semantic", kind="german"),
+    Query("das Getränk schmeckt hervorragend", "german_cafe", "speech", "Der Kaffee ist größer als gedacht und schmeckt wunderbar.", mode="semantic", kind="german"),
+    Query("mein Haustier ist daheim", "german_cafe", "speech", "Meine Katze wartet schon zu Hause auf mich.", mode="semantic", kind="german"),
+    Query("Grüße aus einer Stadt am Rhein", "german_cafe", "caption", "Schöne Grüße aus Köln", mode="semantic", kind="german"),
+    Query("Bahnreise in die Hauptstadt", "mixed_trip", "speech", "Wir fahren heute mit dem Zug nach Berlin und bleiben dort drei Tage.", mode="semantic", kind="german"),
+    Query("ich zeige euch eine Wanderung am Wasser", "bilingual_walk", "speech",
+          "Also, ab jetzt geht es auf Deutsch weiter, und ich zeige euch meinen schönsten Spaziergang am Fluss.", mode="semantic", kind="german"),
+    Query("ein Heißgetränk mit Seeblick", "bilingual_walk", "speech", "Am Ende gibt es noch einen Kaffee mit Blick auf das Wasser.", mode="semantic", kind="german"),
+    Query("Rezept für eine Gemüsesuppe", "bilingual_kitchen", "caption", "Tomatensuppe in 10 Minuten", mode="semantic", kind="german"),
+    # across the languages: English queries for German speech, German queries for English speech
+    Query("we are taking the train to the capital", "mixed_trip", "speech", "Wir fahren heute mit dem Zug nach Berlin und bleiben dort drei Tage.", mode="semantic", kind="cross-lingual"),
+    Query("a cup of coffee with a view of the water", "bilingual_walk", "speech", "Am Ende gibt es noch einen Kaffee mit Blick auf das Wasser.", mode="semantic", kind="cross-lingual"),
+    Query("das Motorrad ist schnell", "city_ride", "speech", "Then the motorcycle comes out, and it is fast.", mode="semantic", kind="cross-lingual"),
+    Query("wir wollten den Raketenstart sehen", "rocket_story", "speech", "We went to see the launch.", mode="semantic", kind="cross-lingual"),
+    Query("das Wetter ist schön und der Fluss ist nah", "bilingual_walk", "speech", "The weather is great and the river is right next to us.", mode="semantic", kind="cross-lingual"),
 )
 
 

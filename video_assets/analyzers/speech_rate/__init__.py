@@ -14,7 +14,8 @@ import pandas as pd
 from video_assets.analyzers.base import AnalyzerResult
 from video_assets.analyzers.contract import Analyzer
 from video_assets.analyzers.speech_rate.core import run
-from video_assets.analyzers.speech_rate.evaluate import accuracy
+from video_assets.analyzers.speech_rate.evaluate import accuracy, by_language, language_right
+from video_assets.analyzers.speech_rate.wer import word_error_rate
 from video_assets.analyzers.speech_rate.metrics import find_fillers
 from video_assets.analyzers.speech_rate.model import SpeechModels
 from video_assets.analyzers.speech_rate.parity import ParityThresholds, parity
@@ -26,10 +27,24 @@ from video_assets.analyzers.speech_rate.windows import plan_windows
 NAME = "speech_rate"
 
 __all__ = [
-    "ANALYZER", "BASELINE", "BATCH_FIELDS", "Config", "NAME", "OPTIMIZED", "PRESETS", "ParityThresholds", "SCHEMAS",
+    "ANALYZER", "BASELINE", "by_language", "language_right", "languages_label", "word_error_rate", "BATCH_FIELDS", "Config", "NAME", "OPTIMIZED", "PRESETS", "ParityThresholds", "SCHEMAS",
     "SEGMENTS_SCHEMA", "SPEED_TARGET_RTF", "SUMMARY_SCHEMA", "SpeechModels", "TABLES", "accuracy", "find_fillers",
     "parity", "pauses_between", "plan_windows", "run", "speech_regions",
 ]
+
+
+def _cut(audio, start: float, end: float):
+    """The track between start and end seconds, as a track of its own."""
+    from video_assets.media.frames import AudioTrack
+
+    a, b = int(max(start, 0.0) * audio.sample_rate), int(end * audio.sample_rate)
+    return AudioTrack(source=f"{audio.source}[{start:.1f}-{end:.1f}]", samples=audio.samples[a:b], has_audio=True,
+                      sample_rate=audio.sample_rate, video_duration_s=(b - a) / audio.sample_rate)
+
+
+def languages_label(languages) -> str:
+    """``de 57 %, en 43 %`` for a summary's ``languages`` (what a person reads in the UI and report)."""
+    return ", ".join(f"{x['language']} {100 * x['share']:.0f} %" for x in (languages if languages is not None else [])) or "none"
 
 
 class SpeechRate(Analyzer):
@@ -56,6 +71,7 @@ class SpeechRate(Analyzer):
 
     def metadata(self, result: AnalyzerResult) -> dict[str, Any]:
         summary = result.tables["summary"].iloc[0].to_dict()
+        summary["languages"] = languages_label(summary["languages"])
         md: dict[str, Any] = {f"summary/{k}": (v if v is not None else "none") for k, v in summary.items()}
         if not summary["has_audio"]:
             md["status"] = "no audio"
@@ -66,7 +82,30 @@ class SpeechRate(Analyzer):
         return md
 
     def evaluate(self, tables: dict[str, pd.DataFrame], truth: dict, seconds: float) -> dict[str, float] | None:
-        return accuracy(tables["summary"], truth["speech"]) if truth.get("speech") else None
+        return accuracy(tables["summary"], truth["speech"], tables["segments"]) if truth.get("speech") else None
+
+    def bench_extra(self, outputs: dict, inputs: dict, truth: dict, loaded: dict, models: Any = None) -> dict:
+        """Code-switching clips: each language's word error rate inside the clip against the same
+        speech cut into a track of its own (from its first utterance to its last, 0.3 s either
+        side), run with the same preset and models: the clip is held to what the model does on
+        one language alone."""
+        out: dict[str, Any] = {}
+        for preset, per_clip in outputs.items():
+            for clip, result in per_clip.items():
+                speech = (truth.get(clip) or {}).get("speech") or {}
+                if len(speech.get("languages", {})) < 2:
+                    continue
+                row = out.setdefault(clip, {})
+                mixed = by_language(result.tables["segments"], speech)
+                for lang in sorted(speech["languages"]):
+                    mine = [u for u in speech["utterances"] if u["language"] == lang]
+                    alone = _cut(inputs[clip], mine[0]["start"] - 0.3, mine[-1]["end"] + 0.3)
+                    shift = max(mine[0]["start"] - 0.3, 0.0)
+                    solo_truth = {"language": lang, "utterances": [u | {"start": u["start"] - shift, "end": u["end"] - shift} for u in mine]}
+                    solo = by_language(self.process(alone, self.presets[preset], loaded[preset].model).tables["segments"], solo_truth)
+                    row[f"{preset}/{lang}"] = {"wer_in_clip": mixed[lang]["wer"], "wer_alone": solo[lang]["wer"],
+                                               "gap": round(mixed[lang]["wer"] - solo[lang]["wer"], 4)}
+        return {"code_switching": out} if out else {}
 
     def report_section(self, tables: dict[str, pd.DataFrame], duration_s: float) -> str:
         from video_assets.analyzers.speech_rate.plots import wpm_plot
@@ -74,8 +113,11 @@ class SpeechRate(Analyzer):
 
         segments = tables.get("segments")
         plot = wpm_plot(segments, duration_s) if segments is not None and not segments.empty else b""
-        return html_table(tables.get("summary"), ["has_audio", "total_words", "speech_rate_wpm", "articulation_rate_wpm", "pause_count",
-                                                 "speaking_pct", "language", "language_probability"]) + html_img(plot, "words per minute")
+        summary = tables.get("summary")
+        if summary is not None and "languages" in summary:
+            summary = summary.assign(languages=[languages_label(v) for v in summary["languages"]])
+        return html_table(summary, ["has_audio", "total_words", "speech_rate_wpm", "articulation_rate_wpm", "pause_count",
+                                    "speaking_pct", "language", "languages"]) + html_img(plot, "words per minute")
 
 
 ANALYZER = SpeechRate()

@@ -9,7 +9,8 @@ from video_assets.analyzers.speech_rate.metrics import _finish, _no_audio
 from video_assets.analyzers.speech_rate.model import SpeechModels
 from video_assets.analyzers.speech_rate.presets import Config
 from video_assets.analyzers.speech_rate.vad import speech_regions
-from video_assets.analyzers.speech_rate.windows import Language, transcribe, transcribe_speech
+from video_assets.analyzers.speech_rate.language import language_runs
+from video_assets.analyzers.speech_rate.windows import transcribe, transcribe_speech
 from video_assets.media.frames import AudioTrack
 
 
@@ -25,11 +26,14 @@ def run(audio: AudioTrack, config: Config, models: SpeechModels) -> AnalyzerResu
     regions = speech_regions(audio.samples, models.vad, config)
     timings["vad_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
+    runs = language_runs(audio.samples, regions, models.asr, config, models.languages)
+    timings["language_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
     if config.use_vad and not regions:
-        segments, language = [], Language(None, None)  # no speech: no language, not a guess
+        segments = []  # no speech: no language, not a guess
     elif config.batched and config.use_vad:
-        segments, language = transcribe_speech(audio.samples, regions, models.asr, config)
+        segments = transcribe_speech(audio.samples, runs, models.asr, config)
     else:
-        segments, language = transcribe(audio.samples, models.asr, config)
+        segments = transcribe(audio.samples, runs, models.asr, config)
     timings["asr_s"] = time.perf_counter() - t0
-    return _finish(audio, config, regions, segments, language, timings)
+    return _finish(audio, config, regions, segments, timings)

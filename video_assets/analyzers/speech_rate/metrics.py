@@ -13,7 +13,7 @@ from video_assets.analyzers.speech_rate.pitch import pitch_track
 from video_assets.analyzers.speech_rate.presets import Config
 from video_assets.analyzers.speech_rate.schemas import SEGMENTS_SCHEMA, SUMMARY_SCHEMA
 from video_assets.analyzers.speech_rate.vad import pauses_between
-from video_assets.analyzers.speech_rate.windows import Language, Word, _Segment
+from video_assets.analyzers.speech_rate.windows import Word, _Segment
 from video_assets.media.frames import AudioTrack
 
 
@@ -43,7 +43,7 @@ def _word_energy(samples: np.ndarray, word: Word) -> float:
     return float(np.sqrt(np.mean(np.square(piece)))) if piece.size else 0.0
 
 
-def _segment_row(seg: _Segment, times: np.ndarray, f0: np.ndarray, loud: set[int], config: Config, language: str | None) -> dict:
+def _segment_row(seg: _Segment, times: np.ndarray, f0: np.ndarray, loud: set[int], config: Config) -> dict:
     duration = max(seg.end - seg.start, 1e-6)
     in_seg = f0[(times >= seg.start) & (times < seg.end)]
     gaps = [b.start - a.end for a, b in zip(seg.words, seg.words[1:])]
@@ -58,16 +58,38 @@ def _segment_row(seg: _Segment, times: np.ndarray, f0: np.ndarray, loud: set[int
         "pitch_min_hz": float(np.min(in_seg)) if in_seg.size else None,
         "pitch_max_hz": float(np.max(in_seg)) if in_seg.size else None,
         "pauses_inside": int(sum(g >= config.pause_min_s for g in gaps)),
-        "fillers": find_fillers(seg.text, language),
+        "fillers": find_fillers(seg.text, seg.language),
         "emphasized_words": [w.text for w in seg.words if id(w) in loud],
+        "language": seg.language,
+        "language_probability": seg.language_probability,
     }
+
+
+def language_shares(segments: list[_Segment]) -> tuple[list[dict], str | None, float | None]:
+    """Each language's share of the speaking time (its segments' durations), largest first; the
+    dominant language and its time-weighted probability. Only where words were heard: no speech
+    claims no language."""
+    time_by: dict[str, float] = {}
+    prob_by: dict[str, float] = {}
+    for seg in segments:
+        if seg.words and seg.language:
+            d = max(seg.end - seg.start, 1e-3)
+            time_by[seg.language] = time_by.get(seg.language, 0.0) + d
+            prob_by[seg.language] = prob_by.get(seg.language, 0.0) + d * (seg.language_probability if seg.language_probability is not None else float("nan"))
+    total = sum(time_by.values())
+    if not total:
+        return [], None, None
+    ranked = sorted(time_by, key=lambda k: (-time_by[k], k))
+    top = ranked[0]
+    prob = prob_by[top] / time_by[top]
+    return [{"language": k, "share": round(time_by[k] / total, 4)} for k in ranked], top, (None if np.isnan(prob) else round(prob, 4))
 
 
 def _no_audio(audio: AudioTrack) -> AnalyzerResult:
     summary = {
         "has_audio": False, "duration_s": audio.video_duration_s, "total_words": 0, "speaking_time_s": 0.0,
         "speech_rate_wpm": 0.0, "articulation_rate_wpm": 0.0, "pause_count": 0, "pause_total_s": 0.0,
-        "speaking_pct": 0.0, "language": None, "language_probability": None,
+        "speaking_pct": 0.0, "language": None, "language_probability": None, "languages": [],
     }
     return AnalyzerResult(
         tables={"segments": typed_table([], SEGMENTS_SCHEMA), "summary": typed_table([summary], SUMMARY_SCHEMA)},
@@ -77,7 +99,7 @@ def _no_audio(audio: AudioTrack) -> AnalyzerResult:
 
 
 def _finish(audio: AudioTrack, config: Config, regions: list[tuple[float, float]], segments: list[_Segment],
-            language: Language, timings: dict[str, float]) -> AnalyzerResult:
+            timings: dict[str, float]) -> AnalyzerResult:
     samples = audio.samples
     duration = audio.duration_s or audio.video_duration_s
     t0 = time.perf_counter()
@@ -91,13 +113,12 @@ def _finish(audio: AudioTrack, config: Config, regions: list[tuple[float, float]
     if energies.size >= 3 and energies.std() > 0:
         limit = energies.mean() + config.emphasis_z * energies.std()
         loud = {id(w) for w, e in zip(words, energies) if e > limit}
-    # The language is only claimed where words were heard in it: no speech says null, not a guess.
-    lang = language.code if words else None
+    languages, lang, lang_p = language_shares(segments)
     if config.workers > 1 and len(segments) > 1:
         with ThreadPoolExecutor(config.workers) as pool:
-            rows = list(pool.map(lambda s: _segment_row(s, times, f0, loud, config, lang), segments))
+            rows = list(pool.map(lambda s: _segment_row(s, times, f0, loud, config), segments))
     else:
-        rows = [_segment_row(s, times, f0, loud, config, lang) for s in segments]
+        rows = [_segment_row(s, times, f0, loud, config) for s in segments]
     timings["metrics_s"] = time.perf_counter() - t0
 
     speaking = sum(b - a for a, b in regions)
@@ -114,7 +135,8 @@ def _finish(audio: AudioTrack, config: Config, regions: list[tuple[float, float]
         "pause_total_s": round(sum(b - a for a, b in pauses), 3),
         "speaking_pct": round(100.0 * speaking / duration, 2) if duration > 0 else 0.0,
         "language": lang,
-        "language_probability": language.probability if words else None,
+        "language_probability": lang_p,
+        "languages": languages,
     }
     notes = [] if total_words else ["no speech found"]
     seconds = sum(v for k, v in timings.items() if k.endswith("_s"))

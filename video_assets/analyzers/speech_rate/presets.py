@@ -45,6 +45,17 @@ class Config:
     pitch_resolution: float = 0.1  # semitones per pyin pitch bin; pyin's Viterbi cost grows with bins squared
     pitch_method: str = "pyin"  # "pyin" (librosa) or "yin" (pitch.yin, NumPy)
     emphasis_z: float = 1.0  # a word louder than mean + z * std of the track's words is emphasized
+    # The language per stretch of speech (language.py): units of VAD regions less than gap_s apart,
+    # at most unit_s long, each encoded padded to window_s (again at 30 s below recheck_p); a unit
+    # shorter than short_s whose top language is below strong_p takes its neighbours' language.
+    # Off: one language for the track, as Whisper detects it.
+    language_per_region: bool = True
+    language_gap_s: float = 0.3
+    language_unit_s: float = 8.0
+    language_window_s: float = 10.0
+    language_recheck_p: float = 0.8
+    language_short_s: float = 1.5
+    language_strong_p: float = 0.8
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -5,6 +5,9 @@ import pyarrow as pa
 from video_assets.analyzers.base import col
 
 
+LANGUAGES_TYPE = pa.list_(pa.struct([pa.field("language", pa.string()), pa.field("share", pa.float64())]))
+
+
 SEGMENTS_SCHEMA = pa.schema(
     [
         col("start_s", pa.float64(), "segment start, seconds from the video start"),
@@ -19,6 +22,8 @@ SEGMENTS_SCHEMA = pa.schema(
         col("pauses_inside", pa.int32(), "gaps between words >= pause_min_s inside the segment"),
         col("fillers", pa.list_(pa.string()), "filler words found (language's list)"),
         col("emphasized_words", pa.list_(pa.string()), "words louder than the track's mean + z*std"),
+        col("language", pa.string(), "the segment's spoken language, ISO 639-1, detected for its stretch of speech (or configured)"),
+        col("language_probability", pa.float64(), "the recognizer's probability for that language over its stretch of speech"),
     ]
 )
 
@@ -34,8 +39,9 @@ SUMMARY_SCHEMA = pa.schema(
         col("pause_count", pa.int32(), "silences >= pause_min_s between speech regions"),
         col("pause_total_s", pa.float64(), "their total length"),
         col("speaking_pct", pa.float64(), "percentage of the track that is speech"),
-        col("language", pa.string(), "spoken language, ISO 639-1, detected by the recognizer or configured (null without speech)"),
-        col("language_probability", pa.float64(), "the recognizer's probability for that language (1.0 for an English-only model; null without speech)"),
+        col("language", pa.string(), "the language spoken longest, ISO 639-1, detected by the recognizer or configured (null without speech)"),
+        col("language_probability", pa.float64(), "the recognizer's probability for that language, time-weighted over its segments (1.0 for an English-only model; null without speech)"),
+        col("languages", LANGUAGES_TYPE, "every language spoken with its share of the speaking time (segments' durations), largest first; empty without speech"),
     ]
 )
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from video_assets.analyzers.speech_rate.language import SR, LanguageRun
 from video_assets.analyzers.speech_rate.presets import Config
 from video_assets.analyzers.speech_rate.vad import pack_chunks
 
@@ -26,24 +27,14 @@ def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text.strip())
 
 
-@dataclass(frozen=True)
-class Language:
-    """The spoken language as the recognizer detected it (or as configured), with its probability."""
-
-    code: str | None
-    probability: float | None
-
-    @classmethod
-    def of(cls, info: Any) -> "Language":
-        return cls(info.language, round(float(info.language_probability), 4) if info.language_probability is not None else None)
-
-
 @dataclass
 class _Segment:
     start: float
     end: float
     text: str
     words: list[Word] = field(default_factory=list)
+    language: str | None = None
+    language_probability: float | None = None
 
 
 def _segments_from(raw) -> list[_Segment]:
@@ -102,35 +93,78 @@ def plan_windows(spans: list[tuple[float, float]], max_s: float, gap_s: float) -
     return windows
 
 
-def _whisper_options(config: Config) -> dict[str, Any]:
+def _whisper_options(config: Config, language: str | None) -> dict[str, Any]:
     temperature = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0] if config.temperature_fallback else [0.0]
     return dict(
-        language=config.language, beam_size=config.beam_size, word_timestamps=True,
+        language=language, beam_size=config.beam_size, word_timestamps=True,
         temperature=temperature, condition_on_previous_text=config.condition_on_previous_text,
     )
 
 
-def transcribe(samples: np.ndarray, asr: Any, config: Config) -> tuple[list[_Segment], Language]:
-    """The baseline's recognition: the whole track, no voice gate."""
-    raw, info = asr.transcribe(samples, vad_filter=False, **_whisper_options(config))
-    return _segments_from(raw), Language.of(info)
+def _labelled(segments: list[_Segment], run: LanguageRun, info: Any) -> list[_Segment]:
+    """Segments of one run carry its language; a run left undetected (``language_per_region`` off)
+    takes the recognizer's own detection."""
+    language, prob = run.language, run.probability
+    if language is None and info is not None:
+        language, prob = info.language, round(float(info.language_probability), 4)
+    for seg in segments:
+        seg.language, seg.language_probability = language, prob
+    return segments
 
 
-def transcribe_speech(samples: np.ndarray, regions: list[tuple[float, float]], asr: Any, config: Config, gap_s: float = 1.0) -> tuple[list[_Segment], Language]:
-    """The optimized recognition: only this track's speech, packed into windows, decoded as one batch.
+def transcribe(samples: np.ndarray, runs: list[LanguageRun], asr: Any, config: Config) -> list[_Segment]:
+    """The baseline's recognition: the whole track, no voice gate, in its language. A track of
+    several languages is cut between its runs (half-way through the silence between them) and each
+    part is decoded in its own language."""
+    if len(runs) <= 1:
+        raw, info = asr.transcribe(samples, vad_filter=False, **_whisper_options(config, runs[0].language if runs else config.language))
+        return _labelled(_segments_from(raw), runs[0] if runs else LanguageRun(0.0, 0.0, None, None, ()), info)
+    total = samples.size / SR
+    cuts = [0.0] + [(a.end + b.start) / 2 for a, b in zip(runs, runs[1:])] + [total]
+    out: list[_Segment] = []
+    for run, lo, hi in zip(runs, cuts, cuts[1:]):
+        offset = int(lo * SR)
+        raw, info = asr.transcribe(samples[offset:int(hi * SR)], vad_filter=False, **_whisper_options(config, run.language))
+        for seg in _labelled(_segments_from(raw), run, info):
+            shift = offset / SR
+            seg.start, seg.end = seg.start + shift, seg.end + shift
+            for w in seg.words:
+                w.start, w.end = w.start + shift, w.end + shift
+            out.append(seg)
+    return out
 
-    The VAD regions are merged into spans (pauses inside kept, so pause timing survives), the spans
-    are packed into <= 30 s windows (``plan_windows``) with gap_s of silence between them, and every
-    word is mapped back to its time in the track. Only this track's audio ever enters a window: the
-    decoder conditions on what it has heard, so another video's speech in the same window would
-    change this video's words (a partition's tables must depend on its video alone). The language
-    is detected on the packed speech (the first window), so silence and music do not dilute it."""
+
+def transcribe_speech(samples: np.ndarray, runs: list[LanguageRun], asr: Any, config: Config, gap_s: float = 1.0) -> list[_Segment]:
+    """The optimized recognition: only this track's speech, packed into windows, decoded in batches,
+    one batch of windows per language.
+
+    Each run's VAD regions are merged into spans (pauses inside kept, so pause timing survives), the
+    spans of one language are packed into <= chunk_s windows (``plan_windows``) with gap_s of
+    silence between them, and every word is mapped back to its time in the track. A window never
+    holds two languages (Whisper decodes a window in one). Only this track's audio ever enters a
+    window: the decoder conditions on what it has heard, so another video's speech in the same
+    window would change this video's words (a partition's tables must depend on its video alone)."""
+    out: list[_Segment] = []
+    for language in dict.fromkeys(r.language for r in runs):
+        mine = [r for r in runs if r.language == language]
+        spans = [span for r in mine for span in pack_chunks(list(r.regions), config.chunk_s)]
+        segments, info = _decode_spans(samples, spans, asr, config, language, gap_s)
+        for seg in segments:
+            mid = (seg.start + seg.end) / 2
+            run = min(mine, key=lambda r: 0.0 if r.start <= mid <= r.end else min(abs(mid - r.start), abs(mid - r.end)))
+            out += _labelled([seg], run, info)
+    out.sort(key=lambda s: s.start)
+    return out
+
+
+def _decode_spans(samples: np.ndarray, spans: list[tuple[float, float]], asr: Any, config: Config, language: str | None, gap_s: float):
+    """Spans of one language through Whisper as packed windows; words mapped back to track time."""
     from faster_whisper import BatchedInferencePipeline
 
-    windows = plan_windows(pack_chunks(regions, config.chunk_s), config.chunk_s, gap_s)
+    windows = plan_windows(spans, config.chunk_s, gap_s)
     if not windows:
-        return [], Language(None, None)
-    sr = 16000
+        return [], None
+    sr = SR
     parts: list[np.ndarray] = []
     placed: list[Piece] = []  # with dst_start in the packed audio, at exact sample positions
     clips: list[dict[str, float]] = []
@@ -149,7 +183,7 @@ def transcribe_speech(samples: np.ndarray, regions: list[tuple[float, float]], a
     packed = np.concatenate(parts).astype(np.float32, copy=False)
 
     raw, info = BatchedInferencePipeline(model=asr).transcribe(
-        packed, clip_timestamps=clips, batch_size=config.batch_size, without_timestamps=False, **_whisper_options(config)
+        packed, clip_timestamps=clips, batch_size=config.batch_size, without_timestamps=False, **_whisper_options(config, language)
     )
 
     def piece_at(t: float) -> Piece:
@@ -164,5 +198,4 @@ def transcribe_speech(samples: np.ndarray, regions: list[tuple[float, float]], a
                 words.append(Word(piece.to_src(w.start), piece.to_src(w.end), _nfc(w.word)))
         if words:
             out.append(_Segment(words[0].start, words[-1].end, _nfc(seg.text), words))
-    out.sort(key=lambda s: s.start)
-    return out, Language.of(info)
+    return out, info

@@ -14,7 +14,7 @@ import time
 import dagster as dg
 import pandas as pd
 
-from resources.corpus_index import CorpusIndexResource
+from resources.corpus_index import CorpusIndexResource, search_encoder_name
 from video_assets.analyzers import ANALYZERS, by_name
 from video_assets.defs.assets.analysis import markdown_preview, table_schema
 from video_assets.defs.history import latest_metadata
@@ -71,7 +71,7 @@ def _plain(value):
     kinds={"pandas", "parquet"},
     required_resource_keys={"io_manager"},
     backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=settings.videos_per_run()),
-    code_version="profile-1",
+    code_version="profile-2",
     metadata={"schema": table_schema(PROFILE_SCHEMA)},
     description="One row per video: duration, orientation, language, pace of speech, text on screen, cuts, objects and the "
                 "hook (first caption, word and cut, and whether each is in the first 3 s). Random-init analyzers are left out.",
@@ -102,9 +102,11 @@ def video_profile(context: dg.AssetExecutionContext):
     kinds={"lancedb"},
     required_resource_keys={"io_manager", "index"},
     backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=settings.videos_per_run()),
-    code_version="index-1",
+    # The encoder is part of the version: vectors of another encoder are rebuilt, never mixed.
+    code_version=f"index-2-{search_encoder_name()}",
     description="The video's captions, speech segments and segment descriptions as searchable time spans (keyword search in "
-                "German and English, semantic search with MiniLM) in one LanceDB table; a re-analyzed video's spans are replaced.",
+                "German and English, semantic search across them with multilingual-e5-small) in one LanceDB table; a "
+                "re-analyzed video's spans are replaced.",
 )
 def corpus_index(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     keys = list(context.partition_keys)
@@ -124,7 +126,7 @@ def corpus_index(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     for key, timings in store.replace_videos(spans).items():
         summary[key] = timings | summary[key]
     metadata = {"index": dg.MetadataValue.path(index.uri), "videos_in_step": len(keys), "seconds": round(time.perf_counter() - t0, 3),
-                "per_video": dg.MetadataValue.json(summary), "semantic": index.semantic}
+                "per_video": dg.MetadataValue.json(summary), "semantic": index.semantic, "encoder": store.encoder}
     if len(keys) == 1:
         metadata["spans"] = summary[keys[0]]["spans"]
         if summary[keys[0]]["left_out"]:

@@ -1,0 +1,50 @@
+"""Word error rate against a reference text, after the normalization speech recognizers are judged
+with: case, punctuation and the spelling of numbers do not count as errors.
+
+Why here and not a package (jiwer): the whole measure is an edit distance over tokens; what matters
+is the normalization, and that one must know German (``zwölf`` and ``12`` are the same word,
+``ß`` stays a letter).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Number words as Whisper may write them either way (``3`` or ``three``): mapped to digits.
+_NUMBERS = {
+    "en": ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+           "seventeen eighteen nineteen twenty").split(),
+    "de": ("null eins zwei drei vier fünf sechs sieben acht neun zehn elf zwölf dreizehn vierzehn fünfzehn sechzehn "
+           "siebzehn achtzehn neunzehn zwanzig").split(),
+}
+_TENS = {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
+         "dreißig": 30, "vierzig": 40, "fünfzig": 50, "sechzig": 60, "siebzig": 70, "achtzig": 80, "neunzig": 90, "hundert": 100}
+_DIGITS = {w: str(i) for words in _NUMBERS.values() for i, w in enumerate(words)} | {k: str(v) for k, v in _TENS.items()}
+
+
+def normalize_words(text: str) -> list[str]:
+    """Lower case, NFC, punctuation dropped (apostrophes inside words kept), number words as digits."""
+    text = unicodedata.normalize("NFC", text).lower()
+    tokens = re.findall(r"[\w']+", text.replace("-", " "))
+    return [_DIGITS.get(t.strip("'"), t.strip("'")) for t in tokens if t.strip("'")]
+
+
+def edit_distance(ref: list[str], hyp: list[str]) -> int:
+    """Levenshtein distance over words (substitutions, insertions, deletions)."""
+    prev = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        cur = [i] + [0] * len(hyp)
+        for j, h in enumerate(hyp, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h))
+        prev = cur
+    return prev[-1]
+
+
+def word_error_rate(reference: str, hypothesis: str) -> float:
+    """(substitutions + insertions + deletions) / reference words; 0.0 for two empty texts, and the
+    hypothesis' word count (all insertions) for an empty reference."""
+    ref, hyp = normalize_words(reference), normalize_words(hypothesis)
+    if not ref:
+        return float(len(hyp))
+    return edit_distance(ref, hyp) / len(ref)
