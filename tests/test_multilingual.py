@@ -126,6 +126,11 @@ def test_code_switching_clip_is_transcribed_half_by_half(speech_models, video, g
     assert summary.language == truth["language"] or max(truth["languages"].values()) < 0.55
     shares = {x["language"]: x["share"] for x in summary.languages}
     assert set(shares) == set(truth["languages"]) and all(abs(shares[k] - v) <= 0.1 for k, v in truth["languages"].items()), shares
+    # the profile says it the way a person reads it
+    from video_assets.insights.profile import _languages
+
+    row = _languages(summary)
+    assert row["languages"].count("%") == 2 and row["second_language_share"] == pytest.approx(min(truth["languages"].values()), abs=0.1)
     # each half is read as well as the same speech in a clip of its own language (within 0.05).
     # Not held on the kitchen's German half: espeak's German there is read at a word error rate of
     # 0.4 alone and 0.6 in the clip, words that base guesses differently from any change in the

@@ -59,3 +59,14 @@ def f1_parity(f1: float, parts: dict[str, float], threshold: float, detail: str)
     """A parity report whose score is an F1."""
     return ParityReport(score=round(f1, 4), parts={"f1": round(f1, 4), **parts}, passed=f1 >= threshold, detail=detail)
 
+
+def edit_distance(ref, hyp) -> int:
+    """Levenshtein distance (substitutions, insertions, deletions) between two sequences: the
+    characters of a caption (CER) or the words of a transcript (WER)."""
+    prev = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        cur = [i] + [0] * len(hyp)
+        for j, h in enumerate(hyp, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h))
+        prev = cur
+    return prev[-1]

@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # What the demo ends with: the corpus profile, and one search a person would try.
-OVERVIEW_COLUMNS = ["video", "language", "articulation_wpm", "caption_share", "cuts_per_minute", "first_caption_s", "first_word_s", "first_cut_s"]
+OVERVIEW_COLUMNS = ["video", "languages", "articulation_wpm", "caption_share", "cuts_per_minute", "first_caption_s", "first_word_s", "first_cut_s"]
 EXAMPLE_SEARCH = "Köln"
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from video_assets.analyzers.base import edit_distance
+
 # Number words as Whisper may write them either way (``3`` or ``three``): mapped to digits.
 _NUMBERS = {
     "en": ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
@@ -28,17 +30,6 @@ def normalize_words(text: str) -> list[str]:
     text = unicodedata.normalize("NFC", text).lower()
     tokens = re.findall(r"[\w']+", text.replace("-", " "))
     return [_DIGITS.get(t.strip("'"), t.strip("'")) for t in tokens if t.strip("'")]
-
-
-def edit_distance(ref: list[str], hyp: list[str]) -> int:
-    """Levenshtein distance over words (substitutions, insertions, deletions)."""
-    prev = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        cur = [i] + [0] * len(hyp)
-        for j, h in enumerate(hyp, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h))
-        prev = cur
-    return prev[-1]
 
 
 def word_error_rate(reference: str, hypothesis: str) -> float:

@@ -2,6 +2,8 @@
 
 import unicodedata
 
+from video_assets.analyzers.base import edit_distance
+
 # Letters an English-only reader cannot produce, and what it reads instead (parity folds them).
 _FOLD = str.maketrans({"ß": "ss", "ẞ": "SS"})
 
@@ -32,10 +34,4 @@ def cer(reference: str, hypothesis: str, fold: bool = False) -> float:
         a, b = fold_diacritics(a), fold_diacritics(b)
     if not a:
         return 0.0 if not b else 1.0
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
-        prev = cur
-    return prev[-1] / len(a)
+    return edit_distance(a, b) / len(a)
