@@ -21,7 +21,8 @@ from video_assets.defs.checks import CheckSettings
 from video_assets.insights.profile import covered_seconds
 from video_assets.sample.queries import QUERIES, is_hit
 
-CLIPS = ["city_ride", "cafe_cat", "german_cafe", "mixed_trip", "rocket_story", "caption_drill", "quiet_coffee", "tips_countdown"]
+CLIPS = ["city_ride", "cafe_cat", "german_cafe", "mixed_trip", "rocket_story", "caption_drill", "quiet_coffee", "tips_countdown",
+         "bilingual_walk", "bilingual_kitchen"]
 ANALYZERS = ["text_overlay", "speech_rate", "scene_cuts", "object_detection"]
 
 
@@ -62,7 +63,9 @@ def test_profile_matches_the_ground_truth(corpus_run, ground_truth):
         assert pd.isna(row.top_objects) and "object_detection" in row.random_init  # random-init YOLO: left out, said so
         if truth.get("speech"):
             speech = truth["speech"]
-            assert row.language == speech["language"], clip
+            # the language spoken longest (where the two are not near even: the kitchen is 51/49), and every one
+            assert row.language == speech["language"] or max(speech["languages"].values()) < 0.55, clip
+            assert sorted(x.split()[0] for x in row.languages.split(", ")) == sorted(speech["languages"]), (clip, row.languages)
             assert row.articulation_wpm == pytest.approx(speech["words_per_minute_speaking"], rel=0.10), clip
             first = speech["utterances"][0]["start"]
             assert row.first_word_s == pytest.approx(first, abs=0.5) and row.speech_in_hook == (first < 3.0)

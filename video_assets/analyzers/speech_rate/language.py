@@ -41,10 +41,6 @@ class LanguageRun:
     probability: float | None
     regions: tuple[tuple[float, float], ...]
 
-    @property
-    def speech_s(self) -> float:
-        return sum(b - a for a, b in self.regions)
-
 
 def speech_units(regions: list[tuple[float, float]], max_gap_s: float, max_s: float) -> list[list[tuple[float, float]]]:
     """VAD regions grouped into units: consecutive regions less than max_gap_s apart, a unit at most
@@ -86,17 +82,17 @@ def among(probs: dict[str, float], candidates: tuple[str, ...]) -> dict[str, flo
 
 
 def detect(samples: np.ndarray, units: list[list[tuple[float, float]]], asr: Any, config: Config,
-           candidates: tuple[str, ...] = ()) -> tuple[list[dict[str, float]], int]:
+           candidates: tuple[str, ...] = ()) -> list[dict[str, float]]:
     """Language probabilities per unit among the candidates: first on ``language_window_s`` (10 s)
     windows, then, for units whose top language there is below ``language_recheck_p`` or not a
     candidate, again on Whisper's own 30 s window (more reliable on short or accented speech, four
-    times the encoder's cost). Returns the probabilities and how many units were read again."""
+    times the encoder's cost)."""
     probs = detect_units(samples, units, asr, config.language_window_s)
     again = [i for i, p in enumerate(probs) if max(p.values()) < config.language_recheck_p or (candidates and max(p, key=p.get) not in candidates)]
     if again and config.language_window_s < 30.0:
         for i, p in zip(again, detect_units(samples, [units[i] for i in again], asr, 30.0)):
             probs[i] = p
-    return [among(p, candidates) for p in probs], len(again)
+    return [among(p, candidates) for p in probs]
 
 
 def smooth(languages: list[str], probs: list[dict[str, float]], lengths: list[float], short_s: float, strong_p: float) -> list[str]:
@@ -128,7 +124,7 @@ def language_runs(samples: np.ndarray, regions: list[tuple[float, float]], asr: 
     if fixed or not config.language_per_region:
         return [LanguageRun(regions[0][0], regions[-1][1], fixed, 1.0 if fixed else None, tuple(regions))]
     units = speech_units(regions, config.language_gap_s, config.language_unit_s)
-    probs, _ = detect(samples, units, asr, config, candidates)
+    probs = detect(samples, units, asr, config, candidates)
     languages = [max(sorted(p), key=p.get) for p in probs]
     lengths = [sum(b - a for a, b in unit) for unit in units]
     languages = smooth(languages, probs, lengths, config.language_short_s, config.language_strong_p)
@@ -149,12 +145,3 @@ def _run(units, probs, lengths, members: list[int], language: str) -> LanguageRu
     regions = tuple(r for i in members for r in units[i])
     return LanguageRun(regions[0][0], regions[-1][1], language, round(probability, 4), regions)
 
-
-def shares(runs: list[LanguageRun]) -> list[dict[str, Any]]:
-    """Each language's share of the speaking time, largest first (ties by code)."""
-    total = sum(r.speech_s for r in runs)
-    by: dict[str, float] = {}
-    for r in runs:
-        if r.language:
-            by[r.language] = by.get(r.language, 0.0) + r.speech_s
-    return [{"language": k, "share": round(v / total, 4)} for k, v in sorted(by.items(), key=lambda kv: (-kv[1], kv[0]))] if total else []
