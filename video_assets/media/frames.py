@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import io
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Iterator, Sequence
 
 import numpy as np
@@ -266,10 +266,12 @@ class AudioTrack:
 
     def trimmed(self, seconds: float) -> "AudioTrack":
         n = int(round(seconds * self.sample_rate))
-        return AudioTrack(
-            source=self.source, samples=self.samples[:n], has_audio=self.has_audio, sample_rate=self.sample_rate,
-            video_duration_s=min(self.video_duration_s, seconds), decode_seconds=self.decode_seconds,
-        )
+        return replace(self, samples=self.samples[:n], video_duration_s=min(self.video_duration_s, seconds))
+
+    def window(self, start: float, end: float) -> "AudioTrack":
+        """The track between start and end seconds, as a track of its own (time 0 at start)."""
+        a, b = int(max(start, 0.0) * self.sample_rate), int(end * self.sample_rate)
+        return replace(self, source=f"{self.source}[{start:.1f}-{end:.1f}]", samples=self.samples[a:b], video_duration_s=(b - a) / self.sample_rate)
 
     def to_npz_bytes(self) -> bytes:
         out = io.BytesIO()

@@ -14,7 +14,7 @@ import pandas as pd
 from video_assets.analyzers.base import AnalyzerResult
 from video_assets.analyzers.contract import Analyzer
 from video_assets.analyzers.speech_rate.core import run
-from video_assets.analyzers.speech_rate.evaluate import accuracy, by_language, language_right
+from video_assets.analyzers.speech_rate.evaluate import accuracy, by_language, language_alone, language_right
 from video_assets.analyzers.speech_rate.wer import word_error_rate
 from video_assets.analyzers.speech_rate.metrics import find_fillers
 from video_assets.analyzers.speech_rate.model import SpeechModels
@@ -27,19 +27,10 @@ from video_assets.analyzers.speech_rate.windows import plan_windows
 NAME = "speech_rate"
 
 __all__ = [
-    "ANALYZER", "BASELINE", "by_language", "language_right", "languages_label", "word_error_rate", "BATCH_FIELDS", "Config", "NAME", "OPTIMIZED", "PRESETS", "ParityThresholds", "SCHEMAS",
+    "ANALYZER", "BASELINE", "by_language", "language_alone", "language_right", "languages_label", "word_error_rate", "BATCH_FIELDS", "Config", "NAME", "OPTIMIZED", "PRESETS", "ParityThresholds", "SCHEMAS",
     "SEGMENTS_SCHEMA", "SPEED_TARGET_RTF", "SUMMARY_SCHEMA", "SpeechModels", "TABLES", "accuracy", "find_fillers",
     "parity", "pauses_between", "plan_windows", "run", "speech_regions",
 ]
-
-
-def _cut(audio, start: float, end: float):
-    """The track between start and end seconds, as a track of its own."""
-    from video_assets.media.frames import AudioTrack
-
-    a, b = int(max(start, 0.0) * audio.sample_rate), int(end * audio.sample_rate)
-    return AudioTrack(source=f"{audio.source}[{start:.1f}-{end:.1f}]", samples=audio.samples[a:b], has_audio=True,
-                      sample_rate=audio.sample_rate, video_duration_s=(b - a) / audio.sample_rate)
 
 
 def languages_label(languages) -> str:
@@ -98,11 +89,9 @@ class SpeechRate(Analyzer):
                 row = out.setdefault(clip, {})
                 mixed = by_language(result.tables["segments"], speech)
                 for lang in sorted(speech["languages"]):
-                    mine = [u for u in speech["utterances"] if u["language"] == lang]
-                    alone = _cut(inputs[clip], mine[0]["start"] - 0.3, mine[-1]["end"] + 0.3)
-                    shift = max(mine[0]["start"] - 0.3, 0.0)
-                    solo_truth = {"language": lang, "utterances": [u | {"start": u["start"] - shift, "end": u["end"] - shift} for u in mine]}
-                    solo = by_language(self.process(alone, self.presets[preset], loaded[preset].model).tables["segments"], solo_truth)
+                    start, end, solo_truth = language_alone(speech, lang)
+                    alone = self.process(inputs[clip].window(start, end), self.presets[preset], loaded[preset].model)
+                    solo = by_language(alone.tables["segments"], solo_truth)
                     row[f"{preset}/{lang}"] = {"wer_in_clip": mixed[lang]["wer"], "wer_alone": solo[lang]["wer"],
                                                "gap": round(mixed[lang]["wer"] - solo[lang]["wer"], 4)}
         return {"code_switching": out} if out else {}

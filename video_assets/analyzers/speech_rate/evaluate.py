@@ -36,6 +36,14 @@ def by_language(segments: pd.DataFrame, truth: dict) -> dict[str, dict[str, floa
                 "words_true": sum(len(t.split()) for t in refs[k])} for k in sorted(refs)}
 
 
+def language_alone(truth: dict, language: str, pad_s: float = 0.3) -> tuple[float, float, dict]:
+    """(start, end, truth) of one language's speech in a code-switching clip, cut out as a track of
+    its own (first utterance to last, pad_s either side): its utterances' times from the cut."""
+    mine = [u for u in truth["utterances"] if u["language"] == language]
+    start = max(mine[0]["start"] - pad_s, 0.0)
+    return start, mine[-1]["end"] + pad_s, {"language": language, "utterances": [u | {"start": u["start"] - start, "end": u["end"] - start} for u in mine]}
+
+
 def language_right(segments: pd.DataFrame, truth: dict, min_s: float = LANGUAGE_MIN_S) -> tuple[int, int]:
     """(right, judged): truth utterances of at least min_s whose overlapping segments all carry the
     utterance's language (an utterance with no segment over it counts as wrong)."""

@@ -11,8 +11,8 @@ is encoded on its own, zero-padded to ``Config.language_window_s`` (10 s), and W
 head reads that encoding; a unit read with less than ``language_recheck_p`` confidence is read again
 padded to Whisper's own 30 s window. Padded to 10 s an encoder pass costs a quarter of the 30 s one
 and is as sure on clear speech; on short or accented speech it is less reliable (measured on the
-sample clips: a 4.6 s German unit ``la`` 0.66 at 10 s, ``de`` first at 30 s). Reading the language off the recognizer's own windows is not possible here: a packed
-window holds both languages, and slicing its encoding per region, or pasting a region's frames into
+sample clips: a 4.6 s German unit ``la`` 0.66 at 10 s, ``de`` first at 30 s). Reading the language
+off the recognizer's own windows is not possible here: a packed window holds both languages, and slicing its encoding per region, or pasting a region's frames into
 a silent window's encoding, gave wrong languages on monolingual clips (tried; README, "Bilingual
 speech"). Units shorter than ``language_short_s`` whose top language is below
 ``language_strong_p`` take their neighbours' language: a word or two is weak evidence.
@@ -26,8 +26,7 @@ from typing import Any
 import numpy as np
 
 from video_assets.analyzers.speech_rate.presets import Config
-
-SR = 16000
+from video_assets.media.frames import AUDIO_SAMPLE_RATE as SR
 
 
 @dataclass(frozen=True)
