@@ -7,15 +7,18 @@ angle classifier is off: captions are upright, and it can flip a line. Detection
 long side limited to ``det_side`` (``limit_type: max``); the library's default scales the short
 side up to 736 px, i.e. full resolution for 1080x1920 frames.
 
-The detector runs on every sample and is most of the cost, so on a CPU it runs on OpenVINO when
-installed (``runtime``; the same ONNX file, rapidocr's own pre- and post-processing around it). On
-CPUs with bfloat16 units OpenVINO computes in bfloat16 (its default): measured numbers and the
-precision it chose are in ``benchmark/results/``; ``VIDEO_ASSETS_OCR_RUNTIME=onnxruntime`` keeps float32 ONNX
-Runtime. The recognizer stays on ONNX Runtime.
+The detector runs on every sample read and is most of the cost, so on a CPU it runs on OpenVINO
+when installed (``runtime``; the same ONNX file, rapidocr's own pre- and post-processing around
+it). The recognizer does too since auto-captions made it read a box every few tenths of a second:
+on 12 frames of caption_drill OpenVINO bfloat16 took 0.27 s against ONNX Runtime's 0.56 s, with
+the same texts. On CPUs with bfloat16 units OpenVINO computes in bfloat16 (its default): measured
+numbers and the precision it chose are in ``benchmark/results/``;
+``VIDEO_ASSETS_OCR_RUNTIME=onnxruntime`` keeps float32 ONNX Runtime for both.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -69,10 +72,11 @@ class _OpenVinoSession:
 
 
 def _bgr(image: np.ndarray) -> np.ndarray:
-    """RGB frames, or the one-channel images of the second pass, as the BGR the models expect."""
-    if image.ndim == 2:
-        return np.ascontiguousarray(np.repeat(image[..., None], 3, axis=2))
-    return np.ascontiguousarray(image[..., ::-1])
+    """RGB frames, or the one-channel images of the second pass, as the BGR the models expect
+    (OpenCV's conversion: a strided numpy copy of a 1080x1920 frame took 15 ms, this 1-2 ms)."""
+    import cv2
+
+    return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR if image.ndim == 2 else cv2.COLOR_RGB2BGR)
 
 
 class RapidOcrEngine:
@@ -89,6 +93,12 @@ class RapidOcrEngine:
     # the sample corpus and cost a quarter of the time (RTF 0.82 -> 0.62 with the detector at 960 px,
     # measured by an earlier engines-only benchmark, since folded into `python -m benchmark`).
     binarized_retry = False
+    # Between two letters the recognizer wrote without a space, a space is restored where the
+    # space class reached this probability on a column between them: measured on the sample
+    # corpus' auto-captions and caption clips (1,083 letter pairs with a space written, 4,259
+    # without), the dropped spaces of ANDIT, ISTARTED, TOA NEW scored 0.27-0.50, letters of one
+    # word at most 0.11 (a stray letter joined to a word) and 99.9 % of them under 0.11.
+    space_probability = 0.2
 
     def __init__(self, det_side: int, device: str, threads: int, runtime: str = "onnxruntime"):
         from rapidocr import RapidOCR
@@ -104,13 +114,26 @@ class RapidOcrEngine:
             "EngineConfig.onnxruntime.intra_op_num_threads": threads,
             "EngineConfig.onnxruntime.use_cuda": use_cuda,
         })
+        self.ocr.return_word_box = True  # each character's column: text_overlay trims stray letters and finds spaces with it
         self._det = self.ocr._load_det_model()  # the library's own loaders; loaded once here, not per call
         self._rec = self.ocr._load_rec_model()
         self.runtime = "onnxruntime"
         if runtime == "openvino" and not use_cuda:
             session = _OpenVinoSession(folder / DET_MODEL, threads)
             self._det.session = session
+            self._rec.session = _OpenVinoSession(folder / REC_MODEL, threads)
             self.runtime = f"openvino-{session.precision}"
+        # The recognizer's per-column class probabilities are kept, to find the spaces it dropped.
+        self._preds: list[np.ndarray] = []
+        self._space = self._rec.postprocess_op.character.index(" ")
+        inner = self._rec.session
+
+        def session(x: np.ndarray) -> np.ndarray:
+            preds = inner(x)
+            self._preds.append(preds)
+            return preds
+
+        self._rec.session = session
 
     def detect(self, images: list[np.ndarray], config) -> list:
         out = []
@@ -127,10 +150,31 @@ class RapidOcrEngine:
         quads = detected.payload
         if not quads:
             return []
-        crops = self.ocr.crop_text_regions(_bgr(image), np.stack(quads))
+        # Only the part of the frame the boxes cover is converted; the quads move with it.
+        stacked = np.stack(quads)
+        h, w = image.shape[:2]
+        x0, y0 = max(0, int(stacked[..., 0].min())), max(0, int(stacked[..., 1].min()))
+        x1, y1 = min(w, int(np.ceil(stacked[..., 0].max())) + 1), min(h, int(np.ceil(stacked[..., 1].max())) + 1)
+        crops = self.ocr.crop_text_regions(_bgr(image[y0:y1, x0:x1]), stacked - np.array([x0, y0], np.float32))
+        self._preds.clear()
         result = self.ocr.recognize_txt(crops)
-        return [Line(tuple(float(v) for v in box), str(text), float(score))
-                for box, text, score in zip(detected.boxes, result.txts, result.scores)]
+        spaces = self._space_rows(crops)
+        lines = []
+        for box, crop, text, score, info, space in zip(detected.boxes, crops, result.txts, result.scores, result.word_results, spaces):
+            text, info = _restore_spaces(text, info, space, self.space_probability)
+            lines.append(Line(tuple(float(v) for v in box), str(text), float(score), glyphs=_glyphs(box, crop.shape[1], text, info)))
+        return lines
+
+    def _space_rows(self, crops: list) -> list:
+        """Each crop's probability of a space per CTC column, from the batches the recognizer ran
+        (it sorts crops by width and runs them ``rec_batch_num`` at a time)."""
+        order = np.argsort(np.array([c.shape[1] / float(c.shape[0]) for c in crops]))
+        rows = [row[:, self._space] for preds in self._preds for row in preds]
+        out: list = [None] * len(crops)
+        if len(rows) == len(crops):
+            for position, i in enumerate(order):
+                out[i] = rows[position]
+        return out
 
     def recognize_boxes(self, image: np.ndarray, boxes: list, config) -> list:
         quads = [np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float32) for x0, y0, x1, y1 in boxes]
@@ -138,6 +182,55 @@ class RapidOcrEngine:
 
     def read(self, image: np.ndarray, config) -> list:
         return self.recognize(image, self.detect([image], config)[0], config)
+
+
+def _restore_spaces(text: str, info, space_row, threshold: float):
+    """The text with the spaces the recognizer's argmax dropped (``space_probability``), and its
+    word info to match (confidence of a restored space: its probability)."""
+    if space_row is None or info is None or not getattr(info, "word_cols", None):
+        return text, info
+    cols = [c for word in info.word_cols for c in word]
+    if len(cols) != len(text.replace(" ", "")) or len(info.confs) != len(text):
+        return text, info
+    out, confs, k = [], [], 0
+    for i, (ch, conf) in enumerate(zip(text, info.confs)):
+        if ch != " " and k > 0 and out and out[-1] != " " and cols[k] - cols[k - 1] > 1:
+            p = float(space_row[cols[k - 1] + 1 : cols[k]].max())
+            if p >= threshold:
+                out.append(" ")
+                confs.append(p)
+        out.append(ch)
+        confs.append(conf)
+        k += ch != " "
+    restored = "".join(out)
+    if restored == text:
+        return text, info
+    return restored, replace(info, confs=confs)
+
+
+def _glyphs(box, crop_width: int, text: str, info) -> tuple | None:
+    """Each recognized character with its x centre in frame pixels and its confidence, from the
+    recognizer's CTC columns (``return_word_box``). Spaces have no column: they sit between their
+    neighbours. None when the recognizer said nothing about positions."""
+    if info is None or not getattr(info, "word_cols", None) or not info.line_txt_len:
+        return None
+    cols = [c for word in info.word_cols for c in word]
+    confs = list(info.confs)
+    if len(confs) != len(text) or len(cols) != len(text.replace(" ", "")):
+        return None
+    out, k = [], 0
+    for ch, conf in zip(text, confs):
+        if ch == " ":
+            out.append((ch, None, float(conf)))
+            continue
+        out.append((ch, box[0] + (cols[k] + 0.5) / info.line_txt_len * crop_width, float(conf)))
+        k += 1
+    for i, (ch, x, conf) in enumerate(out):  # a space sits half-way between its neighbours
+        if x is None:
+            left = next((g[1] for g in reversed(out[:i]) if g[1] is not None), box[0])
+            right = next((g[1] for g in out[i + 1 :] if g[1] is not None), box[2])
+            out[i] = (ch, (left + right) / 2, conf)
+    return tuple(out)
 
 
 def load_rapidocr_engine(det_side: int, device: str, threads: int, runtime: str = "onnxruntime") -> RapidOcrEngine:

@@ -9,7 +9,7 @@ semantic search, updated video by video; ``plots`` draws the corpus overview of 
 # The analyzer tables the profile and the spans read (analyzer -> tables): the per-sample tables
 # (OCR readings, every detection) are never loaded for them.
 TABLES_USED = {
-    "text_overlay": ("segments",),
+    "text_overlay": ("segments", "lines"),
     "speech_rate": ("segments", "summary"),
     "scene_cuts": ("cuts",),
     "object_detection": ("classes",),

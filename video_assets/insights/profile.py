@@ -36,7 +36,7 @@ PROFILE_SCHEMA = pa.schema([
     col("pause_total_s", pa.float64(), "their total length"),
     col("caption_count", pa.int32(), "caption segments (scene text not counted)"),
     col("caption_share", pa.float64(), "share of the duration with a caption on screen"),
-    col("onscreen_wpm", pa.float64(), "caption words per minute of the duration (each caption counted once)"),
+    col("onscreen_wpm", pa.float64(), "caption words per minute of the duration (each caption line counted once: chunks of auto-captions joined)"),
     col("scene_text_count", pa.int32(), "text segments that belong to the picture (brands, signs)"),
     col("cut_count", pa.int32(), "hard cuts"),
     col("cuts_per_minute", pa.float64(), "cuts per minute of the duration"),
@@ -136,7 +136,8 @@ def build_profile(video: str, facts: VideoFacts, tables: dict[str, dict[str, pd.
         segments = text["segments"]
         kind = segments["kind"] if "kind" in segments else pd.Series(["caption"] * len(segments), dtype=object)
         captions = segments[kind.values == "caption"]
-        words = sum(len(t.split()) for t in captions.text)
+        lines = text.get("lines")  # auto-caption chunks joined: what a person reads, each word once
+        words = sum(len(t.split()) for t in (lines.text if lines is not None else captions.text))
         row |= {
             "caption_count": len(captions),
             "caption_share": round(covered_seconds(list(zip(captions.start_s, captions.end_s.clip(upper=duration)))) / duration, 4) if duration > 0 else None,

@@ -45,10 +45,18 @@ def spans_of(video: str, tables: dict[str, dict[str, pd.DataFrame]], include: se
     rows: list[dict] = []
     use = (lambda name: name in tables and (include is None or name in include))
     if use("text_overlay"):
+        # Captions as lines (auto-caption chunks joined into what a person reads: a search for
+        # "how lonely it feels" finds it), scene text as its segments.
+        lines = tables["text_overlay"].get("lines")
         for seg in tables["text_overlay"]["segments"].itertuples():
             kind = getattr(seg, "kind", "caption")
+            if kind == "caption" and lines is not None:
+                continue
             rows.append({"video": video, "source": "caption" if kind == "caption" else "scene_text", "start_s": float(seg.start_s),
                          "end_s": float(seg.end_s), "text": seg.text, "language": guess_language(seg.text)})
+        for line in (lines.itertuples() if lines is not None else ()):
+            rows.append({"video": video, "source": "caption", "start_s": float(line.start_s), "end_s": float(line.end_s),
+                         "text": line.text, "language": guess_language(line.text)})
     if use("speech_rate"):
         summary = tables["speech_rate"]["summary"]
         language = summary.language.iloc[0] if len(summary) and isinstance(summary.language.iloc[0], str) else None

@@ -145,7 +145,7 @@ class FrameBundle:
             sizes=[self.sizes[i] for i in keep], data=[self.data[i] for i in keep], decode_seconds=self.decode_seconds,
         )
 
-    def _positions(self, plan: SamplingPlan) -> list[tuple[int, int]]:
+    def positions(self, plan: SamplingPlan) -> list[tuple[int, int]]:
         """(source index, position in this bundle) of the plan's frames, ascending. Raises if the
         bundle was stored under a different set of plans (then ``video_frames`` is stale and must be
         re-materialized: its code version includes the plans' fingerprint)."""
@@ -162,7 +162,7 @@ class FrameBundle:
     def frames(self, plan: SamplingPlan) -> Iterator[Frame]:
         """The frames of one analyzer's plan, in time order, each decoded and resized to the plan's
         size only when the consumer asks for it: one frame at a time in memory, whatever the length."""
-        for idx, i in self._positions(plan):
+        for idx, i in self.positions(plan):
             yield Frame(idx, self.pts_s[i], resize_to(self.image(i), plan.max_side))
 
     def select(self, plan: SamplingPlan) -> list[Frame]:

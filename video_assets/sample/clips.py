@@ -18,6 +18,11 @@ class Caption:
     center_y: float  # fraction of frame height
     size: int  # font size in px at 1080x1920
     patterns: tuple[str, ...] = ()
+    # The styles of auto-captions and editing apps (``CAPTION_STYLES``): how it is drawn, how it comes on.
+    style: str = "outline"
+    enter: str = "cut"
+    line: str = ""  # chunks with the same id form one sentence, in order (ground truth ``lines``)
+    emoji: str = ""  # drawn after the words in colour; not part of the caption's text (the words are)
 
 
 # What the caption_drill clip holds, one or more captions each (OCR accuracy is reported per pattern).
@@ -32,7 +37,20 @@ HARD_PATTERNS = {
     "numbered": "a numbered list changing every 2-3 s, alternating top and bottom",
     "countdown": "a countdown 3, 2, 1 in one place",
     "one_digit": "a price changing by one digit in the same place",
+    "chunk": "an auto-caption chunk of 1-3 words shown 0.3-0.8 s, replaced in place by the next",
+    "karaoke": "a static line whose current word is highlighted in another colour",
+    "boxed": "black text on a coloured rounded box",
+    "emoji": "a caption ending in colour emoji (the words are the caption)",
+    "busy_pan": "outlined text over a fast-panning photo",
+    "pop_in": "a chunk that pops in (grows from 70 % over 0.1 s)",
+    "cross_fade": "a chunk that cross-fades with its neighbours (0.12 s)",
 }
+
+# How a caption is drawn: white with a black outline (most editors' default); black on a coloured
+# rounded box; a line in white whose current word is yellow (karaoke), the highlight moving word by
+# word over the caption's time. How it comes on: at once, popping in, or cross-fading.
+CAPTION_STYLES = ("outline", "box", "karaoke")
+CAPTION_ENTRANCES = ("cut", "pop", "fade")
 
 
 @dataclass(frozen=True)
@@ -43,6 +61,7 @@ class Scene:
     objects: tuple[str, ...]  # COCO class names a good detector should find
     crop: tuple[int, int, int, int] | None = None  # rows y0:y1, columns x0:x1 of the photo (a close-up)
     text: tuple[str, ...] = ()  # text printed in the photo itself (scene text, not a caption)
+    pan: float = 1.0  # how far the photo travels across the scene (4: a fast, busy pan)
 
 
 @dataclass(frozen=True)
@@ -71,6 +90,17 @@ class ClipSpec:
     def language_of(self, utt: Utterance) -> str:
         """An utterance's language: its voice's first two letters (``en-us`` -> ``en``)."""
         return self.voice_of(utt)[:2]
+
+
+def chunks(line: str, start: float, timed: tuple[tuple[str, float], ...], center_y: float = 0.5, size: int = 110,
+           enter: str = "cut", extra: tuple[str, ...] = ()) -> tuple[Caption, ...]:
+    """One sentence as auto-captions: each (words, seconds shown) chunk replaces the previous one in
+    the same place, back to back from ``start``."""
+    out, t = [], start
+    for words, seconds in timed:
+        out.append(Caption(words, round(t, 3), round(t + seconds, 3), center_y, size, ("chunk", *extra), enter=enter, line=line))
+        t += seconds
+    return tuple(out)
 
 
 CLIPS: tuple[ClipSpec, ...] = (
@@ -277,5 +307,47 @@ CLIPS: tuple[ClipSpec, ...] = (
         wpm=150,
         voice="de",
         caption_language="de",
+    ),
+    # Auto-captions (the platforms' and CapCut's style): 1-3 words at a time, 0.3-0.8 s each, centred,
+    # back to back, over panning photos and a cut; the second sentence pops in, the third cross-fades.
+    ClipSpec(
+        name="auto_captions",
+        duration=12.0,
+        fps=30,
+        scenes=(
+            Scene("astronaut", 0.0, 6.0, ("person",), pan=3.0),
+            Scene("motorcycle", 6.0, 12.0, ("motorcycle",), pan=3.0),
+        ),
+        captions=(
+            *chunks("a", 0.4, (("NOBODY", 0.6), ("TELLS YOU", 0.6), ("HOW", 0.4), ("LONELY IT", 0.7), ("FEELS", 0.6))),
+            *chunks("b", 3.7, (("TO MOVE", 0.5), ("TO A NEW", 0.6), ("CITY", 0.8), ("SO", 0.4), ("I STARTED", 0.6)),
+                    enter="pop", extra=("pop_in",)),
+            *chunks("c", 7.2, (("INVITE", 0.4), ("PEOPLE", 0.5), ("OVER", 0.3), ("FOR", 0.4), ("DINNER", 0.6),
+                               ("AND IT", 0.5), ("CHANGED", 0.6), ("EVERYTHING", 0.8)), enter="fade", extra=("cross_fade",)),
+        ),
+        utterances=(
+            Utterance("Nobody tells you how lonely it feels", 0.4),
+            Utterance("to move to a new city, so I started", 3.7),
+            Utterance("invite people over for dinner, and it changed everything.", 7.2),
+        ),
+        wpm=170,
+    ),
+    # The rest of the family: a karaoke line, boxed text, outlined text over a fast pan, an emoji caption.
+    ClipSpec(
+        name="caption_styles",
+        duration=12.0,
+        fps=30,
+        scenes=(
+            Scene("chelsea", 0.0, 6.0, ("cat",), pan=4.0),
+            Scene("coffee", 6.0, 12.0, ("cup",), pan=4.0),
+        ),
+        captions=(
+            Caption("this is how I edit my videos", 0.5, 4.5, 0.72, 64, ("karaoke",), style="karaoke"),
+            Caption("Link in bio", 1.0, 5.5, 0.2, 72, ("boxed",), style="box"),
+            Caption("Watch till the end", 6.2, 9.0, 0.5, 96, ("busy_pan",)),
+            Caption("Best day ever", 9.2, 11.8, 0.78, 84, ("emoji",), emoji="\U0001F389\U0001F525"),
+            Caption("Part 2", 6.5, 11.5, 0.12, 72, ("boxed",), style="box"),
+        ),
+        has_audio=False,
     ),
 )

@@ -2,8 +2,10 @@
 
 Input: ``video_frames``. Model: an ``OcrEngine`` (``model.py``), implemented for EasyOCR
 (``resources/easyocr.py``) and RapidOCR's PP-OCRv6 (``resources/rapidocr.py``). One module per
-concern: ``presets``, ``schemas``, ``model``, ``blocks`` (lines into captions), ``reading`` (frames
-through the engine), ``segments``, ``text`` (CER), ``core`` (``run``), ``parity``, ``evaluate``.
+concern: ``presets``, ``schemas``, ``model``, ``blocks`` (lines into captions), ``follow`` (which
+frames are read: the text followed between samples), ``reading`` (frames through the engine),
+``segments`` (readings into segments, chunks into lines), ``text`` (CER), ``core`` (``run``),
+``parity``, ``evaluate``.
 """
 
 from __future__ import annotations
@@ -17,21 +19,22 @@ from video_assets.analyzers.base import AnalyzerResult
 from video_assets.analyzers.contract import Analyzer
 from video_assets.analyzers.text_overlay.blocks import Line, group_blocks
 from video_assets.analyzers.text_overlay.core import run
-from video_assets.analyzers.text_overlay.evaluate import accuracy, accuracy_by_pattern, scene_text
+from video_assets.analyzers.text_overlay.evaluate import accuracy, accuracy_by_pattern, line_accuracy, scene_text
 from video_assets.analyzers.text_overlay.model import Detected, OcrEngine
 from video_assets.analyzers.text_overlay.parity import PARITY_THRESHOLD, caption_f1, parity
 from video_assets.analyzers.text_overlay.presets import (
-    BASELINE, BATCH_FIELDS, NAME, OPTIMIZED, PRESETS, SPEED_TARGET_RTF, Config, plan,
+    BASELINE, BATCH_FIELDS, NAME, OPTIMIZED, PRESETS, SPEED_TARGET_RTF, Config, follow_plan, plan,
 )
 from video_assets.analyzers.text_overlay.reading import box_hash, hash_changed
-from video_assets.analyzers.text_overlay.schemas import DETECTIONS_SCHEMA, SCHEMAS, SEGMENTS_SCHEMA, TABLES
-from video_assets.analyzers.text_overlay.segments import captions_only, merge_segments, same_text
-from video_assets.analyzers.text_overlay.text import cer, normalize
+from video_assets.analyzers.text_overlay.schemas import DETECTIONS_SCHEMA, LINES_SCHEMA, SCHEMAS, SEGMENTS_SCHEMA, TABLES
+from video_assets.analyzers.text_overlay.segments import captions_only, join_lines, merge_segments, same_text
+from video_assets.analyzers.text_overlay.text import cer, clean_text, normalize
 
 __all__ = [
-    "ANALYZER", "BASELINE", "BATCH_FIELDS", "Config", "DETECTIONS_SCHEMA", "Detected", "Line", "NAME", "OPTIMIZED",
+    "ANALYZER", "BASELINE", "BATCH_FIELDS", "Config", "DETECTIONS_SCHEMA", "Detected", "LINES_SCHEMA", "Line", "NAME", "OPTIMIZED",
     "OcrEngine", "PRESETS", "SCHEMAS", "SEGMENTS_SCHEMA", "SPEED_TARGET_RTF", "TABLES", "accuracy", "accuracy_by_pattern",
-    "box_hash", "caption_f1", "captions_only", "same_text", "scene_text", "hash_changed", "cer", "group_blocks", "merge_segments", "normalize", "parity", "plan", "run",
+    "box_hash", "caption_f1", "captions_only", "same_text", "scene_text", "hash_changed", "cer", "clean_text", "follow_plan", "group_blocks",
+    "join_lines", "merge_segments", "normalize", "parity", "plan", "run",
 ]
 
 
@@ -53,6 +56,11 @@ def _captions_within(truth: dict, seconds: float) -> list[dict]:
     return [c | {"end": min(c["end"], seconds)} for c in truth.get("captions", []) if c["start"] < seconds]
 
 
+def _lines_within(truth: dict, seconds: float) -> list[dict]:
+    """A clip's true lines (auto-caption sentences) wholly within the first ``seconds``."""
+    return [ln for ln in truth.get("lines", []) if ln["end"] <= seconds]
+
+
 class TextOverlay(Analyzer):
     name = NAME
     description = "On-screen captions as text segments (start, end, box), read with RapidOCR (PP-OCRv6) or EasyOCR."
@@ -72,30 +80,41 @@ class TextOverlay(Analyzer):
     compare = staticmethod(parity)
     plan = staticmethod(plan)
 
+    def sampling_plans(self) -> list:
+        """Each preset's samples and the fine stream the text is followed on between them."""
+        return [p for config in self.presets.values() for p in (plan(config), follow_plan(config))]
+
     def metadata(self, result: AnalyzerResult) -> dict[str, Any]:
-        """What the reuse did: samples detected and skipped (unchanged pixels), boxes recognized and
-        reused, caption places looked at again."""
-        keys = ("frames_ocr", "frames_reused", "boxes_read", "boxes_reused", "regions_looked_again", "scene_text_segments")
+        """What following the text and the reuse did: samples read and not, fine frames read (a
+        caption place changed between samples) and waited over (a change under way), boxes
+        recognized and reused, caption places looked at again; the lines a person reads."""
+        keys = ("frames_ocr", "frames_reused", "fine_read", "fine_settled", "boxes_read", "boxes_reused", "regions_looked_again",
+                "scene_text_segments")
+        lines = result.tables.get("lines")
         return {"segments_found": len(result.tables["segments"]), **{k: result.stats.get(k, 0) for k in keys},
-                "ocr_engine": result.stats.get("engine", "")}
+                "lines": "\n".join(lines.text) if lines is not None and len(lines) else "", "ocr_engine": result.stats.get("engine", "")}
 
     def evaluate(self, tables: dict[str, pd.DataFrame], truth: dict, seconds: float) -> dict[str, float] | None:
         """Strict caption accuracy (time IoU >= 0.5, CER <= 0.1, one to one), and where the clip's
         photos carry text, whether any of it leaked into a caption."""
-        return accuracy(tables["segments"], _captions_within(truth, seconds)) | (scene_text(tables["segments"], truth) or {})
+        out = accuracy(tables["segments"], _captions_within(truth, seconds)) | (scene_text(tables["segments"], truth) or {})
+        return out | line_accuracy(tables.get("lines"), _lines_within(truth, seconds), tables["segments"], _captions_within(truth, seconds))
 
     def report_section(self, tables: dict[str, pd.DataFrame], duration_s: float) -> str:
         from video_assets.report.render import html_table
 
-        segments = tables.get("segments")
-        return timeline_html(segments, duration_s) + html_table(segments, ["text", "kind", "start_s", "end_s", "max_confidence", "samples"])
+        segments, lines = tables.get("segments"), tables.get("lines")
+        chunked = lines is not None and len(lines) and (lines["chunks"] > 1).any()
+        return (timeline_html(segments, duration_s)
+                + (html_table(lines[lines["chunks"] > 1], ["text", "start_s", "end_s", "chunks"]) if chunked else "")
+                + html_table(segments, ["text", "kind", "start_s", "end_s", "max_confidence", "samples"]))
 
     def bench_extra(self, outputs: dict, inputs: dict, truth: dict, loaded: dict, models: Any = None) -> dict:
         """Per preset: work counters summed over clips, caption recall per hard pattern (clips whose
         captions name patterns), and readings that match no caption of the ground truth."""
         from video_assets.media.frames import duration_of
 
-        counters = ("frames_ocr", "frames_reused", "boxes_read", "boxes_reused", "boxes_kept", "regions_looked_again")
+        counters = ("frames_ocr", "frames_reused", "fine_read", "fine_settled", "boxes_read", "boxes_reused", "boxes_kept", "regions_looked_again")
         extra: dict[str, Any] = {"work": {p: {k: sum(r.stats.get(k, 0) for r in outputs[p].values()) for k in counters} for p in outputs}}
         captions = {c: _captions_within(truth[c], duration_of(inputs[c])) for c in next(iter(outputs.values())) if c in truth}
         with_patterns = [c for c, caps in captions.items() if any(cap.get("patterns") for cap in caps)]

@@ -12,6 +12,9 @@ class Line:
     text: str
     confidence: float
     reused: bool = False  # read on an earlier sample: the box's pixels had not changed
+    # Where the recognizer put each character: (char, x centre in frame pixels, confidence), spaces
+    # included; None for an engine that does not say (EasyOCR). ``glyphs.tidy`` uses them.
+    glyphs: tuple[tuple[str, float, float], ...] | None = None
 
 
 def group_blocks(lines: list[Line]) -> list[Line]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from video_assets.analyzers.text_overlay.parity import _match, caption_f1
+from video_assets.analyzers.text_overlay.parity import _match, caption_f1, match_pairs, time_iou
 from video_assets.analyzers.text_overlay.segments import SCENE, captions_only
 from video_assets.analyzers.text_overlay.text import cer, normalize
 
@@ -43,3 +43,32 @@ def scene_text(segments: pd.DataFrame, truth: dict) -> dict[str, float] | None:
     scene = segments[segments["kind"] == SCENE].text if "kind" in segments else []
     found = {w for w in words if any(cer(w, part) <= 0.2 for t in scene for part in normalize(t).split())}
     return {"scene_text_in_captions": len(leaks), "scene_words_found": len(found), "scene_words": len(words)}
+
+
+# A segment's start and end are on time when within this of the truth's (seconds).
+ON_TIME_S = 0.1
+
+
+def line_accuracy(lines: pd.DataFrame | None, truth_lines: list[dict], segments: pd.DataFrame, truth_captions: list[dict],
+                  max_cer: float = 0.1) -> dict[str, float]:
+    """For clips with auto-caption chunks (captions that belong to a ``line``): the share of matched
+    chunks whose start and end are both within ``ON_TIME_S`` of the truth, the chunks whose only
+    overlapping reading was labelled scene (must be 0), and the true lines matched by a line (text
+    within max_cer, time IoU >= 0.5, one to one). Empty for other clips."""
+    chunks = [c for c in truth_captions if c.get("line")]
+    if not chunks:
+        return {}
+    caps = captions_only(segments)
+    found = [(r.text, r.start_s, r.end_s) for r in caps.itertuples()]
+    pairs = match_pairs([(c["text"], c["start"], c["end"]) for c in chunks], found, max_cer)
+    on_time = sum(abs(found[j][1] - chunks[i]["start"]) <= ON_TIME_S and abs(found[j][2] - chunks[i]["end"]) <= ON_TIME_S for i, j, _ in pairs)
+    scene = segments[segments["kind"] == SCENE]
+    as_scene = sum(1 for c in chunks if any(cer(c["text"], r.text) <= max_cer and time_iou((c["start"], c["end"]), (r.start_s, r.end_s)) > 0
+                                            for r in scene.itertuples()))
+    out = {"chunks": len(chunks), "chunks_on_time": round(on_time / len(chunks), 4), "chunks_as_scene": as_scene}
+    if truth_lines:
+        got = [] if lines is None else [(r.text, r.start_s, r.end_s) for r in lines.itertuples()]
+        matched = match_pairs([(ln["text"], ln["start"], ln["end"]) for ln in truth_lines], got, max_cer)
+        out["line_recall"] = round(len(matched) / len(truth_lines), 4)
+        out["line_precision"] = round(len(matched) / len(got), 4) if got else 0.0
+    return out

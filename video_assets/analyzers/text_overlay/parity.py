@@ -24,9 +24,16 @@ def time_iou(a: tuple[float, float], b: tuple[float, float]) -> float:
 # -- parity and accuracy -------------------------------------------------------------------------
 def _match(reference: list[tuple[str, float, float]], candidate: list[tuple[str, float, float]], max_cer: float,
            fold: bool = False) -> tuple[int, list[float]]:
+    pairs = match_pairs(reference, candidate, max_cer, fold)
+    return len(pairs), [c for _, _, c in pairs]
+
+
+def match_pairs(reference: list[tuple[str, float, float]], candidate: list[tuple[str, float, float]], max_cer: float,
+                fold: bool = False) -> list[tuple[int, int, float]]:
+    """(reference index, candidate index, CER) of each match, one to one, in reference order."""
     used: set[int] = set()
-    matched, errors = 0, []
-    for text, start, end in reference:
+    pairs = []
+    for i, (text, start, end) in enumerate(reference):
         best, best_cer = None, None
         for j, (ctext, cstart, cend) in enumerate(candidate):
             if j in used or time_iou((start, end), (cstart, cend)) < MIN_TIME_IOU:
@@ -36,9 +43,8 @@ def _match(reference: list[tuple[str, float, float]], candidate: list[tuple[str,
                 best, best_cer = j, c
         if best is not None:
             used.add(best)
-            matched += 1
-            errors.append(best_cer)
-    return matched, errors
+            pairs.append((i, best, best_cer))
+    return pairs
 
 
 def caption_f1(reference: pd.DataFrame, candidate: pd.DataFrame, max_cer: float = 0.1, fold: bool = False) -> tuple[float, dict[str, float]]:

@@ -40,7 +40,6 @@ class Config:
     height_ths: float = 0.5
     min_confidence: float = 0.3
     min_length: int = 2
-    det_batch: int = 8
     rec_batch: int = 16
     hash_change_share: float = 0.06  # a box changed when a glyph-wide window of its hash differs by more (reading.hash_changed)
     segment_cer: float = 0.1  # two samples' texts within this CER are the same caption
@@ -48,6 +47,17 @@ class Config:
     change_delta: int = 40  # grey levels: a pixel that moved less did not change
     change_cell_px: int = 40  # cells of the change test (full-frame pixels)
     change_fraction: float = 0.03  # a cell changed when more than this share of its pixels did
+    # Following the text between samples (``follow.py``): a fine stream every follow_every_s at
+    # follow_side px on the long side; a place watched this long after it last held text; a change
+    # under way read once settled, waiting at most follow_settle fine frames.
+    follow_every_s: float = 0.1
+    follow_side: int = 960
+    follow_watch_s: float = 1.0
+    follow_settle: int = 2
+    # A watched place changed when a glyph-wide window of its hash differs by more than this: a chunk
+    # replaced scores 0.18-0.6, a photo panning fast behind still text 0.03-0.14 between fine frames
+    # (auto_captions, caption_styles; measured with follow.py's hash on the fine stream).
+    follow_change_share: float = 0.16
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -63,7 +73,7 @@ PRESETS = {"baseline": BASELINE, "optimized": OPTIMIZED}
 
 
 # Halved on out-of-memory (video_assets.runtime.resilience).
-BATCH_FIELDS = ("det_batch", "rec_batch")
+BATCH_FIELDS = ("rec_batch",)
 
 
 # GPU: the seed plan's 40 s target for its 68.4 s video. CPU (2 cores): from `python -m benchmark`.
@@ -73,3 +83,8 @@ SPEED_TARGET_RTF = {"gpu": 40.0 / 68.4, "cpu": 2.0}
 def plan(config: Config) -> SamplingPlan:
     """The frames a preset reads (one home: ``video_frames`` and ``run`` both ask here)."""
     return SamplingPlan(f"{NAME}:{config.preset}", every_s=config.every_s, max_side=None)
+
+
+def follow_plan(config: Config) -> SamplingPlan:
+    """The fine stream between a preset's samples, where the text is followed (``follow.py``)."""
+    return SamplingPlan(f"{NAME}:{config.preset}:follow", every_s=config.follow_every_s, max_side=config.follow_side)

@@ -5,14 +5,13 @@ detection on a reduced canvas, and recognition only for boxes whose pixels chang
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Iterator
 
 import numpy as np
 
 from video_assets.analyzers.text_overlay.blocks import Line
+from video_assets.analyzers.text_overlay.glyphs import tidy
 from video_assets.analyzers.text_overlay.model import Detected, OcrEngine
 from video_assets.analyzers.text_overlay.presets import Config
-from video_assets.media.frames import Frame
 
 
 def _keep(lines: list[Line], config: Config, floor: float = 0.0) -> list[Line]:
@@ -41,40 +40,37 @@ def _second_pass(engine: OcrEngine, image: np.ndarray, config: Config) -> list[L
 
 
 # -- baseline -------------------------------------------------------------------------------------
-def _baseline_frame(engine: OcrEngine, frame: Frame, config: Config) -> list[Line]:
-    kept = _keep(engine.read(frame.image, config), config, engine.min_confidence)
+def baseline_read(engine: OcrEngine, image: np.ndarray, config: Config) -> list[Line]:
+    """The original: the whole pipeline on the frame, and the second pass where it found nothing."""
+    kept = _keep(_tidy(engine.read(image, config)), config, engine.min_confidence)
     if not kept and config.second_pass == "empty" and engine.binarized_retry:
-        kept = _second_pass(engine, frame.image, config)
+        kept = _second_pass(engine, image, config)
     return kept
 
 
 # -- change tests ---------------------------------------------------------------------------------
-def change_signature(gray: np.ndarray) -> np.ndarray:
-    """The frame at half resolution: fine enough that a stroke of 40 px text (5-6 px wide) survives."""
-    import cv2
-
-    h, w = gray.shape
-    return cv2.resize(gray, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA)
-
-
-def changed_cells(a: np.ndarray, b: np.ndarray, config: Config) -> int:
+def changed_cells(a: np.ndarray, b: np.ndarray, config: Config, scale: float = 0.5) -> int:
     """How many cells (``change_cell_px`` square in the full frame) have more than
     ``change_fraction`` of their pixels changed by more than ``change_delta`` grey levels. Counting
-    pixels, not comparing cell means: a "5" that becomes a "6" keeps a cell's mean but not its pixels."""
+    pixels, not comparing cell means: a "5" that becomes a "6" keeps a cell's mean but not its pixels.
+    ``scale``: the images' size against the full frame (0.5: a half-size probe)."""
     import cv2
 
     if a.shape != b.shape:
         return 1 << 30
     _, moved = cv2.threshold(cv2.absdiff(a, b), config.change_delta, 255, cv2.THRESH_BINARY)
-    side = max(1, config.change_cell_px // 2)
+    side = max(1, round(config.change_cell_px * scale))
     h, w = moved.shape
     share = cv2.resize(moved, (max(1, round(w / side)), max(1, round(h / side))), interpolation=cv2.INTER_AREA)
     return int(np.count_nonzero(share > config.change_fraction * 255))
 
 
-def box_hash(gray: np.ndarray, box: tuple[int, int, int, int], rows: int = 16) -> np.ndarray:
-    """A caption box's crop binarized at the caption white level, on a grid of ``rows`` rows and as
-    many columns as keep cells square (a cell is a sixteenth of the line height, whatever its size)."""
+def box_hash(gray: np.ndarray, box: tuple[float, float, float, float], rows: int = 16) -> np.ndarray:
+    """A caption box's crop binarized at its ink, on a grid of ``rows`` rows and as many columns as
+    keep cells square (a cell is a sixteenth of the line height, whatever its size). The ink is the
+    caption white level (white text with an outline, and a white box around dark text: its holes
+    are the letters) unless the crop has next to no white: then the dark strokes (black text on a
+    coloured box)."""
     import cv2
 
     x0, y0, x1, y1 = (int(v) for v in box)
@@ -82,21 +78,31 @@ def box_hash(gray: np.ndarray, box: tuple[int, int, int, int], rows: int = 16) -
     if crop.size == 0:
         return np.zeros((rows, 8), bool)
     cols = max(8, round(rows * crop.shape[1] / crop.shape[0]))
-    mask = (crop >= 200).astype(np.float32)
-    return cv2.resize(mask, (cols, rows), interpolation=cv2.INTER_AREA) > 0.25
+    bright = crop >= 200
+    mask = (crop <= 60) if bright.mean() < NO_WHITE else bright
+    return cv2.resize(mask.astype(np.float32), (cols, rows), interpolation=cv2.INTER_AREA) > 0.25
 
 
-def hash_changed(a: np.ndarray, b: np.ndarray, share: float) -> bool:
-    """Whether a box's text may have changed: in some window half a line height wide (about one
-    glyph), more than ``share`` of the cells differ. Local, not a count over the box: one digit that
-    changes ("7:45" -> "7:46") changes 15-18 % of one window, while a photo panning 6-18 px behind
-    still white text changes 3-9 % (measured on the sample corpus' photos)."""
+# A crop with less than this share of caption white holds no white caption: its ink is dark.
+NO_WHITE = 0.02
+
+
+def hash_score(a: np.ndarray, b: np.ndarray) -> float:
+    """How much a box's text may have changed: the largest share of differing cells in a window half
+    a line height wide (about one glyph). Local, not a count over the box: one digit that changes
+    ("7:45" -> "7:46") changes 15-18 % of one window, while a photo panning 6-18 px behind still
+    white text changes 3-9 % (measured on the sample corpus' photos)."""
     if a.shape != b.shape:
-        return True
+        return 1.0
     per_column = (a != b).sum(axis=0).astype(np.float32)
     width = max(1, a.shape[0] // 2)
     windows = np.convolve(per_column, np.ones(width, np.float32), "valid") if per_column.size >= width else [per_column.sum()]
-    return float(np.max(windows)) > share * a.shape[0] * width
+    return float(np.max(windows)) / (a.shape[0] * width)
+
+
+def hash_changed(a: np.ndarray, b: np.ndarray, share: float) -> bool:
+    """Whether a box's text may have changed: ``hash_score`` above ``share``."""
+    return hash_score(a, b) > share
 
 
 def _iou(a, b) -> float:
@@ -125,14 +131,6 @@ def _assign(lines: list[Line], boxes: list) -> dict[int, list[Line]]:
 
 
 # -- optimized ------------------------------------------------------------------------------------
-def _must_read(signature: np.ndarray, last: np.ndarray | None, config: Config) -> bool:
-    """Whether a sample goes through the engine: the first, and every one where some cell changed
-    since the last sample *read*, not the one before, so a slow change (a fade, a pan) adds up
-    until it is read. Decided on pixels alone, before any OCR, so detection can still run in
-    batches on a GPU."""
-    return last is None or changed_cells(signature, last, config) > 0
-
-
 def _inter(a, b) -> float:
     return max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
 
@@ -153,8 +151,13 @@ def _touches(box, boxes) -> bool:
     return any(_inter(box, b) > 0.25 * min(_area(box), _area(b)) for b in boxes)
 
 
+def _tidy(lines: list[Line]) -> list[Line]:
+    """Each line cut to its caption's letters (``glyphs.tidy``)."""
+    return [tidy(ln) for ln in lines]
+
+
 def _recognized(engine: OcrEngine, image: np.ndarray, found: Detected, todo: list[int], config: Config) -> dict[int, list[Line]]:
-    fresh = _assign(engine.recognize(image, found.take(todo), config), [found.boxes[k] for k in todo]) if todo else {}
+    fresh = _assign(_tidy(engine.recognize(image, found.take(todo), config)), [found.boxes[k] for k in todo]) if todo else {}
     return {k: fresh[j] for j, k in enumerate(todo)}
 
 
@@ -165,7 +168,7 @@ def _look_again(engine: OcrEngine, image: np.ndarray, gray: np.ndarray, old: tup
     The place is recognized. With no detection behind it, a reading needs the engine's higher floor
     (``look_again_confidence``): a short word read with a strip of the photo beside it ("XGO") scores
     lower, and so does background where the caption is gone. Returns (box, hash, lines)."""
-    lines = [replace(ln, box=tuple(float(v) for v in old)) for ln in engine.recognize_boxes(image, [old], config)
+    lines = [replace(ln, box=tuple(float(v) for v in old)) for ln in _tidy(engine.recognize_boxes(image, [old], config))
              if ln.confidence >= engine.look_again_confidence]
     return [(old, box_hash(gray, old), lines)] if lines else []
 
@@ -211,54 +214,21 @@ def _read_sample(engine: OcrEngine, image: np.ndarray, gray: np.ndarray, found: 
     return _Memory(entries, lines)
 
 
-# A sample to read waits for its detection batch (``det_batch`` samples on a GPU, one on a CPU),
-# and the unchanged samples after it wait with it (their text is the one it reads). At most this
-# many samples wait: a long unchanged stretch flushes a short detection batch instead of holding
-# every frame of it. Fixed, so the batches depend on the video alone, never on how it is streamed.
-MAX_WAITING = 64
+class OptimizedReader:
+    """The optimized preset's read of one frame: detection on the reduced canvas, recognition of the
+    boxes whose pixels changed since the last frame read (that frame's caption places are kept:
+    ``_read_sample``). Frames come one by one, in time order (``follow.TextFollower``)."""
 
+    def __init__(self, engine: OcrEngine, config: Config, stats: dict[str, int]):
+        self.engine, self.config, self.stats = engine, config, stats
+        self.memory = _Memory()
+        for key in ("frames_no_boxes", "second_pass", "boxes_read", "boxes_reused", "boxes_kept", "regions_looked_again"):
+            stats.setdefault(key, 0)
 
-def optimized_stream(engine: OcrEngine, frames: Iterable[Frame], config: Config, stats: dict[str, int]) -> Iterator[tuple[Frame, list[Line]]]:
-    """(frame, lines) for each sample in order, streamed: only the samples waiting for their
-    detection batch and the last read sample's memory (its caption places) are kept."""
-    import cv2
+    def __call__(self, image: np.ndarray) -> list[Line]:
+        import cv2
 
-    stats.update(frames_ocr=0, frames_reused=0, frames_no_boxes=0, second_pass=0, boxes_read=0, boxes_reused=0,
-                 boxes_kept=0, regions_looked_again=0)
-    # Batching the detector pays on a GPU; on 2 CPU cores it was slower (0.45 vs 0.32 s/frame).
-    step = config.det_batch if config.batched and str(engine.device).startswith("cuda") else 1
-    memory = _Memory()
-    last = None
-    waiting: list[tuple[Frame, np.ndarray, bool]] = []
-
-    def flush() -> Iterator[tuple[Frame, list[Line]]]:
-        nonlocal memory
-        chosen = [k for k, (_, _, read) in enumerate(waiting) if read]
-        detected: dict[int, Detected] = {}
-        for start in range(0, len(chosen), step):
-            batch = chosen[start : start + step]
-            detected.update(zip(batch, engine.detect([waiting[k][0].image for k in batch], config)))
-        for k, (frame, gray, read) in enumerate(waiting):
-            if read:
-                memory = _read_sample(engine, frame.image, gray, detected[k], memory, config, stats)
-                yield frame, memory.lines
-            else:  # nothing changed since the last sample read: the same text is on screen
-                yield frame, [replace(ln, reused=True) for ln in memory.lines]
-        waiting.clear()
-
-    for frame in frames:
-        gray = cv2.cvtColor(frame.image, cv2.COLOR_RGB2GRAY)
-        read = True
-        if config.skip_unchanged:
-            signature = change_signature(gray)
-            read = _must_read(signature, last, config)
-            if read:
-                last = signature
-        stats["frames_ocr" if read else "frames_reused"] += 1
-        if not read and not waiting:
-            yield frame, [replace(ln, reused=True) for ln in memory.lines]
-            continue
-        waiting.append((frame, gray, read))
-        if sum(r for _, _, r in waiting) == step or len(waiting) >= MAX_WAITING:
-            yield from flush()
-    yield from flush()
+        gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+        found = self.engine.detect([image], self.config)[0]
+        self.memory = _read_sample(self.engine, image, gray, found, self.memory, self.config, self.stats)
+        return self.memory.lines

@@ -25,20 +25,34 @@ DETECTIONS_SCHEMA = pa.schema(
 SEGMENTS_SCHEMA = pa.schema(
     [
         col("text", pa.string(), "caption text"),
-        col("start_s", pa.float64(), "first sample showing it"),
-        col("end_s", pa.float64(), "last sample showing it + the sampling interval"),
+        col("start_s", pa.float64(), "half-way between the last sample without it and the first with it"),
+        col("end_s", pa.float64(), "half-way between the last sample with it and the next"),
         col("x0", pa.float32(), "union box left, fraction of width"),
         col("y0", pa.float32(), "union box top"),
         col("x1", pa.float32(), "union box right"),
         col("y1", pa.float32(), "union box bottom"),
         col("max_confidence", pa.float32(), "best confidence over its samples"),
         col("samples", pa.int32(), "samples it was seen in"),
-        col("kind", pa.string(), "caption (burned in: still, seen twice or more, drawn to be read) or scene (the picture's own text: moves with it, read once, low contrast or over a third of the frame tall)"),
+        col("kind", pa.string(), "caption (burned in: still, drawn to be read; chunks replacing each other in one place) or scene (the picture's own text: moves with it, low contrast, over a third of the frame tall, or read once and shown under 0.3 s)"),
     ]
 )
 
 
-TABLES = ("segments", "detections")
+LINES_SCHEMA = pa.schema(
+    [
+        col("text", pa.string(), "what a person reads: consecutive auto-caption chunks in one place joined in order, or one caption"),
+        col("start_s", pa.float64(), "its first chunk's start"),
+        col("end_s", pa.float64(), "its last chunk's end"),
+        col("chunks", pa.int32(), "caption segments it joins"),
+        col("x0", pa.float32(), "union box left, fraction of width"),
+        col("y0", pa.float32(), "union box top"),
+        col("x1", pa.float32(), "union box right"),
+        col("y1", pa.float32(), "union box bottom"),
+    ]
+)
 
 
-SCHEMAS = {"segments": SEGMENTS_SCHEMA, "detections": DETECTIONS_SCHEMA}
+TABLES = ("segments", "detections", "lines")
+
+
+SCHEMAS = {"segments": SEGMENTS_SCHEMA, "detections": DETECTIONS_SCHEMA, "lines": LINES_SCHEMA}

@@ -7,26 +7,37 @@ not on numbers (the digit groups must be equal: ``step 1`` and ``step 2``, ``7:4
 caption unless only a space moved). A caption that changes in place therefore starts a new segment
 at the sample where it changed. A gap of up to two missed samples is bridged.
 
+A reading in the place of an open segment with another text closes it: the caption was replaced
+(auto-captions replace a chunk every 0.3-0.8 s). Every sample is reported, read or not
+(``follow.py``), so a segment starts half-way between the last sample without it and the first
+with it, and ends half-way between its last sample and the next: within half a fine step.
+
 Each segment is then told apart as ``caption`` or ``scene`` (text that belongs to the picture: a
-brand on a product, a street sign, a shape the OCR takes for a glyph). Burned-in captions stand
-still on the frame, stay on screen for a second or more and are drawn to be read; scene text moves
-with the picture (pans, zooms, handheld shake), is often read on single samples only (its angle
-and blur change) and has the picture's contrast. So a segment is ``scene`` when its box moved
-between its samples by more than half its own height or 2 % of the frame height (whichever is
-less), when it was read on one sample only, when its median contrast (luma range in the box) is
-under half the range, or when its box is more than a third of the frame tall. Measured on the sample corpus (README): captions have a contrast of 254-255,
-the brand on the motorcycle 161 (read on one sample); a coffee cup read as ``8`` spanned half the
-frame's height.
+brand on a product, a street sign, a shape the OCR takes for a glyph) by what it is, not by how
+long it stays. Burned-in captions stand still on the frame and are drawn to be read; scene text
+moves with the picture (pans, zooms, handheld shake) and has the picture's contrast. So a segment
+is ``scene`` when its box moved between its readings by more than half its own height or 2 % of
+the frame height (whichever is less), when its median contrast (luma range in the box) is under
+half the range, when its box is more than a third of the frame tall, or when it was seen on one
+read once and shown on fewer than three fine samples (under 0.3 s, shorter than any caption meant
+to be read) without replacing or being replaced by a caption in its place. Chunks that replace each other in one place are captions.
+Measured on the sample corpus (README): captions have a contrast of 254-255, the brand on the
+motorcycle 161; a coffee cup read as ``8`` spanned half the frame's height.
+
+Consecutive chunks in one place (``join_lines``) are also given as lines: what a person reads.
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 
+import numpy as np
 import pandas as pd
 
 from video_assets.analyzers.base import typed_table
-from video_assets.analyzers.text_overlay.schemas import SEGMENTS_SCHEMA
+from video_assets.analyzers.text_overlay.schemas import LINES_SCHEMA, SEGMENTS_SCHEMA
 from video_assets.analyzers.text_overlay.text import cer, nfc, normalize
 
 CAPTION, SCENE = "caption", "scene"
@@ -41,6 +52,14 @@ MIN_CONTRAST = 128.0
 MAX_HEIGHT = 1 / 3
 # Boxes are the same place when their intersection covers this share of the smaller one.
 PLACE_OVERLAP = 0.3
+# Read once and on screen for fewer samples than this (0.3 s at the fine step: the shortest chunk
+# meant to be read), with no caption replacing it in its place: a glimpse of the picture's text.
+MIN_SAMPLES = 3
+# Two segments in one place this close in time replace each other (seconds).
+REPLACE_S = 0.2
+# Chunks joined into a line: at most CHUNK_WORDS words shown at most CHUNK_S each, in one place,
+# each starting within LINE_GAP_S of the previous one's end.
+CHUNK_WORDS, CHUNK_S, LINE_GAP_S = 3, 1.2, 0.25
 
 
 def is_caption(text: str) -> bool:
@@ -77,55 +96,99 @@ def _contrast(row) -> float:
     return 255.0 if value is None or value != value else float(value)
 
 
-def _kind(seg: dict, aspect: float) -> str:
-    """``scene`` when the box moved with the picture, was read once or has the picture's contrast;
-    else ``caption``. Motion is in frame heights, both axes alike (``aspect`` = width / height)."""
-    if seg["n"] < 2 or sorted(seg["contrast"])[len(seg["contrast"]) // 2] < MIN_CONTRAST:
+def _kind(seg: dict, aspect: float, replaced: bool) -> str:
+    """``scene`` when the box moved with the picture, has the picture's contrast, is too tall, or
+    was seen on one sample without replacing a caption in its place; else ``caption``. Motion is
+    in frame heights, both axes alike (``aspect`` = width / height), between readings."""
+    if sorted(seg["contrast"])[len(seg["contrast"]) // 2] < MIN_CONTRAST or seg["box"][3] - seg["box"][1] > MAX_HEIGHT:
         return SCENE
-    if seg["box"][3] - seg["box"][1] > MAX_HEIGHT:
+    if seg["n"] < MIN_SAMPLES and seg["reads"] < 2 and not replaced:
         return SCENE
     (fx, fy), height = _centre(seg["first"]), seg["first"][3] - seg["first"][1]
     moved = max(((cx - fx) * aspect) ** 2 + (cy - fy) ** 2 for cx, cy in seg["centres"]) ** 0.5
     return SCENE if moved > min(MOTION_HEIGHTS * height, MOTION_FRAME) else CAPTION
 
 
-def merge_segments(detections: pd.DataFrame, interval: float, max_cer: float, aspect: float = 1080 / 1920) -> pd.DataFrame:
-    """Readings (``detections``: fractions of the frame) -> segments, one per caption, each with
-    its ``kind``. ``aspect`` = width / height, so motion is measured in pixels alike on both axes.
-    Readings without a letter or digit stay in the detections table but make no segment."""
+def _replaces(a: dict, b: dict, interval: float) -> bool:
+    """One segment follows the other in the same place (a chunk replaced by the next): from the
+    last sample of one to the first of the other, at most REPLACE_S or one and a half steps."""
+    gap = max(b["start"] - a["last"], a["start"] - b["last"])
+    return a is not b and same_place(a["box"], b["box"]) and gap <= max(REPLACE_S, 1.5 * interval)
+
+
+def _edge(t: float, side: int, times: list[float] | None, interval: float) -> float:
+    """Half-way from sample ``t`` to its neighbour before (side -1) or after (+1): where a caption
+    seen first or last at ``t`` came or went. At the video's ends, half the usual step."""
+    if times:
+        i = bisect.bisect_left(times, t - 1e-3)
+        j = i + side
+        if 0 <= j < len(times):
+            return (t + times[j]) / 2
+    return max(0.0, t + side * interval / 2)
+
+
+def _text(texts: dict[str, int]) -> str:
+    """A segment's text: the reading seen most often, or among readings with its letters that
+    differ only in spaces, the one with the most words (a recognizer drops spaces, rarely adds one)."""
+    best = max(texts.items(), key=lambda kv: kv[1])[0]
+    letters = best.replace(" ", "")
+    return max((t for t in texts if t.replace(" ", "") == letters), key=lambda t: (len(t.split()), texts[t], t == best))
+
+
+def merge_segments(detections: pd.DataFrame, interval: float, max_cer: float, aspect: float = 1080 / 1920,
+                   times: list[float] | None = None) -> pd.DataFrame:
+    """Readings (``detections``: fractions of the frame, a row per sample showing text) -> segments,
+    one per caption, each with its ``kind``. ``times``: every sample's time, read or not (then
+    ``interval`` is their usual step); without them samples are taken every ``interval`` s. A
+    segment starts half-way between the sample before its first and its first, and ends half-way
+    between its last and the next. ``aspect`` = width / height, so motion is measured in pixels
+    alike on both axes. Readings without a letter or digit stay in the detections table but make no
+    segment."""
+    if times:
+        steps = np.diff(times)
+        interval = float(np.median(steps)) if len(steps) else interval
     open_segments: list[dict] = []
     done: list[dict] = []
     captions = detections[detections.text.map(is_caption)] if len(detections) else detections
-    for t, group in captions.sort_values(["timestamp_s", "y0", "x0"]).groupby("timestamp_s", sort=True):
+    ordered = captions.sort_values(["timestamp_s", "y0", "x0"]).itertuples(index=False) if len(captions) else ()
+    for t, group in itertools.groupby(ordered, key=lambda row: row.timestamp_s):
         still_open = []
         for seg in open_segments:
             (done if t - seg["last"] > 2.5 * interval else still_open).append(seg)
         open_segments = still_open
-        for row in group.itertuples():
+        fresh = []
+        for row in group:
             box = (row.x0, row.y0, row.x1, row.y1)
             match = next((s for s in open_segments if s["last"] < t and same_place(s["box"], box)
                           and same_text(s["text"], row.text, max_cer)), None)
             if match is None:
+                fresh.append(box)
                 open_segments.append({
                     "text": row.text, "start": t, "last": t, "box": box, "first": box, "centres": [_centre(box)],
-                    "conf": row.confidence, "n": 1, "texts": {row.text: 1}, "contrast": [_contrast(row)],
+                    "conf": row.confidence, "n": 1, "reads": int(not row.reused), "texts": {row.text: 1}, "contrast": [_contrast(row)],
                 })
             else:
                 match["last"] = t
                 match["n"] += 1
+                match["reads"] += not row.reused
                 match["texts"][row.text] = match["texts"].get(row.text, 0) + 1
                 match["box"] = (min(match["box"][0], box[0]), min(match["box"][1], box[1]),
                                 max(match["box"][2], box[2]), max(match["box"][3], box[3]))
-                match["centres"].append(_centre(box))
+                if not row.reused:  # a reused row repeats the reading's box: no evidence of motion
+                    match["centres"].append(_centre(box))
                 match["contrast"].append(_contrast(row))
                 match["conf"] = max(match["conf"], row.confidence)
+        # A new text in the place of an open segment replaced it.
+        replaced = [s for s in open_segments if s["last"] < t and any(same_place(s["box"], b) for b in fresh)]
+        done.extend(replaced)
+        open_segments = [s for s in open_segments if not any(s is r for r in replaced)]
     done.extend(open_segments)
     rows = [
         {
-            "text": max(s["texts"].items(), key=lambda kv: kv[1])[0],  # the reading seen most often
-            "start_s": round(s["start"], 3), "end_s": round(s["last"] + interval, 3),
+            "text": _text(s["texts"]),
+            "start_s": round(_edge(s["start"], -1, times, interval), 3), "end_s": round(_edge(s["last"], 1, times, interval), 3),
             "x0": s["box"][0], "y0": s["box"][1], "x1": s["box"][2], "y1": s["box"][3], "max_confidence": s["conf"],
-            "samples": s["n"], "kind": _kind(s, aspect),
+            "samples": s["n"], "kind": _kind(s, aspect, any(_replaces(s, o, interval) for o in done)),
         }
         for s in sorted(done, key=lambda s: (s["start"], s["box"][1]))
     ]
@@ -135,3 +198,30 @@ def merge_segments(detections: pd.DataFrame, interval: float, max_cer: float, as
 def captions_only(segments: pd.DataFrame) -> pd.DataFrame:
     """The caption segments (what accuracy and parity judge); scene text is reported apart."""
     return segments[segments["kind"] == CAPTION] if "kind" in segments else segments
+
+
+def _one_band(a, b) -> bool:
+    """Two boxes on one caption line: vertical centres within half a line height of each other."""
+    return abs((a.y0 + a.y1) / 2 - (b.y0 + b.y1) / 2) < 0.5 * max(a.y1 - a.y0, b.y1 - b.y0)
+
+
+def _chunk(seg) -> bool:
+    return len(seg.text.split()) <= CHUNK_WORDS and seg.end_s - seg.start_s <= CHUNK_S
+
+
+def join_lines(segments: pd.DataFrame) -> pd.DataFrame:
+    """Caption segments -> lines: consecutive chunks in one place, each following the previous
+    within ``LINE_GAP_S``, joined in order (``nobody tells you how lonely it feels``); any other
+    caption is a line of its own. The segments keep the chunks with their own times."""
+    lines: list[list] = []
+    for seg in captions_only(segments).sort_values(["start_s", "y0"]).itertuples():
+        line = next((ln for ln in reversed(lines) if _chunk(ln[-1]) and _chunk(seg) and _one_band(ln[-1], seg)
+                     and -LINE_GAP_S / 2 <= seg.start_s - ln[-1].end_s <= LINE_GAP_S), None)
+        if line is None:
+            lines.append([seg])
+        else:
+            line.append(seg)
+    rows = [{"text": " ".join(s.text for s in ln), "start_s": ln[0].start_s, "end_s": ln[-1].end_s, "chunks": len(ln),
+             "x0": min(s.x0 for s in ln), "y0": min(s.y0 for s in ln), "x1": max(s.x1 for s in ln), "y1": max(s.y1 for s in ln)}
+            for ln in sorted(lines, key=lambda ln: (ln[0].start_s, ln[0].y0))]
+    return typed_table(rows, LINES_SCHEMA)

@@ -21,6 +21,17 @@ def fold_diacritics(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+def clean_text(text: str) -> str:
+    """A reading as stored: NFC, emoji and other pictographs dropped (a caption's words are the
+    caption; the ground truth holds the words alone), spaces collapsed, ends trimmed."""
+    kept = "".join(ch for ch in nfc(text) if unicodedata.category(ch) not in _PICTOGRAPH and ch not in "\u200d\ufe0f")
+    return " ".join(kept.split())
+
+
+# Other symbols (emoji, dingbats), modifier symbols (skin tones) and surrogates.
+_PICTOGRAPH = {"So", "Sk", "Cs"}
+
+
 # -- text helpers ---------------------------------------------------------------------------------
 def normalize(text: str) -> str:
     return " ".join(text.lower().split())

@@ -71,7 +71,7 @@ def _plain(value):
     kinds={"pandas", "parquet"},
     required_resource_keys={"io_manager"},
     backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=settings.videos_per_run()),
-    code_version="profile-2",
+    code_version="profile-3",
     metadata={"schema": table_schema(PROFILE_SCHEMA)},
     description="One row per video: duration, orientation, language, pace of speech, text on screen, cuts, objects and the "
                 "hook (first caption, word and cut, and whether each is in the first 3 s). Random-init analyzers are left out.",
@@ -103,7 +103,7 @@ def video_profile(context: dg.AssetExecutionContext):
     required_resource_keys={"io_manager", "index"},
     backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=settings.videos_per_run()),
     # The encoder is part of the version: vectors of another encoder are rebuilt, never mixed.
-    code_version=f"index-2-{search_encoder_name()}",
+    code_version=f"index-3-{search_encoder_name()}",
     description="The video's captions, speech segments and segment descriptions as searchable time spans (keyword search in "
                 "German and English, semantic search across them with multilingual-e5-small) in one LanceDB table; a "
                 "re-analyzed video's spans are replaced.",

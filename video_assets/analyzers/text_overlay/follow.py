@@ -1,0 +1,194 @@
+"""Sampling that follows the text: auto-captions of 1-3 words shown 0.3-0.8 s each, read chunk by
+chunk with their times.
+
+Reading a frame every 0.5 s misses a chunk shown 0.4 s and knows every start and end to 0.5 s only.
+Reading every 0.1 s would cost five times as much: the detector is most of the cost, and a panning
+photo changes every frame. So the text is *followed* instead:
+
+* Two stored plans: the preset's samples (every 0.5 s, native resolution: where text is looked
+  for anywhere on the frame) and a fine stream between them (every ``follow_every_s``, long side
+  ``follow_side``: a JPEG a quarter the size, decoded in a few milliseconds).
+* Each caption place read (a block's box) is *watched*: its hash (``reading.box_hash``: the place's
+  caption ink on a grid, insensitive to a photo moving behind still text) is compared on every
+  fine frame with its hash when it was last read. A place that changed is read again at once, on
+  that fine frame (scaled to the native size: the recognizer reads the half-size crop); only the
+  places that changed take the new reading, the others keep the one read at native size (small
+  text reads worse at half size).
+  A place is watched for ``follow_watch_s`` after it last held text, so the next chunk in the
+  same place is seen the moment it appears.
+* A change under way (a chunk popping in, two chunks cross-fading) is read once it has settled:
+  while the watched places still change from one fine frame to the next (at most
+  ``follow_settle`` frames), the reading waits, and the frames in between take the settled
+  reading, so a sample never mixes two chunks.
+* Every sample, read or not, is reported with what is on screen, so segment boundaries are known
+  to a fine step (``segments.merge_segments`` puts each between the two samples around it).
+
+Fine frames whose watched places did not change are not read: on the sample corpus' static
+captions the fine stream costs its decoding and a hash per place (numbers: README, captions).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, replace
+from typing import Callable, Iterable, Iterator
+
+import numpy as np
+
+from video_assets.analyzers.text_overlay.blocks import Line
+from video_assets.analyzers.text_overlay.presets import Config
+from video_assets.analyzers.text_overlay.reading import box_hash, changed_cells, hash_score
+from video_assets.media.frames import Frame
+
+
+@dataclass
+class _Place:
+    box: tuple[float, float, float, float]  # native pixels
+    digest: np.ndarray  # its hash on the probe of the last frame read
+    last_s: float  # when it last held a reading
+
+
+def _probe(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The grey image every change test compares, at the fine stream's size (w, h)."""
+    import cv2
+
+    gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
+    if (gray.shape[1], gray.shape[0]) != size:
+        gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+    return gray
+
+
+def _native(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    import cv2
+
+    return image if (image.shape[1], image.shape[0]) == size else cv2.resize(image, size, interpolation=cv2.INTER_LINEAR)
+
+
+class TextFollower:
+    """Decides, sample by sample, which frames go through the reader (``read``: a native-size RGB
+    image -> its caption lines in native pixels) and what every other sample shows."""
+
+    def __init__(self, read: Callable[[np.ndarray], list[Line]], native: tuple[int, int], probe: tuple[int, int],
+                 config: Config, stats: dict[str, int]):
+        self.read, self.native, self.probe, self.config, self.stats = read, native, probe, config, stats
+        self.scale = probe[0] / native[0]
+        self.places: list[_Place] = []
+        self.last_probe: np.ndarray | None = None
+        self.lines: list[Line] = []
+        for key in ("frames_ocr", "frames_reused", "fine_read", "fine_settled"):
+            stats.setdefault(key, 0)
+
+    def _hash(self, gray: np.ndarray, box) -> np.ndarray:
+        return box_hash(gray, tuple(v * self.scale for v in box))
+
+    def _distance(self, gray: np.ndarray, reference: np.ndarray | None = None) -> float:
+        """How far the watched places are from their last reading (or from ``reference``'s pixels):
+        the largest ``hash_score`` over them."""
+        return max((hash_score(self._hash(gray, p.box), p.digest if reference is None else self._hash(reference, p.box))
+                    for p in self.places), default=0.0)
+
+    def _moved(self, gray: np.ndarray, reference: np.ndarray | None = None) -> bool:
+        return self._distance(gray, reference) > self.config.follow_change_share
+
+    def _remember(self, gray: np.ndarray, t: float) -> None:
+        """After a read: its blocks become watched places; every place's hash is taken anew."""
+        from video_assets.analyzers.text_overlay.blocks import group_blocks
+
+        for block in group_blocks(self.lines):
+            same = next((p for p in self.places if _iou(p.box, block.box) > 0.8), None)
+            if same is None:
+                self.places.append(_Place(block.box, self._hash(gray, block.box), t))
+            else:
+                same.last_s = t
+        self.places = [p for p in self.places if t - p.last_s <= self.config.follow_watch_s]
+        for p in self.places:
+            p.digest = self._hash(gray, p.box)
+
+    def _score(self, gray: np.ndarray, reference: np.ndarray | None, box, digest: np.ndarray | None = None) -> float:
+        if digest is not None:
+            return hash_score(self._hash(gray, box), digest)
+        return 1.0 if reference is None else hash_score(self._hash(gray, box), self._hash(reference, box))
+
+    def _between(self, gray: np.ndarray, before: list[Line], old: np.ndarray | None, after: list[Line], new: np.ndarray) -> list[Line]:
+        """What a frame passed over while a change settled shows: each line of the reading after
+        where its place is nearer to the frame after than to the one before, each line before
+        the other way round; a line with no counterpart in its place where its pixels still match."""
+        share = self.config.follow_change_share
+        shown = []
+        for ln in after:
+            rivals = [b for b in before if _iou(b.box, ln.box) > 0.1]
+            d_new = self._score(gray, new, ln.box)
+            if (d_new <= min((self._score(gray, old, b.box) for b in rivals), default=share)):
+                shown.append(ln)
+        for ln in before:
+            rivals = [a for a in after if _iou(a.box, ln.box) > 0.1]
+            d_old = self._score(gray, old, ln.box)
+            if d_old < min((self._score(gray, new, a.box) for a in rivals), default=share + 1e-9) and not any(_iou(ln.box, s.box) > 0.1 for s in shown):
+                shown.append(ln)
+        return [replace(ln, reused=True) for ln in shown]
+
+    def run(self, samples: Iterable[tuple[Frame, bool]]) -> Iterator[tuple[Frame, list[Line]]]:
+        """(frame, lines in native pixels) for every sample in order; ``samples``: (frame, main)
+        in time order, ``main`` for the preset's own samples."""
+        config = self.config
+        stream = iter(samples)
+        ahead: deque = deque()
+
+        def fill() -> None:
+            while len(ahead) <= config.follow_settle:
+                nxt = next(stream, None)
+                if nxt is None:
+                    return
+                ahead.append((nxt[0], nxt[1], _probe(nxt[0].image, self.probe)))
+
+        fill()
+        while ahead:
+            frame, main, gray = ahead.popleft()
+            place_changed = self.last_probe is not None and self._moved(gray)
+            anywhere = main and (self.last_probe is None or not config.skip_unchanged
+                                 or changed_cells(gray, self.last_probe, config, self.scale) > 0)
+            if not (place_changed or anywhere):
+                self.stats["frames_reused"] += 1
+                fill()
+                yield frame, [replace(ln, reused=True) for ln in self.lines]
+                continue
+            # A change under way (a pop-in, a cross-fade) is read where it has settled; each frame
+            # passed over shows, place by place, the text before or the text after, whichever its
+            # pixels are nearer to (text that came or went elsewhere is judged alone).
+            held = []
+            fill()
+            while ahead and len(held) < config.follow_settle and self._moved(ahead[0][2], gray):
+                held.append((frame, gray))
+                frame, main, gray = ahead.popleft()
+                fill()
+            self.stats["fine_settled"] += len(held)
+            before, old_probe = self.lines, self.last_probe
+            changed = [p.box for p in self.places if self._score(gray, None, p.box, p.digest) > config.follow_change_share]
+            fresh = self.read(frame.image if main else _native(frame.image, self.native))
+            if main:
+                self.lines = fresh
+            else:  # a fine frame updates the places that changed; the others keep their native-size reading
+                kept = [replace(ln, reused=True) for ln in before if not any(_overlaps(ln.box, c) for c in changed)]
+                self.lines = kept + [ln for ln in fresh if not any(_overlaps(ln.box, k.box) for k in kept)]
+            self.stats["frames_ocr"] += 1
+            self.stats["fine_read"] += not main
+            self.last_probe = gray
+            self._remember(gray, frame.pts_s)
+            for waiting, g in held:
+                self.stats["frames_reused"] += 1
+                yield waiting, self._between(g, before, old_probe, self.lines, gray)
+            fill()
+            yield frame, self.lines
+
+
+def _overlaps(a, b) -> bool:
+    """Two boxes share a place: their intersection covers 30 % of the smaller."""
+    inter = max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return smaller > 0 and inter >= 0.3 * smaller
+
+
+def _iou(a, b) -> float:
+    inter = max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
