@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
-APT_PACKAGES := ffmpeg espeak-ng fonts-dejavu-core libgl1 libglib2.0-0
+APT_PACKAGES := ffmpeg espeak-ng fonts-dejavu-core fonts-noto-color-emoji libgl1 libglib2.0-0
 # The UI test drives `dagster dev` in headless Chromium.
 # The scale-out tests and bench-overhead run a throwaway PostgreSQL 15 (initdb + pg_ctl).
 TEST_APT_PACKAGES := chromium chromium-driver postgresql

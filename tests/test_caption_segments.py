@@ -40,19 +40,21 @@ def test_thirty_numbered_captions_alternating_places_are_thirty_segments():
     seg = core.merge_segments(readings(rows), 0.5, 0.1)
     assert len(seg) == 30 and (seg.kind == "caption").all()
     assert seg.text.tolist() == [f"step {n} of 30: keep going" for n in range(1, 31)]
-    assert seg.start_s.tolist() == [3.0 * i for i in range(30)] and seg.end_s.tolist() == [3.0 * i + 3.0 for i in range(30)]
+    # Each boundary half-way between the samples around it: a quarter second off at this 0.5 s step
+    # (the fine stream's 0.1 s step makes it 0.05 s).
+    assert seg.start_s.tolist() == [max(0.0, 3.0 * i - 0.25) for i in range(30)] and seg.end_s.tolist() == [3.0 * i + 2.75 for i in range(30)]
 
 
 def test_a_caption_changing_in_place_starts_a_new_segment_where_it_changed():
     rows = [(t, "7:45", TOP) for t in (0.0, 0.5, 1.0)] + [(t, "7:46", TOP) for t in (1.5, 2.0)]
     seg = core.merge_segments(readings(rows), 0.5, 0.1)
-    assert seg[["text", "start_s", "end_s"]].values.tolist() == [["7:45", 0.0, 1.5], ["7:46", 1.5, 2.5]]
+    assert seg[["text", "start_s", "end_s"]].values.tolist() == [["7:45", 0.0, 1.25], ["7:46", 1.25, 2.25]]
 
 
 def test_same_text_elsewhere_is_another_caption_and_a_missed_sample_is_bridged():
     rows = [(0.0, "Sale", TOP), (0.0, "Sale", BOTTOM), (0.5, "Sale", TOP), (1.0, "Sale", BOTTOM), (1.5, "Sale", TOP), (1.5, "Sale", BOTTOM)]
     seg = core.merge_segments(readings(rows), 0.5, 0.1)
-    assert sorted((round(r.y0, 2), r.start_s, r.end_s, r.samples) for r in seg.itertuples()) == [(0.12, 0.0, 2.0, 3), (0.8, 0.0, 2.0, 3)]
+    assert sorted((round(r.y0, 2), r.start_s, r.end_s, r.samples) for r in seg.itertuples()) == [(0.12, 0.0, 1.75, 3), (0.8, 0.0, 1.75, 3)]
 
 
 def test_scene_text_is_kept_apart():
@@ -97,3 +99,34 @@ def test_new_patterns_one_segment_per_caption(video, ground_truth, engine_name):
         caps = core.captions_only(segments)
         assert not any(caps.text.str.contains("YAMAHA", case=False))
         assert caps.groupby("text").size().max() <= 2
+
+
+MIDDLE = (0.25, 0.45, 0.75, 0.52)
+
+
+def test_chunks_replacing_each_other_are_captions_and_join_into_a_line():
+    """Auto-caption chunks, each 0.3-0.6 s in one place, every sample reported (0.1 s): one
+    segment per chunk, all captions (however short), one line for the sentence; a static caption
+    elsewhere is a line of its own; a misreading in a chunk's middle does not split it."""
+    chunks = [("NOBODY", 0.4, 1.0), ("TELLS YOU", 1.0, 1.6), ("HOW", 1.6, 1.9), ("FEELS", 1.9, 2.4)]
+    rows = []
+    for text, start, end in chunks:
+        for k in range(round((end - start) * 10)):
+            rows.append((round(start + 0.1 * k, 1), "TELLS Y0U" if (text, k) == ("TELLS YOU", 2) else text, MIDDLE))
+    rows += [(round(t * 0.1, 1), "Follow for more", TOP) for t in range(0, 30)]
+    times = [round(0.1 * k, 1) for k in range(30)]
+    seg = core.merge_segments(readings(rows), 0.5, 0.1, times=times)
+    middle = seg[seg.y0 > 0.4]
+    assert middle[["text", "kind"]].values.tolist() == [[t, "caption"] for t, _, _ in chunks]
+    assert middle.start_s.tolist() == pytest.approx([0.35, 0.95, 1.55, 1.85]) and middle.end_s.tolist() == pytest.approx([0.95, 1.55, 1.85, 2.35])
+    lines = core.join_lines(seg)
+    assert lines[["text", "chunks"]].values.tolist() == [["Follow for more", 1], ["NOBODY TELLS YOU HOW FEELS", 4]]
+
+
+def test_a_glimpse_read_once_is_scene_but_a_short_chunk_between_chunks_is_not():
+    glimpse = [(2.0, "YAMAHA", (0.4, 0.3, 0.5, 0.32)), (2.1, "YAMAHA", (0.4, 0.3, 0.5, 0.32))]
+    chunk = [(5.0, "SO", MIDDLE), (5.1, "SO", MIDDLE), (5.2, "SO", MIDDLE)]
+    rows = readings(glimpse + [(4.8, "CITY", MIDDLE), (4.9, "CITY", MIDDLE)] + chunk + [(5.3, "I STARTED", MIDDLE)])
+    rows.loc[rows.timestamp_s == 2.1, "reused"] = True
+    kinds = dict(zip(*core.merge_segments(rows, 0.1, 0.1)[["text", "kind"]].values.T))
+    assert kinds == {"YAMAHA": "scene", "CITY": "caption", "SO": "caption", "I STARTED": "caption"}

@@ -227,3 +227,24 @@ def test_scene_cuts_in_the_code_location_cli_report_and_benchmark(corpus_dir, tm
     assert entry["parity"] == 1.0 and entry["weights"] == "no model"
     assert entry["accuracy"]["optimized"]["f1"] == 1.0 and entry["speedup"] > 0
     assert "| scene_cuts |" in (out / "results.md").read_text()
+
+
+def test_cpu_speed_targets_come_from_the_committed_measurements():
+    """Each analyzer's CPU target is 1.5x the realtime factor its presets cite from
+    benchmark/results/ (the row and the file are named where the target is set): a tenfold
+    slowdown can never pass, and a new measurement that moves the number moves the target."""
+    import importlib
+    import json
+    from pathlib import Path
+
+    from video_assets.analyzers import ANALYZERS
+    from video_assets.analyzers.base import CPU_TARGET_HEADROOM
+
+    results = Path(__file__).resolve().parents[1] / "benchmark" / "results"
+    for analyzer in ANALYZERS:
+        presets = importlib.import_module(f"video_assets.analyzers.{analyzer.name}.presets")
+        file, row = presets.MEASURED_ROW
+        committed = json.loads((results / file).read_text())["analyzers"][row]["rtf_optimized"]
+        assert presets.MEASURED_CPU_RTF == committed, (analyzer.name, row)
+        assert analyzer.speed_target_rtf["cpu"] == round(CPU_TARGET_HEADROOM * committed, 4)
+        assert analyzer.speed_target_rtf["cpu"] < 10 * committed

@@ -271,3 +271,91 @@ def test_a_still_frame_is_not_read_again_but_a_changed_one_is(panning_background
     assert det.text.tolist() == ["Doors open 7:45"] * 4 + ["Doors open 7:46"] * 4
     assert det.reused.tolist() == [False, True, True, True] * 2
     assert result.stats["frames_ocr"] == 2 and result.stats["frames_reused"] == 6
+
+
+# -- auto-captions and the other caption styles (#40) ---------------------------------------------
+@pytest.fixture(scope="module")
+def rapid():
+    return OcrResource(engine="rapidocr").load("optimized").model
+
+
+def test_auto_captions_are_read_chunk_by_chunk_with_their_times_and_as_lines(video, ground_truth, rapid):
+    """auto_captions: 18 chunks of 1-3 words shown 0.3-0.8 s, back to back in one place, over
+    panning photos and a cut; the second sentence pops in, the third cross-fades."""
+    truth = ground_truth["clips"]["auto_captions"]
+    bundle = decode_frames(video("auto_captions"), core.ANALYZER.sampling_plans())
+    result = core.run(bundle, core.OPTIMIZED, rapid)
+    segments, lines = result.tables["segments"], result.tables["lines"]
+    acc = core.ANALYZER.evaluate(result.tables, truth, bundle.info.duration_s)
+    shown = segments[["text", "kind", "start_s", "end_s", "x0", "x1"]]
+    assert acc["recall"] >= 0.95 and acc["precision"] >= 0.95, shown  # strict: time IoU >= 0.5, CER <= 0.1
+    assert acc["chunks_on_time"] >= 0.9 and acc["chunks_as_scene"] == 0, (acc, shown)  # start and end within 0.1 s
+    # One chunk, one reading: no stray letters beside it, no box running to the frame's edge.
+    truths = [c["text"] for c in truth["captions"]]
+    assert all(min(core.cer(t, text) for t in truths) <= 0.1 for text in core.captions_only(segments).text), shown
+    assert (segments.x1 < 0.95).all() and (segments.x0 > 0.05).all(), shown
+    # What a person reads: the sentences, each as one line with the chunks' times.
+    assert lines.text.tolist() == [ln["text"] for ln in truth["lines"]], lines
+    assert lines.chunks.tolist() == [ln["chunks"] for ln in truth["lines"]]
+    assert lines.start_s.tolist() == pytest.approx([ln["start"] for ln in truth["lines"]], abs=0.1)
+    assert acc["line_recall"] == 1.0
+    # The text was followed: fine frames read where a chunk changed, most samples not read at all.
+    assert result.stats["fine_read"] >= 10 and result.stats["frames_reused"] > 2 * result.stats["frames_ocr"]
+
+
+def test_karaoke_boxed_outlined_and_emoji_captions(video, ground_truth, rapid):
+    """caption_styles: a karaoke line (one caption while the highlight moves word by word), black
+    text on amber boxes, outlined text over a fast pan, and a caption ending in colour emoji (the
+    words kept, the emoji dropped)."""
+    truth = ground_truth["clips"]["caption_styles"]
+    bundle = decode_frames(video("caption_styles"), core.ANALYZER.sampling_plans())
+    result = core.run(bundle, core.OPTIMIZED, rapid)
+    segments = result.tables["segments"]
+    acc = core.ANALYZER.evaluate(result.tables, truth, bundle.info.duration_s)
+    assert acc["recall"] == 1.0 and acc["precision"] == 1.0, segments[["text", "kind", "start_s", "end_s"]]
+    captions = core.captions_only(segments)
+    assert (captions.text == "this is how I edit my videos").sum() == 1  # the highlight changes no caption
+    assert "Best day ever" in set(captions.text)  # no emoji, no trailing blank
+    by_pattern = core.accuracy_by_pattern(segments, truth["captions"])
+    assert {p: v["recall"] for p, v in by_pattern.items()} == {"boxed": 1.0, "busy_pan": 1.0, "emoji": 1.0, "karaoke": 1.0}
+
+
+def test_following_costs_nothing_where_no_caption_changes(video, rapid):
+    """rocket_story: two static captions. The fine stream is looked at (a hash per caption place)
+    but read only where a caption came or went."""
+    bundle = decode_frames(video("rocket_story"), core.ANALYZER.sampling_plans())
+    result = core.run(bundle, core.OPTIMIZED, rapid)
+    main = len(core.plan(core.OPTIMIZED).indices(bundle.plan_frame_count, bundle.info.fps))
+    assert result.stats["frames_sampled"] > 4 * main  # ten samples a second reported
+    assert result.stats["fine_read"] <= 4 and result.stats["frames_ocr"] <= main + 4, result.stats
+
+
+def test_a_stray_letter_is_cut_and_the_box_with_it():
+    from video_assets.analyzers.text_overlay.glyphs import tidy
+
+    # "HOW" centred, and a "T" read out of the picture at the frame's right edge (measured: x 962).
+    glyphs = (("H", 435.0, 0.99), ("O", 497.0, 0.99), ("W", 621.0, 0.99), ("T", 962.0, 0.6))
+    line = tidy(core.Line((342.0, 817.0, 1051.0, 1064.0), "HOWT", 0.9, glyphs=glyphs))
+    assert line.text == "HOW" and line.box[2] < 700 and line.confidence == pytest.approx(0.99)
+    # Letters of a word, however wide, stay: "LONELY IT" with its space kept.
+    glyphs = tuple(zip("LONELY IT", (251, 330, 435, 514, 593, 646, 700, 751, 804), [0.99] * 9))
+    assert tidy(core.Line((198.0, 857.0, 1079.0, 1042.0), "LONELY IT", 0.9, glyphs=glyphs)).text == "LONELY IT"
+
+
+def test_a_dropped_space_is_restored_from_the_recognizers_space_probability():
+    from rapidocr.ch_ppocr_rec.typings import WordInfo
+
+    from resources.rapidocr import _restore_spaces
+
+    info = WordInfo(words=[list("ANDIT")], word_cols=[[2, 5, 9, 13, 15]], confs=[1.0] * 5, line_txt_len=18.3)
+    row = np.zeros(40)
+    row[11] = 0.5  # between "D" (column 9) and "I" (column 13): the space class at half (measured: 0.50)
+    text, fixed = _restore_spaces("ANDIT", info, row, 0.2)
+    assert text == "AND IT" and len(fixed.confs) == 6
+    row[11] = 0.001  # letters of one word: the space class near zero
+    assert _restore_spaces("ANDIT", info, row, 0.2)[0] == "ANDIT"
+
+
+def test_emoji_are_dropped_and_letters_kept():
+    assert core.clean_text("Best day ever 🎉🔥 ") == "Best day ever"
+    assert core.clean_text("Süße Grüße ❤️") == "Süße Grüße"

@@ -70,3 +70,16 @@ def edit_distance(ref, hyp) -> int:
             cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h))
         prev = cur
     return prev[-1]
+
+
+# -- speed targets --------------------------------------------------------------------------------
+# A CPU target is this many times the analyzer's committed measurement (its presets say which row
+# of benchmark/results/, on which machine): a realtime factor half as fast again as measured warns,
+# twice the target is an error, so a tenfold slowdown can never pass. A round number that a
+# tenfold slowdown still met (text_overlay's 2.0 against a measured 0.15) said nothing.
+CPU_TARGET_HEADROOM = 1.5
+
+
+def cpu_target(measured_rtf: float) -> float:
+    """The CPU speed target for an analyzer measured at ``measured_rtf`` on the reference machine."""
+    return round(CPU_TARGET_HEADROOM * measured_rtf, 4)

@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from video_assets.analyzers.base import cpu_target
+
 
 @dataclass(frozen=True)
 class Config:
@@ -85,5 +87,8 @@ BATCH_FIELDS = ("batch_size",)
 
 
 # Realtime factor (analysis seconds / video seconds). GPU: the seed plan's target, 15 s for its
-# 68.4 s video. CPU (2 cores, faster-whisper base): from `python -m benchmark` (0.07-0.09), with headroom.
-SPEED_TARGET_RTF = {"gpu": 15.0 / 68.4, "cpu": 0.25}
+# 68.4 s video. CPU: 1.5x the optimized preset's measurement (analyzers.base.cpu_target), row
+# MEASURED_ROW of benchmark/results/ (Intel Xeon, 2 cores; faster-whisper base, ten clips).
+MEASURED_ROW = ("results.json", "speech_rate[base]")
+MEASURED_CPU_RTF = 0.1141
+SPEED_TARGET_RTF = {"gpu": 15.0 / 68.4, "cpu": cpu_target(MEASURED_CPU_RTF)}

@@ -38,7 +38,7 @@ def samples(bundle: FrameBundle, config: Config) -> Iterator[tuple[Frame, bool]]
     merged in time order, each stored frame decoded once."""
     main = dict(bundle.positions(plan(config)))
     fine = follow_plan(config)
-    positions = main | dict(bundle.positions(fine))
+    positions = main | (dict(bundle.positions(fine)) if config.follow else {})
     for idx in sorted(positions):
         i = positions[idx]
         image = bundle.image(i)
@@ -53,11 +53,12 @@ def run(bundle: FrameBundle, config: Config, engine: OcrEngine) -> AnalyzerResul
     w, h = bundle.info.width, bundle.info.height
     fine = follow_plan(config)
     probe = fit_long_side(w, h, fine.max_side)
-    read = (lambda image: baseline_read(engine, image, config)) if config.preset == "baseline" else OptimizedReader(engine, config, stats)
+    read_band = lambda image: baseline_read(engine, image, config)  # noqa: E731 - the whole pipeline on a band of rows
+    read = read_band if config.preset == "baseline" else OptimizedReader(engine, config, stats)
     rows = []
     times: list[float] = []
     measured: dict[tuple, float] = {}  # a reused block's contrast is the one measured when it was read
-    for frame, lines in TextFollower(read, (w, h), probe, config, stats).run(samples(bundle, config)):
+    for frame, lines in TextFollower(read, read_band, (w, h), probe, config, stats).run(samples(bundle, config)):
         times.append(round(frame.pts_s, 4))
         fh, fw = frame.image.shape[:2]
         for block in group_blocks(lines):

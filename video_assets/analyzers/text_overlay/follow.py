@@ -65,17 +65,21 @@ def _native(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 
 class TextFollower:
-    """Decides, sample by sample, which frames go through the reader (``read``: a native-size RGB
-    image -> its caption lines in native pixels) and what every other sample shows."""
+    """Decides, sample by sample, which frames go through the reader and what every other sample
+    shows. ``read``: a native-size RGB frame -> its caption lines in native pixels (the preset's
+    reader, with its reuse); ``read_band``: the same for a horizontal band of a frame, in the
+    band's pixels (a read where only watched places changed looks at the rows they span, across
+    the whole width: the detector's input is a fraction of the frame's, and a chunk wider than the
+    one it replaced is still found)."""
 
-    def __init__(self, read: Callable[[np.ndarray], list[Line]], native: tuple[int, int], probe: tuple[int, int],
-                 config: Config, stats: dict[str, int]):
-        self.read, self.native, self.probe, self.config, self.stats = read, native, probe, config, stats
+    def __init__(self, read: Callable[[np.ndarray], list[Line]], read_band: Callable[[np.ndarray], list[Line]],
+                 native: tuple[int, int], probe: tuple[int, int], config: Config, stats: dict[str, int]):
+        self.read, self.read_band, self.native, self.probe, self.config, self.stats = read, read_band, native, probe, config, stats
         self.scale = probe[0] / native[0]
         self.places: list[_Place] = []
         self.last_probe: np.ndarray | None = None
         self.lines: list[Line] = []
-        for key in ("frames_ocr", "frames_reused", "fine_read", "fine_settled"):
+        for key in ("frames_ocr", "frames_reused", "fine_read", "fine_settled", "band_reads"):
             stats.setdefault(key, 0)
 
     def _hash(self, gray: np.ndarray, box) -> np.ndarray:
@@ -155,6 +159,7 @@ class TextFollower:
             # A change under way (a pop-in, a cross-fade) is read where it has settled; each frame
             # passed over shows, place by place, the text before or the text after, whichever its
             # pixels are nearer to (text that came or went elsewhere is judged alone).
+            whole = anywhere
             held = []
             fill()
             while ahead and len(held) < config.follow_settle and self._moved(ahead[0][2], gray):
@@ -164,10 +169,14 @@ class TextFollower:
             self.stats["fine_settled"] += len(held)
             before, old_probe = self.lines, self.last_probe
             changed = [p.box for p in self.places if self._score(gray, None, p.box, p.digest) > config.follow_change_share]
-            fresh = self.read(frame.image if main else _native(frame.image, self.native))
-            if main:
-                self.lines = fresh
-            else:  # a fine frame updates the places that changed; the others keep their native-size reading
+            image = frame.image if main else _native(frame.image, self.native)
+            if (whole and main) or not changed:
+                self.lines = self.read(image)
+            else:  # the rows of the places that changed; the other places keep their reading (made at native size)
+                top = max(0, int(min(c[1] - (c[3] - c[1]) / 2 for c in changed)))
+                bottom = min(image.shape[0], int(max(c[3] + (c[3] - c[1]) / 2 for c in changed)) + 1)
+                fresh = [replace(ln, box=(ln.box[0], ln.box[1] + top, ln.box[2], ln.box[3] + top)) for ln in self.read_band(image[top:bottom])]
+                self.stats["band_reads"] += 1
                 kept = [replace(ln, reused=True) for ln in before if not any(_overlaps(ln.box, c) for c in changed)]
                 self.lines = kept + [ln for ln in fresh if not any(_overlaps(ln.box, k.box) for k in kept)]
             self.stats["frames_ocr"] += 1

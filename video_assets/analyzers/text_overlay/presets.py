@@ -50,6 +50,7 @@ class Config:
     # Following the text between samples (``follow.py``): a fine stream every follow_every_s at
     # follow_side px on the long side; a place watched this long after it last held text; a change
     # under way read once settled, waiting at most follow_settle fine frames.
+    follow: bool = True  # False: the preset's samples alone (every_s), as before #40 (benchmark/captions.py compares)
     follow_every_s: float = 0.1
     follow_side: int = 960
     follow_watch_s: float = 1.0

@@ -16,7 +16,7 @@ DETECTIONS_SCHEMA = pa.schema(
         col("y0", pa.float32(), "block top, fraction of frame height"),
         col("x1", pa.float32(), "block right, fraction of frame width"),
         col("y1", pa.float32(), "block bottom, fraction of frame height"),
-        col("reused", pa.bool_(), "true when recognition was skipped: same caption boxes as the previous sample"),
+        col("reused", pa.bool_(), "true when this block was not recognized on this sample: the sample was not read (its caption places had not changed) or the block's pixels had not changed since they were read"),
         col("contrast", pa.float32(), "luma range inside the box, 98th - 2nd percentile (0-255); burned-in captions are near 255"),
     ]
 )

@@ -57,6 +57,8 @@ PLACE_OVERLAP = 0.3
 MIN_SAMPLES = 3
 # Two segments in one place this close in time replace each other (seconds).
 REPLACE_S = 0.2
+# A misreading in a caption's middle: its letters within this CER of the caption's (``_mend``).
+GLITCH_CER = 0.25
 # Chunks joined into a line: at most CHUNK_WORDS words shown at most CHUNK_S each, in one place,
 # each starting within LINE_GAP_S of the previous one's end.
 CHUNK_WORDS, CHUNK_S, LINE_GAP_S = 3, 1.2, 0.25
@@ -127,6 +129,42 @@ def _edge(t: float, side: int, times: list[float] | None, interval: float) -> fl
     return max(0.0, t + side * interval / 2)
 
 
+def _mend(segments: list[dict], interval: float, max_cer: float) -> list[dict]:
+    """A caption misread on one or two readings in its middle (``Tip 4 of A`` between two
+    ``Tip 4 of 4``: a changed digit group starts a new segment) is one caption: a short segment
+    whose letters are within ``GLITCH_CER`` of the same caption just before and just after it, in
+    its place, is folded into one segment with them."""
+    gap = max(REPLACE_S, 1.5 * interval)
+    segments = list(segments)
+    mended = True
+    while mended:
+        mended = False
+        for b in segments:
+            if b["reads"] > 2:
+                continue
+            near = [s for s in segments if s is not b and same_place(s["box"], b["box"])]
+            a = max((s for s in near if 0 <= b["start"] - s["last"] <= gap), key=lambda s: s["last"], default=None)
+            c = min((s for s in near if 0 <= s["start"] - b["last"] <= gap), key=lambda s: s["start"], default=None)
+            if a is None or c is None or a is c:
+                continue
+            ta = _text(a["texts"])
+            if not (same_text(ta, _text(c["texts"]), max_cer) and cer(ta, _text(b["texts"])) <= GLITCH_CER):
+                continue
+            a["last"] = c["last"]
+            a["n"] += b["n"] + c["n"]
+            a["reads"] += b["reads"] + c["reads"]
+            for t, k in c["texts"].items():
+                a["texts"][t] = a["texts"].get(t, 0) + k
+            a["box"] = (min(a["box"][0], c["box"][0]), min(a["box"][1], c["box"][1]), max(a["box"][2], c["box"][2]), max(a["box"][3], c["box"][3]))
+            a["centres"] += b["centres"] + c["centres"]
+            a["contrast"] += b["contrast"] + c["contrast"]
+            a["conf"] = max(a["conf"], c["conf"])
+            segments = [s for s in segments if s is not b and s is not c]
+            mended = True
+            break
+    return segments
+
+
 def _text(texts: dict[str, int]) -> str:
     """A segment's text: the reading seen most often, or among readings with its letters that
     differ only in spaces, the one with the most words (a recognizer drops spaces, rarely adds one)."""
@@ -183,6 +221,7 @@ def merge_segments(detections: pd.DataFrame, interval: float, max_cer: float, as
         done.extend(replaced)
         open_segments = [s for s in open_segments if not any(s is r for r in replaced)]
     done.extend(open_segments)
+    done = _mend(done, interval, max_cer)
     rows = [
         {
             "text": _text(s["texts"]),
