@@ -22,7 +22,7 @@ from video_assets.insights.profile import covered_seconds
 from video_assets.sample.queries import QUERIES, is_hit
 
 CLIPS = ["city_ride", "cafe_cat", "german_cafe", "mixed_trip", "rocket_story", "caption_drill", "quiet_coffee", "tips_countdown",
-         "bilingual_walk", "bilingual_kitchen"]
+         "bilingual_walk", "bilingual_kitchen", "auto_captions"]
 ANALYZERS = ["text_overlay", "speech_rate", "scene_cuts", "object_detection"]
 
 
@@ -82,6 +82,8 @@ def test_known_queries_find_the_right_video_and_time_first(corpus_run, ground_tr
     first = {q.text: bool(hits[q.text]) and is_hit(q, hits[q.text][0], ground_truth["clips"][q.video]) for q in QUERIES}
     assert sum(first.values()) / len(QUERIES) >= 0.9, {t: (ok, hits[t][:1]) for t, ok in first.items() if not ok}
     assert all(first[q.text] for q in QUERIES if q.mode == "keyword" and ("ö" in q.text or "ü" in q.text))  # German keyword queries, umlauts kept
+    # A sentence shown as 1-3 word chunks is found as the line they form, with the line's time.
+    assert first["how lonely it feels"] and hits["how lonely it feels"][0].text == "NOBODY TELLS YOU HOW LONELY IT FEELS"
     # German by meaning, and across the languages (multilingual-e5-small): the semantic queries together
     semantic = [q for q in QUERIES if q.mode == "semantic"]
     assert sum(q.kind == "german" for q in semantic) >= 8 and sum(q.kind == "cross-lingual" for q in semantic) >= 4

@@ -1,6 +1,7 @@
 """The committed query set over the sample corpus: what a person would type, and where the answer
 is (the video, the source, and the caption or spoken sentence whose time window the first hit
-must overlap). Caption queries, speech phrases, German ones among them; semantic queries in German
+must overlap). Caption queries (one of them the sentence a run of auto-caption chunks forms),
+speech phrases, German ones among them; semantic queries in German
 that share no word with their answer, and cross-lingual ones (an English query for German speech and
 the reverse)."""
 
@@ -32,6 +33,7 @@ QUERIES: tuple[Query, ...] = (
     Query("sleep early", "tips_countdown", "caption", "Tip 2 of 4: sleep early"),
     Query("Größer als gedacht", "german_cafe", "caption", "Größer als gedacht"),
     Query("Grüße aus Köln", "german_cafe", "caption", "Schöne Grüße aus Köln"),
+    Query("how lonely it feels", "auto_captions", "caption", "NOBODY TELLS YOU HOW LONELY IT FEELS"),  # a line of 1-3 word chunks
     Query("motorcycle comes out", "city_ride", "speech", "Then the motorcycle comes out, and it is fast."),
     Query("runs the whole house", "cafe_cat", "speech", "This is my cat and she runs the whole house."),
     Query("waits next to the coffee", "cafe_cat", "speech", "Every morning she waits next to the coffee."),
@@ -61,8 +63,8 @@ QUERIES: tuple[Query, ...] = (
 
 def answer_window(query: Query, clip_truth: dict) -> tuple[float, float]:
     """The time window of the query's answer in the clip's ground truth."""
-    if query.source == "caption":
-        cap = next(c for c in clip_truth["captions"] if c["text"] == query.answer)
+    if query.source == "caption":  # a caption, or a line auto-caption chunks form
+        cap = next(c for c in clip_truth["captions"] + clip_truth.get("lines", []) if c["text"] == query.answer)
         return cap["start"], cap["end"]
     utt = next(u for u in clip_truth["speech"]["utterances"] if u["text"] == query.answer)
     return utt["start"], utt["end"]
