@@ -217,9 +217,9 @@ def _bundle(images: list[np.ndarray], every_s: float = 0.5) -> "FrameBundle":
 
 def _composite(background: np.ndarray, text: str, size: int = 84, center_y: float = 0.5) -> np.ndarray:
     from video_assets.sample.clips import Caption
-    from video_assets.sample.build import _render_caption
+    from video_assets.sample.drawing import render_caption
 
-    patch, (left, top) = _render_caption(Caption(text, 0.0, 1.0, center_y, size))
+    patch, (left, top) = render_caption(Caption(text, 0.0, 1.0, center_y, size))
     out = background.copy()
     h, w = patch.shape[:2]
     alpha = patch[..., 3:4].astype(np.float32) / 255.0

@@ -35,7 +35,7 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from video_assets.analyzers.text_overlay.blocks import Line
+from video_assets.analyzers.text_overlay.blocks import Line, group_blocks
 from video_assets.analyzers.text_overlay.presets import Config
 from video_assets.analyzers.text_overlay.reading import box_hash, changed_cells, hash_score
 from video_assets.media.frames import Frame
@@ -96,8 +96,6 @@ class TextFollower:
 
     def _remember(self, gray: np.ndarray, t: float) -> None:
         """After a read: its blocks become watched places; every place's hash is taken anew."""
-        from video_assets.analyzers.text_overlay.blocks import group_blocks
-
         for block in group_blocks(self.lines):
             same = next((p for p in self.places if _iou(p.box, block.box) > 0.8), None)
             if same is None:
