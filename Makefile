@@ -27,7 +27,7 @@ bench bench-decode: export VIDEO_ASSETS_YOLO_OPTIMIZED ?= random:yolov8l
 bench bench-decode: export VIDEO_ASSETS_QWEN_BASELINE ?= random:2b
 bench bench-decode: export VIDEO_ASSETS_QWEN_OPTIMIZED ?= random:2b
 
-.PHONY: demo test dev bench bench-decode bench-memory bench-overhead bench-ray-services gpu-kit system-deps test-system-deps install clean
+.PHONY: demo test dev bench bench-captions bench-decode bench-memory bench-overhead bench-ray-services gpu-kit system-deps test-system-deps install clean
 
 demo: install $(DAGSTER_HOME)/dagster.yaml
 	$(PY) -m video_assets.cli.demo
@@ -43,6 +43,10 @@ bench: install
 
 bench-decode: install
 	$(PY) -m benchmark.decode
+
+# Captions: following the text vs fixed 0.5 s sampling (text_overlay, optimized preset).
+bench-captions: install
+	$(PY) -m benchmark.captions
 
 # Peak RSS of `video-assets analyze` (every analyzer) on one clip repeated to 90 s, 360 s and 20 minutes,
 # against a git revision for the shorter ones (MEMORY_AGAINST=<rev>): benchmark/results/memory.{json,md}.

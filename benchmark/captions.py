@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument("--corpus", type=Path, default=Path(settings.env("VIDEO_ASSETS_CORPUS", "data/corpus")))
+    parser.add_argument("--corpus", type=Path, default=Path(settings.corpus_root()))
     parser.add_argument("--clips", nargs="*", default=None)
     parser.add_argument("--engine", default="rapidocr", choices=("rapidocr", "easyocr"))
     parser.add_argument("--out", type=Path, default=Path("benchmark/results"))

@@ -22,8 +22,8 @@ class CountingBundle(FrameBundle):
     peak: int = 0
     handed: int = 0
 
-    def frames(self, plan):
-        for frame in super().frames(plan):
+    def frames(self, plan, *more):
+        for frame in super().frames(plan, *more):
             self.alive += 1
             self.handed += 1
             self.peak = max(self.peak, self.alive)
@@ -76,7 +76,11 @@ def test_a_frame_analyzer_holds_as_many_frames_for_a_long_video_as_for_a_short_o
         peaks[times] = (bundle.peak, bundle.handed)
     (short_peak, short_handed), (long_peak, long_handed) = peaks[1], peaks[3]
     assert long_handed == 3 * short_handed
-    assert long_peak == short_peak, f"{spec.name} held {short_peak} frames for 4 s and {long_peak} for 12 s"
+    # text_overlay looks ahead while a change settles (follow.py): at most follow_settle + 1 frames
+    # ahead, follow_settle passed over, the one read and the one handed on; how many it reaches
+    # depends on where chunks change, never on the length.
+    bound = 2 * config.follow_settle + 4 if spec.name == "text_overlay" else short_peak
+    assert long_peak <= max(short_peak, bound), f"{spec.name} held {short_peak} frames for 4 s and {long_peak} for 12 s"
     assert long_peak <= long_handed / 3
 
 

@@ -1,11 +1,10 @@
 """Stored frames and audio: the records the shared assets produce, and their on-disk formats.
 
-Frames are stored as one Parquet file per video: a row per kept frame (source index, presentation
-time, size, encoded image bytes) in row groups that are written and read one at a time, and the
-video's properties in the file metadata (``media/framestore.py``). JPEG at quality 95 was chosen
-by measurement (``python -m benchmark.decode``; table in the README): a quarter of PNG's bytes and
-1/18 of raw RGB's, 44.6 dB PSNR, encoding 14 times faster than PNG. ``raw`` and ``png`` remain
-available (``VIDEO_ASSETS_FRAME_CODEC``) for exactness.
+Frames are stored as one Parquet file per video: a row per kept frame (source index, time, size,
+encoded image) in row groups written and read one at a time, the video's properties in the file
+metadata (``media/framestore.py``). JPEG at quality 95 was chosen by measurement (``python -m
+benchmark.decode``; README): a quarter of PNG's bytes and 1/18 of raw RGB's, 44.6 dB PSNR,
+encoding 14 times faster than PNG; ``raw`` and ``png`` remain (``VIDEO_ASSETS_FRAME_CODEC``).
 
 Audio is one ``.npz`` per video: float32 samples at 16 kHz mono and the ``has_audio`` flag. At
 64 kB per second it is small next to the frames, and reads back without a decoder.
@@ -49,7 +48,6 @@ def luma(image: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class Frame:
     """One decoded frame. image: uint8 RGB array of shape (height, width, 3), upright."""
-
     source_index: int
     pts_s: float
     image: np.ndarray
@@ -133,9 +131,8 @@ class FrameBundle:
         return decode_image(self.data[i], self.codec, w, h)
 
     def trimmed(self, seconds: float) -> "FrameBundle":
-        """The first ``seconds`` of the video, as if it had been that long (same plans, same frames).
-        For benchmarks that must bound a slow baseline without changing what each frame costs.
-        Cut at a whole number of segments (2 s) so segment plans find the frames they were stored with."""
+        """The first ``seconds`` of the video, as if it had been that long (same plans, same frames):
+        benchmarks bound a slow baseline so, without changing what each frame costs."""
         count = min(self.plan_frame_count, max(1, int(round(seconds * self.info.fps))))
         keep = [i for i, idx in enumerate(self.source_index) if idx < count]
         info = VideoInfo(**{**asdict(self.info), "duration_s": min(self.info.duration_s, count / self.info.fps), "frame_count": count})
@@ -153,17 +150,20 @@ class FrameBundle:
         where = {idx: i for i, idx in enumerate(self.source_index)}
         missing = [idx for idx in wanted if idx not in where and idx < self.info.frame_count]
         if missing:
-            raise LookupError(
-                f"{self.info.source}: stored frames lack {len(missing)} frame(s) that plan "
-                f"'{plan.name}' needs (first: {missing[:5]}); re-materialize video_frames"
-            )
+            raise LookupError(f"{self.info.source}: stored frames lack {len(missing)} frame(s) that plan '{plan.name}' "
+                              f"needs (first: {missing[:5]}); re-materialize video_frames")
         return [(idx, where[idx]) for idx in wanted if idx in where]
 
-    def frames(self, plan: SamplingPlan) -> Iterator[Frame]:
-        """The frames of one analyzer's plan, in time order, each decoded and resized to the plan's
-        size only when the consumer asks for it: one frame at a time in memory, whatever the length."""
-        for idx, i in self.positions(plan):
-            yield Frame(idx, self.pts_s[i], resize_to(self.image(i), plan.max_side))
+    def frames(self, plan: SamplingPlan, *more: SamplingPlan) -> Iterator[Frame]:
+        """The frames of one analyzer's plan (with ``more``: of several, merged, each frame once at the
+        largest size they ask), in time order, each decoded and resized only when the consumer asks
+        for it: one frame at a time in memory, whatever the length."""
+        sides: dict[tuple[int, int], int | None] = {}
+        for p in (plan, *more):
+            for key in self.positions(p):
+                sides[key] = None if p.max_side is None or (key in sides and sides[key] is None) else max(sides.get(key) or 0, p.max_side)
+        for idx, i in sorted(sides):
+            yield Frame(idx, self.pts_s[i], resize_to(self.image(i), sides[(idx, i)]))
 
     def select(self, plan: SamplingPlan) -> list[Frame]:
         """All of a plan's frames at once: for tests and benchmarks on short clips (cores stream)."""

@@ -17,7 +17,7 @@ from video_assets.analyzers.text_overlay.reading import OptimizedReader, baselin
 from video_assets.analyzers.text_overlay.schemas import DETECTIONS_SCHEMA
 from video_assets.analyzers.text_overlay.segments import join_lines, merge_segments
 from video_assets.analyzers.text_overlay.text import clean_text
-from video_assets.media.frames import Frame, FrameBundle, luma, resize_to
+from video_assets.media.frames import Frame, FrameBundle, luma
 from video_assets.media.sampling import fit_long_side
 
 
@@ -36,13 +36,10 @@ def contrast(image: np.ndarray, box: tuple[float, float, float, float]) -> float
 def samples(bundle: FrameBundle, config: Config) -> Iterator[tuple[Frame, bool]]:
     """The preset's samples (native size, ``main``) and the fine stream between them (``follow_side``),
     merged in time order, each stored frame decoded once."""
-    main = dict(bundle.positions(plan(config)))
-    fine = follow_plan(config)
-    positions = main | (dict(bundle.positions(fine)) if config.follow else {})
-    for idx in sorted(positions):
-        i = positions[idx]
-        image = bundle.image(i)
-        yield Frame(idx, bundle.pts_s[i], image if idx in main else resize_to(image, fine.max_side)), idx in main
+    main = plan(config)
+    ours = {idx for idx, _ in bundle.positions(main)}
+    for frame in (bundle.frames(main, follow_plan(config)) if config.follow else bundle.frames(main)):
+        yield frame, frame.source_index in ours
 
 
 def run(bundle: FrameBundle, config: Config, engine: OcrEngine) -> AnalyzerResult:

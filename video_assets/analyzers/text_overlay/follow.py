@@ -160,7 +160,8 @@ class TextFollower:
             whole = anywhere
             held = []
             fill()
-            while ahead and len(held) < config.follow_settle and self._moved(ahead[0][2], gray):
+            while (ahead and len(held) < config.follow_settle and ahead[0][0].pts_s - frame.pts_s <= 1.5 * config.follow_every_s
+                   and self._moved(ahead[0][2], gray)):  # only a fine step ahead: a change under way lasts a tenth of a second
                 held.append((frame, gray))
                 frame, main, gray = ahead.popleft()
                 fill()
