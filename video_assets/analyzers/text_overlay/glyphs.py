@@ -6,8 +6,8 @@ reads a letter or two out of the picture (``HOW`` + ``T``, ``TELLS YOU`` + ``A``
 from where the recognizer put each character (``Line.glyphs``): characters are split where two
 neighbours are further apart than ``FAR_PITCHES`` times the line's median character pitch; a
 group of at most ``STRAY_MAX`` characters beside a larger group is picture, not caption, and is
-dropped. A box side reaching more than 1.5 pitches past the outer character kept is cut to half
-a pitch beyond it (a usual margin stays), and the confidence becomes the mean over them, so a trailing blank the recognizer doubted no longer sinks
+dropped. The box is cut to the characters kept (half a pitch beyond the outer ones), and the
+confidence becomes the mean over them, so a trailing blank the recognizer doubted no longer sinks
 a clean reading below the engine's floor.
 
 Spaces the recognizer drops (``ANDIT`` for ``AND IT``) are not restored from pixels: measured on
@@ -27,7 +27,6 @@ from video_assets.analyzers.text_overlay.blocks import Line
 
 FAR_PITCHES = 2.5
 STRAY_MAX = 2
-WIDE_PITCHES = 1.5
 
 
 def tidy(line: Line) -> Line:
@@ -47,11 +46,6 @@ def tidy(line: Line) -> Line:
     lo, hi = letters[keep[0]][1], letters[keep[-1]][1]
     kept = [g for g in glyphs if lo <= g[1] <= hi and not (g[0] == " " and g[1] in (lo, hi))]
     text = "".join(g[0] for g in kept)
-    # A side that reaches more than WIDE_PITCHES past the outer character holds picture, not
-    # caption: it is cut to half a pitch. A usual margin (the detector's own) is kept: recognition
-    # of a caption place looked at again reads best with it.
-    x0 = lo - pitch / 2 if lo - line.box[0] > WIDE_PITCHES * pitch else line.box[0]
-    x1 = hi + pitch / 2 if line.box[2] - hi > WIDE_PITCHES * pitch else line.box[2]
-    box = (x0, line.box[1], x1, line.box[3])
+    box = (max(line.box[0], lo - pitch / 2), line.box[1], min(line.box[2], hi + pitch / 2), line.box[3])
     confidence = float(np.mean([g[2] for g in kept if g[0] != " "]))
     return replace(line, text=" ".join(text.split()), box=box, confidence=confidence, glyphs=tuple(kept))
