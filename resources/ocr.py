@@ -77,7 +77,7 @@ class OcrResource(AnalyzerModels):
             loaded, new = get_or_load(("rapidocr", self.rapidocr_det_side, device, threads, runtime),
                                       lambda: load_rapidocr_engine(self.rapidocr_det_side, device, threads, runtime))
             model = loaded.model
-            detail = (f"PP-OCRv6 small, detector at {self.rapidocr_det_side} px on {model.runtime}, recognizer on {model.runtime}"
+            detail = (f"PP-OCRv6 small, detector at {self.rapidocr_det_side} px on {model.runtime}, recognizer on onnxruntime"
                       + ("" if runtime == self.rapidocr_runtime else " (openvino is not installed)"))
         else:
             langs = self.language_list()
