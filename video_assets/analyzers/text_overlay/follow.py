@@ -37,7 +37,8 @@ import numpy as np
 
 from video_assets.analyzers.text_overlay.blocks import Line, group_blocks
 from video_assets.analyzers.text_overlay.presets import Config
-from video_assets.analyzers.text_overlay.reading import box_hash, changed_cells, hash_score
+from video_assets.analyzers.text_overlay.reading import _iou, box_hash, changed_cells, hash_score
+from video_assets.analyzers.text_overlay.segments import same_place as _overlaps
 from video_assets.media.frames import Frame
 
 
@@ -187,16 +188,3 @@ class TextFollower:
                 yield waiting, self._between(g, before, old_probe, self.lines, gray)
             fill()
             yield frame, self.lines
-
-
-def _overlaps(a, b) -> bool:
-    """Two boxes share a place: their intersection covers 30 % of the smaller."""
-    inter = max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
-    return smaller > 0 and inter >= 0.3 * smaller
-
-
-def _iou(a, b) -> float:
-    inter = max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
