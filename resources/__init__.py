@@ -12,9 +12,12 @@ from __future__ import annotations
 
 def model_resources() -> dict[str, type]:
     """Resource key -> model resource class (imported on call: no model library at import)."""
+    from resources.audio_events import AudioEventModelsResource
+    from resources.faces import FaceModelsResource
     from resources.ocr import OcrResource
     from resources.qwen import QwenResource
     from resources.speech import SpeechModelsResource
     from resources.yolo import YoloResource
 
-    return {"qwen": QwenResource, "ocr": OcrResource, "yolo": YoloResource, "speech_models": SpeechModelsResource}
+    return {"qwen": QwenResource, "ocr": OcrResource, "yolo": YoloResource, "speech_models": SpeechModelsResource,
+            "faces": FaceModelsResource, "audio_events": AudioEventModelsResource}

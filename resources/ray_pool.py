@@ -35,7 +35,8 @@ NAMESPACE = "video-assets"
 # Fraction of a GPU each actor of a family asks for (qwen fills a card; the others share one).
 # Threads of a pool actor: calls beyond this wait in Ray's queue; ``process`` runs one at a time.
 MAX_CONCURRENCY = 64
-DEFAULT_GPUS = {"qwen": 1.0, "yolo": 0.25, "ocr": 0.5, "speech_models": 0.25}
+# faces and audio_events run their small networks on the CPU everywhere: no GPU share.
+DEFAULT_GPUS = {"qwen": 1.0, "yolo": 0.25, "ocr": 0.5, "speech_models": 0.25, "faces": 0.0, "audio_events": 0.0}
 
 
 class RayUnavailable(RuntimeError):

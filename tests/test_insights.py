@@ -12,6 +12,8 @@ from resources.ocr import OcrResource
 from resources.ray_pool import ModelPools
 from resources.speech import SpeechModelsResource
 from resources.storage import VideoAssetsIOManager
+from resources.audio_events import AudioEventModelsResource
+from resources.faces import FaceModelsResource
 from resources.yolo import YoloResource
 from video_assets.analyzers import by_name
 from video_assets.defs.assets import ingest
@@ -23,7 +25,7 @@ from video_assets.sample.queries import QUERIES, is_hit
 
 CLIPS = ["city_ride", "cafe_cat", "german_cafe", "mixed_trip", "rocket_story", "caption_drill", "quiet_coffee", "tips_countdown",
          "bilingual_walk", "bilingual_kitchen", "auto_captions"]
-ANALYZERS = ["text_overlay", "speech_rate", "scene_cuts", "object_detection"]
+ANALYZERS = ["text_overlay", "speech_rate", "scene_cuts", "object_detection", "faces", "audio_events"]
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +33,8 @@ def corpus_run(corpus_dir, tmp_path_factory):
     root = tmp_path_factory.mktemp("insights")
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("videos", CLIPS)
-    resources = {"ocr": OcrResource(engine="rapidocr"), "speech_models": SpeechModelsResource(), "yolo": YoloResource()}
+    resources = {"ocr": OcrResource(engine="rapidocr"), "speech_models": SpeechModelsResource(), "yolo": YoloResource(),
+                 "faces": FaceModelsResource(), "audio_events": AudioEventModelsResource()}
     assets = [ingest.video_file, ingest.video_frames, ingest.audio_track, video_profile, corpus_index]
     for name in ANALYZERS:
         spec = by_name(name)
@@ -73,6 +76,15 @@ def test_profile_matches_the_ground_truth(corpus_run, ground_truth):
             assert row.language is None and pd.isna(row.first_word_s)
         assert row.caption_in_hook == (min(c["start"] for c in truth["captions"]) < 3.0)
         assert row.cut_in_hook == (min(truth["cuts"]) < 3.0)
+        # Faces and sound (real weights: in the profile): the face share against the scenes' faces,
+        # the first second, and no music on clips whose audio is speech alone.
+        face_time = sum(s["end"] - s["start"] for s in truth["faces"] if s["count"] > 0)
+        assert row.face_share == pytest.approx(face_time / duration, abs=0.05), (clip, row.face_share)
+        assert row.face_in_first_second == any(s["count"] > 0 and s["start"] < 1.0 for s in truth["faces"]), clip
+        assert "faces" not in row.random_init and "audio_events" not in row.random_init
+        if truth["has_audio"]:
+            assert row.music_share <= 0.02 and row.speech_over_music_share <= 0.02, clip  # no music beds in these clips
+            assert 0.0 <= row.talking_head_share <= row.face_share
 
 
 def test_known_queries_find_the_right_video_and_time_first(corpus_run, ground_truth):

@@ -57,16 +57,18 @@ def clip(video):
 
 @pytest.mark.parametrize("spec", FRAME_ANALYZERS, ids=[s.name for s in FRAME_ANALYZERS])
 def test_a_frame_analyzer_holds_as_many_frames_for_a_long_video_as_for_a_short_one(spec, clip):
+    from resources.faces import FaceModelsResource
     from resources.ocr import OcrResource
     from resources.qwen import QwenResource
     from resources.yolo import YoloResource
 
-    models = {"qwen": lambda: QwenResource(optimized_model="random:tiny"), "ocr": OcrResource, "yolo": YoloResource}
+    models = {"qwen": lambda: QwenResource(optimized_model="random:tiny"), "ocr": OcrResource, "yolo": YoloResource,
+              "faces": FaceModelsResource}
     model = models[spec.model]().load("optimized").model if spec.model else None
     config = spec.presets["optimized"]
     # A batch the preset declares (YOLO's 64 frames, Qwen2-VL's 8 segments) is held by design and
     # would hold the whole short clip: smaller here, so that holding more than a batch shows.
-    small = {"object_detection": {"batch": 4}, "qwen2_vl_temporal": {"batch_segments": 1}}.get(spec.name, {})
+    small = {"object_detection": {"batch": 4}, "qwen2_vl_temporal": {"batch_segments": 1}, "faces": {"batch": 2}}.get(spec.name, {})
     config = dataclasses.replace(config, **small)
     peaks = {}
     for times in (1, 3):

@@ -15,7 +15,9 @@ import dagster as dg
 import pandas as pd
 import pytest
 
+from resources.audio_events import AudioEventModelsResource
 from resources.corpus import VideoCorpus
+from resources.faces import FaceModelsResource
 from resources.ocr import OcrResource
 from resources.qwen import QwenResource
 from resources.ray_pool import ModelPools
@@ -59,6 +61,8 @@ RESOURCES = {
     "ocr": OcrResource,
     "yolo": YoloResource,
     "speech_models": SpeechModelsResource,
+    "faces": FaceModelsResource,
+    "audio_events": AudioEventModelsResource,
 }
 
 

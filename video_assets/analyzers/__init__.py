@@ -11,7 +11,7 @@ and its line below.
 
 from __future__ import annotations
 
-from video_assets.analyzers import object_detection, qwen2_vl_temporal, scene_cuts, speech_rate, text_overlay
+from video_assets.analyzers import audio_events, faces, object_detection, qwen2_vl_temporal, scene_cuts, speech_rate, text_overlay
 from video_assets.analyzers.contract import Analyzer, ContractError, build_registry
 from video_assets.media.sampling import SamplingPlan
 
@@ -21,6 +21,8 @@ ANALYZERS: tuple[Analyzer, ...] = build_registry(
     object_detection.ANALYZER,
     speech_rate.ANALYZER,
     scene_cuts.ANALYZER,
+    faces.ANALYZER,
+    audio_events.ANALYZER,
 )
 
 __all__ = ["ANALYZERS", "Analyzer", "ContractError", "by_name", "names", "sampling_plans"]

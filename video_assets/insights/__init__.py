@@ -14,4 +14,6 @@ TABLES_USED = {
     "scene_cuts": ("cuts",),
     "object_detection": ("classes",),
     "qwen2_vl_temporal": ("segments",),
+    "faces": ("samples",),
+    "audio_events": ("events",),
 }

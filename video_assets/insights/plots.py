@@ -1,6 +1,7 @@
 """The corpus overview a person looks at rather than reads: distributions of the profile across
-videos (words per minute, cuts per minute, caption share), the spoken languages, and the hook
-(when the first caption, word and cut come)."""
+videos (words per minute, cuts per minute, caption share), the spoken languages, the hook
+(when the first caption, word and cut come), and per video the share of time with a face, a
+talking head and music."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from video_assets.insights.profile import HOOK_S
 
 
 def overview_png(profiles: pd.DataFrame) -> bytes:
-    """One PNG of five small panels; empty bytes when there is no profile."""
+    """One PNG of six small panels; empty bytes when there is no profile."""
     if profiles is None or profiles.empty:
         return b""
     import matplotlib
@@ -20,7 +21,7 @@ def overview_png(profiles: pd.DataFrame) -> bytes:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 5, figsize=(15, 2.8), dpi=80)
+    fig, axes = plt.subplots(1, 6, figsize=(18, 2.8), dpi=80)
     for ax, column, label in zip(axes[:3], ("articulation_wpm", "cuts_per_minute", "caption_share"),
                                  ("words per minute (speaking)", "cuts per minute", "share with a caption")):
         values = pd.to_numeric(profiles[column], errors="coerce").dropna()
@@ -42,6 +43,17 @@ def overview_png(profiles: pd.DataFrame) -> bytes:
     hook.set_xlabel("s")
     hook.set_title(f"the hook (first {HOOK_S:.0f} s dashed)", fontsize=10)
     hook.legend(fontsize=7, loc="lower right")
+    sound = axes[5]
+    y = range(len(profiles))
+    for column, color, name, offset in (("face_share", "#8172b2", "face", -0.2), ("talking_head_share", "#64b5cd", "talking head", 0.0),
+                                        ("music_share", "#c44e52", "music", 0.2)):
+        values = pd.to_numeric(profiles.get(column, pd.Series([None] * len(profiles))), errors="coerce").fillna(0.0)
+        sound.barh([i + offset for i in y], values, height=0.2, color=color, label=name)
+    sound.set_yticks(list(y))
+    sound.set_yticklabels(profiles["video"], fontsize=7)
+    sound.set_xlim(0, 1)
+    sound.set_title("share of time: face, talking head, music", fontsize=10)
+    sound.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     out = io.BytesIO()
     fig.savefig(out, format="png")

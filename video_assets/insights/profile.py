@@ -48,6 +48,14 @@ PROFILE_SCHEMA = pa.schema([
     col("caption_in_hook", pa.bool_(), f"a caption appears in the first {HOOK_S:.0f} s"),
     col("speech_in_hook", pa.bool_(), f"speech starts in the first {HOOK_S:.0f} s"),
     col("cut_in_hook", pa.bool_(), f"a cut falls in the first {HOOK_S:.0f} s"),
+    col("face_share", pa.float64(), "share of sampled frames with a face (BlazeFace)"),
+    col("talking_head_share", pa.float64(), "share of the duration with a face on screen while someone speaks"),
+    col("face_in_first_second", pa.bool_(), "a face is on screen within the first second"),
+    col("largest_face_share", pa.float64(), "the largest face's share of the frame"),
+    col("max_faces", pa.int32(), "most faces at once"),
+    col("music_share", pa.float64(), "share of the duration with music"),
+    col("speech_over_music_share", pa.float64(), "share of the duration with speech and music at once"),
+    col("singing_share", pa.float64(), "share of the duration with singing"),
     col("random_init", pa.string(), "analyzers whose weights are random-init, left out of this row (empty: none)"),
 ])
 
@@ -105,6 +113,39 @@ def _languages(summary) -> dict:
     return {"languages": languages_label(langs), "second_language_share": round(1.0 - float(langs[0]["share"]), 4)}
 
 
+FIRST_SECOND = 1.0
+
+
+def _faces_and_sound(tables: dict[str, dict[str, pd.DataFrame]], random_init: list[str], duration: float) -> dict:
+    """Faces (per sampled frame) and audio events (speech, music, singing spans): their shares,
+    and the talking head: a face on screen while someone speaks (audio_events' speech, or
+    speech_rate's segments where audio_events did not run)."""
+    from video_assets.analyzers.audio_events import LABELS, shares
+    from video_assets.analyzers.audio_events.events import spans_of
+    from video_assets.analyzers.faces import summary as face_summary
+
+    row: dict = {}
+    sound = tables.get("audio_events")
+    spans: dict[str, list[tuple[float, float]]] = {}
+    if sound is not None and "audio_events" not in random_init:
+        spans = {label: spans_of(sound["events"], label) for label in LABELS}
+        got = shares(spans, duration)
+        row |= {k: got[k] for k in ("music_share", "speech_over_music_share", "singing_share")}
+    speaking = spans.get("speech")
+    if speaking is None and "speech_rate" in tables and "speech_rate" not in random_init:
+        speaking = list(zip(tables["speech_rate"]["segments"].start_s, tables["speech_rate"]["segments"].end_s))
+    faces = tables.get("faces")
+    if faces is not None and "faces" not in random_init:
+        samples = faces["samples"]
+        s = face_summary(samples)
+        row |= {"face_share": s["face_share"], "largest_face_share": s["largest_face_share"], "max_faces": s["max_faces"],
+                "face_in_first_second": 0 <= s["first_face_s"] < FIRST_SECOND}
+        if speaking is not None and len(samples):
+            talking = [t for t, n in zip(samples.timestamp_s, samples.faces) if n > 0 and any(a <= t < b for a, b in speaking)]
+            row["talking_head_share"] = round(len(talking) / len(samples), 4)
+    return row
+
+
 def build_profile(video: str, facts: VideoFacts, tables: dict[str, dict[str, pd.DataFrame]], weights: dict[str, str],
                   object_frames: int) -> pd.DataFrame:
     """The profile row of one video. ``tables``: analyzer name -> table name -> DataFrame (the
@@ -157,6 +198,7 @@ def build_profile(video: str, facts: VideoFacts, tables: dict[str, dict[str, pd.
     if objects is not None and "object_detection" not in random_init and object_frames > 0:
         classes = objects["classes"].sort_values(["frames_present", "class_name"], ascending=[False, True]).head(TOP_OBJECTS)
         row["top_objects"] = ", ".join(f"{c.class_name} {c.frames_present / object_frames:.2f}" for c in classes.itertuples())
+    row |= _faces_and_sound(tables, random_init, duration)
     for name, key in (("caption", "first_caption_s"), ("speech", "first_word_s"), ("cut", "first_cut_s")):
         source = {"caption": "text_overlay", "speech": "speech_rate", "cut": "scene_cuts"}[name]
         if source in tables and source not in random_init:

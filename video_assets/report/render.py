@@ -26,8 +26,8 @@ from video_assets.media.frames import image_mime
 
 # The profile columns the report's corpus table shows (the dataset keeps them all).
 PROFILE_COLUMNS = ["video", "duration_s", "languages", "articulation_wpm", "speaking_share", "caption_count", "caption_share",
-                   "onscreen_wpm", "cuts_per_minute", "mean_shot_s", "top_objects", "first_caption_s", "first_word_s",
-                   "first_cut_s", "random_init"]
+                   "onscreen_wpm", "cuts_per_minute", "mean_shot_s", "face_share", "talking_head_share", "music_share",
+                   "speech_over_music_share", "top_objects", "first_caption_s", "first_word_s", "first_cut_s", "random_init"]
 
 
 @dataclass

@@ -28,10 +28,12 @@ import numpy as np
 from PIL import Image
 
 from video_assets.sample.clips import CLIPS, Caption, ClipSpec
+from video_assets.sample.music import render as render_music
+from video_assets.sample.specs import FACE_VISIBLE, PHOTO_FACES, Scene
 from video_assets.sample.drawing import HEIGHT, WIDTH, CaptionLayer, render_caption
 
 # Bumped whenever a clip or the ground truth's shape changes: ensure_corpus rewrites older corpora.
-VERSION = 5
+VERSION = 6
 
 
 def _load_image(name: str, crop: tuple[int, int, int, int] | None = None) -> np.ndarray:
@@ -86,6 +88,8 @@ class ClipTruth:
     scenes: list[dict] = field(default_factory=list)
     cuts: list[float] = field(default_factory=list)
     speech: dict | None = None
+    faces: list[dict] = field(default_factory=list)  # per scene: how many faces are on screen
+    audio_events: dict | None = None  # music and singing spans (speech: the utterances)
 
 
 def _build_audio(spec: ClipSpec, work: Path) -> tuple[Path, dict]:
@@ -102,6 +106,13 @@ def _build_audio(spec: ClipSpec, work: Path) -> tuple[Path, dict]:
             raise ValueError(f"{spec.name}: utterance {i} overlaps the previous one")
         track[start:end] = samples
         utterances.append({"text": utt.text, "start": round(start / sr, 3), "end": round(end / sr, 3), "language": spec.language_of(utt)})
+    if spec.music:  # mixed in float, then back to 16 bits (clips without music keep their exact bytes)
+        mix = track.astype(np.float64) / 32768.0
+        for part in spec.music:
+            a = int(round(part.start * sr))
+            sound = render_music(part, sr)[: mix.size - a]
+            mix[a : a + sound.size] += sound
+        track = (np.clip(mix, -1.0, 32767 / 32768) * 32768.0).astype(np.int16)
     path = work / "speech.wav"
     with wave.open(str(path), "wb") as w:
         w.setnchannels(1)
@@ -171,6 +182,31 @@ def _frames(spec: ClipSpec):
         yield frame
 
 
+def _faces_truth(spec: ClipSpec) -> list[dict]:
+    """Per scene, the faces of its photo (``PHOTO_FACES``) that stay at least ``FACE_VISIBLE``
+    inside the frame from the scene's start to its end: the photo layer's geometry is that of
+    ``_frames`` (it moves in a straight line, so both ends bound the scene)."""
+    out = []
+    for scene in spec.scenes:
+        count = sum(min(_visible(scene, box, p) for p in (0.0, 1.0)) >= FACE_VISIBLE for box in PHOTO_FACES.get(scene.image, ()))
+        out.append({"start": scene.start, "end": scene.end, "count": int(count)})
+    return out
+
+
+def _visible(scene: Scene, box: tuple[int, int, int, int], progress: float) -> float:
+    """The share of a face box (photo pixels) inside the frame at ``progress`` through the scene."""
+    h, w = _load_image(scene.image, scene.crop).shape[:2]
+    oy, ox = (scene.crop[0], scene.crop[2]) if scene.crop else (0, 0)
+    fg_w = int(WIDTH * (1 + 0.1 * scene.pan))
+    scale, fg_h = fg_w / w, int(round(h * fg_w / w))
+    fx = int(round((1 - progress) * (fg_w - WIDTH)))
+    fy = (HEIGHT - fg_h) // 2 + int(round((progress - 0.5) * 60 * scene.pan))
+    x0, x1 = (box[0] - ox) * scale - fx, (box[2] - ox) * scale - fx
+    y0, y1 = (box[1] - oy) * scale + fy, (box[3] - oy) * scale + fy
+    inside = max(0.0, min(x1, WIDTH) - max(x0, 0)) * max(0.0, min(y1, HEIGHT) - max(y0, 0))
+    return inside / ((x1 - x0) * (y1 - y0))
+
+
 def _caption_truth(cap: Caption, patch: np.ndarray, corner: tuple[int, int]) -> dict:
     h, w = patch.shape[:2]
     left, top = corner
@@ -210,6 +246,10 @@ def write_clip(spec: ClipSpec, out_dir: Path) -> ClipTruth:
     truth.lines = _lines_truth(truth.captions)
     truth.scenes = [asdict(s) | {"objects": list(s.objects), "text": list(s.text), "crop": list(s.crop) if s.crop else None} for s in spec.scenes]
     truth.cuts = [s.start for s in spec.scenes[1:]]
+    truth.faces = _faces_truth(spec)
+    if spec.has_audio:
+        truth.audio_events = {"music": [[m.start, m.end] for m in spec.music],
+                              "singing": [[m.start, m.end] for m in spec.music if m.kind == "song"]}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         cmd = [

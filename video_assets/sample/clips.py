@@ -5,7 +5,7 @@ in the terms of ``specs``. ``build`` renders them and writes the ground truth fr
 from __future__ import annotations
 
 from video_assets.sample.specs import (  # noqa: F401 - the corpus' vocabulary, imported from here too
-    CAPTION_ENTRANCES, CAPTION_STYLES, HARD_PATTERNS, Caption, ClipSpec, Scene, Utterance, chunks,
+    CAPTION_ENTRANCES, CAPTION_STYLES, HARD_PATTERNS, Caption, ClipSpec, Music, Scene, Utterance, chunks,
 )
 
 CLIPS: tuple[ClipSpec, ...] = (
@@ -254,5 +254,24 @@ CLIPS: tuple[ClipSpec, ...] = (
             Caption("Part 2", 6.5, 11.5, 0.12, 72, ("boxed",), style="box"),
         ),
         has_audio=False,
+    ),
+    ClipSpec(
+        # A creator talking to the camera from the first second over a quiet music bed, then a sung
+        # part over the bed (no face: the cup), then talking again with no music.
+        name="studio_talk",
+        duration=15.0,
+        fps=30,
+        scenes=(
+            Scene("camera", 0.0, 6.0, ("person",)),
+            Scene("coffee", 6.0, 10.5, ("cup",)),
+            Scene("astronaut", 10.5, 15.0, ("person",)),
+        ),
+        captions=(Caption("STUDIO SESSION", 0.5, 5.5, 0.82, 100),),
+        utterances=(
+            Utterance("Welcome back to the studio, I am glad you are here.", 0.6),
+            Utterance("That was the song, now back to the talk.", 10.9),
+        ),
+        music=(Music(0.0, 6.0, "bed", 0.15), Music(6.0, 10.5, "song", 0.5)),
+        wpm=160,
     ),
 )

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from video_assets.sample.music import Music
+
 
 @dataclass(frozen=True)
 class Caption:
@@ -54,6 +56,13 @@ CAPTION_STYLES = ("outline", "box", "karaoke")
 CAPTION_ENTRANCES = ("cut", "pop", "fade")
 
 
+# Faces in the photographs, as (x0, y0, x1, y1) in the photo's pixels (eyebrows to chin, ear to
+# ear), so the ground truth knows when a face is on screen: one whose box is at least
+# ``FACE_VISIBLE`` inside the frame for the whole scene. The other photos show no face.
+PHOTO_FACES = {"astronaut": ((170, 60, 280, 180),), "camera": ((200, 115, 280, 200),)}
+FACE_VISIBLE = 0.6
+
+
 @dataclass(frozen=True)
 class Scene:
     image: str  # scikit-image data name
@@ -84,6 +93,7 @@ class ClipSpec:
     has_audio: bool = True
     voice: str = "en-us"  # espeak-ng -v; the speech's language is its first two letters
     caption_language: str = "en"
+    music: tuple[Music, ...] = ()  # music beds and sung parts mixed under the speech (``music``)
 
     def voice_of(self, utt: Utterance) -> str:
         return utt.voice or self.voice

@@ -71,10 +71,11 @@ def _plain(value):
     kinds={"pandas", "parquet"},
     required_resource_keys={"io_manager"},
     backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=settings.videos_per_run()),
-    code_version="profile-3",
+    code_version="profile-4",
     metadata={"schema": table_schema(PROFILE_SCHEMA)},
     description="One row per video: duration, orientation, language, pace of speech, text on screen, cuts, objects and the "
-                "hook (first caption, word and cut, and whether each is in the first 3 s). Random-init analyzers are left out.",
+                "hook (first caption, word and cut, and whether each is in the first 3 s), faces and talking head, music and speech over "
+                "music. Random-init analyzers are left out.",
 )
 def video_profile(context: dg.AssetExecutionContext):
     keys = list(context.partition_keys)
