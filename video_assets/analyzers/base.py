@@ -60,6 +60,35 @@ def f1_parity(f1: float, parts: dict[str, float], threshold: float, detail: str)
     return ParityReport(score=round(f1, 4), parts={"f1": round(f1, 4), **parts}, passed=f1 >= threshold, detail=detail)
 
 
+def box_iou(a, b):
+    """IoU of every box of ``a`` (n, 4) with every box of ``b`` (m, 4), x0 y0 x1 y1 -> (n, m)."""
+    import numpy as np
+
+    x0 = np.maximum(a[:, None, 0], b[None, :, 0])
+    y0 = np.maximum(a[:, None, 1], b[None, :, 1])
+    x1 = np.minimum(a[:, None, 2], b[None, :, 2])
+    y1 = np.minimum(a[:, None, 3], b[None, :, 3])
+    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    return inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-12)
+
+
+def greedy_box_matches(a, b, iou_min: float = 0.5) -> int:
+    """How many boxes of ``a`` and ``b`` pair up one to one at IoU >= ``iou_min``, best pairs first
+    (the matching of detection F1: objects, faces)."""
+    import numpy as np
+
+    ious = box_iou(a, b)
+    matched = 0
+    while ious.size and ious.max() >= iou_min:
+        i, j = np.unravel_index(np.argmax(ious), ious.shape)
+        matched += 1
+        ious[i, :] = -1
+        ious[:, j] = -1
+    return matched
+
+
 def edit_distance(ref, hyp) -> int:
     """Levenshtein distance (substitutions, insertions, deletions) between two sequences: the
     characters of a caption (CER) or the words of a transcript (WER)."""

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from video_assets.analyzers.base import box_iou
+
 # MediaPipe's SSD options for the two packaged face models (face_detection_{short,full}_range.tflite).
 VARIANTS = {
     "short": {"size": 128, "strides": (8, 16, 16, 16), "two_per_cell": True},
@@ -104,17 +106,6 @@ def decode(raw_boxes: np.ndarray, raw_scores: np.ndarray, anchor_xy: np.ndarray,
     return boxes[valid].astype(np.float32), scores[keep][valid].astype(np.float32)
 
 
-def _iou(box: np.ndarray, others: np.ndarray) -> np.ndarray:
-    x0 = np.maximum(box[0], others[:, 0])
-    y0 = np.maximum(box[1], others[:, 1])
-    x1 = np.minimum(box[2], others[:, 2])
-    y1 = np.minimum(box[3], others[:, 3])
-    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
-    area = (box[2] - box[0]) * (box[3] - box[1])
-    areas = (others[:, 2] - others[:, 0]) * (others[:, 3] - others[:, 1])
-    return inter / np.maximum(area + areas - inter, 1e-12)
-
-
 def weighted_nms(boxes: np.ndarray, scores: np.ndarray, iou: float = SUPPRESSION_IOU) -> tuple[np.ndarray, np.ndarray]:
     """MediaPipe's weighted suppression: the best box takes every box overlapping it by more than
     ``iou``, and becomes their score-weighted mean (keeping the best score). Why weighted: the
@@ -126,7 +117,7 @@ def weighted_nms(boxes: np.ndarray, scores: np.ndarray, iou: float = SUPPRESSION
     remaining = np.arange(len(boxes))
     while remaining.size:
         best = remaining[0]
-        overlap = _iou(boxes[best], boxes[remaining]) > iou
+        overlap = box_iou(boxes[best][None], boxes[remaining])[0] > iou
         group = remaining[overlap]
         weights = scores[group][:, None]
         out_boxes.append((boxes[group] * weights).sum(axis=0) / weights.sum())

@@ -5,20 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from video_assets.analyzers.base import ParityReport, matching_f1
+from video_assets.analyzers.base import ParityReport, greedy_box_matches, matching_f1
 from video_assets.analyzers.faces.core import summary
 
 PARITY_THRESHOLD = 0.9
-
-
-def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    x0 = np.maximum(a[:, None, 0], b[None, :, 0])
-    y0 = np.maximum(a[:, None, 1], b[None, :, 1])
-    x1 = np.minimum(a[:, None, 2], b[None, :, 2])
-    y1 = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
-    area = lambda z: (z[:, 2] - z[:, 0]) * (z[:, 3] - z[:, 1])  # noqa: E731
-    return inter / np.maximum(area(a)[:, None] + area(b)[None, :] - inter, 1e-12)
 
 
 def face_f1(reference: pd.DataFrame, candidate: pd.DataFrame, iou_min: float = 0.5) -> tuple[float, dict[str, float]]:
@@ -27,12 +17,8 @@ def face_f1(reference: pd.DataFrame, candidate: pd.DataFrame, iou_min: float = 0
     ref_by = dict(tuple(reference.groupby("frame_index")))
     cand_by = dict(tuple(candidate.groupby("frame_index")))
     for key in set(ref_by) & set(cand_by):
-        ious = _iou(ref_by[key][["x0", "y0", "x1", "y1"]].to_numpy(np.float64), cand_by[key][["x0", "y0", "x1", "y1"]].to_numpy(np.float64))
-        while ious.size and ious.max() >= iou_min:
-            i, j = np.unravel_index(np.argmax(ious), ious.shape)
-            matched += 1
-            ious[i, :] = -1
-            ious[:, j] = -1
+        matched += greedy_box_matches(ref_by[key][["x0", "y0", "x1", "y1"]].to_numpy(np.float64),
+                                      cand_by[key][["x0", "y0", "x1", "y1"]].to_numpy(np.float64), iou_min)
     return matching_f1(matched, len(reference), len(candidate))
 
 
