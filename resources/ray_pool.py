@@ -13,7 +13,7 @@ left to ``resources.ray_pool.prune()`` (or a cluster restart).
 
 GPUs: each actor asks Ray for a fraction of a GPU per family (settings below); the Dagster ``gpu``
 pool limit should equal the number of actors the cluster can hold at once, summed over families
-(README "Running on a cluster"), so Dagster never queues more GPU steps than actors can serve.
+(docs/cluster.md), so Dagster never queues more GPU steps than actors can serve.
 """
 
 from __future__ import annotations

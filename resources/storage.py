@@ -26,7 +26,7 @@ from pydantic import Field
 from video_assets.runtime import settings
 from video_assets.media import files
 from video_assets.media.frames import AudioTrack, FrameBundle
-from video_assets.media.framestore import open_bundle
+from video_assets.media.framestore import bundle_bytes, open_bundle
 
 SUFFIXES: dict[type, str] = {FrameBundle: ".frames.parquet", AudioTrack: ".audio.npz", pd.DataFrame: ".parquet"}
 
@@ -40,7 +40,7 @@ def _suffix_for(obj: Any) -> str:
 
 def dump(obj: Any) -> bytes:
     if isinstance(obj, FrameBundle):
-        return obj.to_parquet_bytes()
+        return bundle_bytes(obj)
     if isinstance(obj, AudioTrack):
         return obj.to_npz_bytes()
     if isinstance(obj, pd.DataFrame):

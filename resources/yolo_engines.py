@@ -159,7 +159,8 @@ def corpus_calibration_frames(storage_root: str, limit: int = 64, max_side: int 
     """Frames for INT8 calibration, spread over the stored video_frames of the corpus itself."""
     import fsspec
 
-    from video_assets.media.frames import FrameBundle, resize_to
+    from video_assets.media.frames import resize_to
+    from video_assets.media.framestore import open_bundle
 
     fs, base = fsspec.core.url_to_fs(storage_root.rstrip("/") + "/video_frames")
     files = sorted(p for p in (fs.glob(base + "/*.frames.parquet") if fs.exists(base) else []))
@@ -169,7 +170,7 @@ def corpus_calibration_frames(storage_root: str, limit: int = 64, max_side: int 
     frames: list[np.ndarray] = []
     for path in files:
         with fs.open(path, "rb") as fh:
-            bundle = FrameBundle.from_parquet_bytes(fh.read())
+            bundle = open_bundle(fh.read())
         for i in np.linspace(0, len(bundle) - 1, min(per_file, len(bundle))).round().astype(int):
             frames.append(resize_to(bundle.image(int(i)), max_side))
     return frames[:limit]

@@ -53,11 +53,16 @@ def test_report_has_every_video_and_the_dataset(corpus_dir, tmp_path, monkeypatc
     for name in ("rocket_story", "quiet_coffee"):
         (folder / f"{name}.mp4").symlink_to(corpus_dir / f"{name}.mp4")
     assert main.main(["analyze", str(folder), "--only", "speech_rate", "--out", str(tmp_path / "out")]) == 0
-    page = (tmp_path / "out" / "report" / "report.html").read_text()
-    assert "<section id=\"rocket_story\">" in page and "<section id=\"quiet_coffee\">" in page
-    assert page.count("data:image/jpeg;base64,") == 2  # two contact sheets
-    assert page.count("data:image/png;base64,") >= 1  # a words-per-minute plot
+    report = tmp_path / "out" / "report"
+    page = (report / "report.html").read_text()
+    assert 'href="videos/rocket_story.html"' in page and 'href="videos/quiet_coffee.html"' in page
     assert re.search(r"speech_rate_speed</th>", page)
+    for name in ("rocket_story", "quiet_coffee"):  # a page per video, the video copied beside it
+        video_page = (report / "videos" / f"{name}.html").read_text()
+        assert f'src="{name}.mp4"' in video_page and (report / "videos" / f"{name}.mp4").stat().st_size == (folder / f"{name}.mp4").stat().st_size
+        assert video_page.count("data:image/jpeg;base64,") == 1  # its contact sheet
+    rocket = (report / "videos" / "rocket_story.html").read_text()
+    assert rocket.count("data:image/png;base64,") >= 1 and 'data-track="speech"' in rocket  # a words-per-minute plot, the speech track
     summary = pq.read_table(tmp_path / "out" / "report" / "tables" / "speech_rate_summary.parquet").to_pandas()
     assert sorted(summary.video) == ["quiet_coffee", "rocket_story"]
     assert summary.set_index("video").loc["quiet_coffee", "has_audio"] == False  # noqa: E712
@@ -107,3 +112,14 @@ def test_a_long_step_gets_an_estimate_even_on_a_new_instance():
     estimates = console.estimates_for(dg.DagsterInstance.ephemeral(), job, 10.0)
     assert estimates["text_overlay_baseline"] > estimates.get("speech_rate_baseline", 0) > 0
     assert "qwen2_vl_temporal_baseline" not in estimates  # benchmarked with random-init weights: no prior
+
+
+def test_the_demo_leaves_the_slow_baselines_parity_to_make_demo_parity():
+    from video_assets.analyzers import names
+    from video_assets.cli.demo import FAST_BASELINE_RTF, baseline_rtf, parity_split
+
+    measured = baseline_rtf()
+    fast, slow = parity_split("fast")
+    assert {a.name for a in slow} == {n for n, rtf in measured.items() if rtf > FAST_BASELINE_RTF} == {"text_overlay", "qwen2_vl_temporal"}
+    assert sorted(a.name for a in fast + slow) == sorted(names())
+    assert [a.name for a in parity_split("full")[0]] == names() and parity_split("none")[0] == []

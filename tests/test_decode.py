@@ -7,7 +7,8 @@ import pytest
 
 from video_assets.media.container import MediaError
 from video_assets.media.decode import decode_audio, decode_frames
-from video_assets.media.frames import AudioTrack, FrameBundle
+from video_assets.media.frames import AudioTrack
+from video_assets.media.framestore import bundle_bytes, open_bundle
 from video_assets.media.sampling import SamplingPlan
 
 PLANS = [
@@ -49,7 +50,7 @@ def test_frames_match_the_plan_and_the_source(video, ground_truth):
 
 def test_select_resizes_to_the_plan_and_round_trips(video):
     bundle = decode_frames(video("cafe_cat"), PLANS)  # jpeg, 25 fps
-    again = FrameBundle.from_parquet_bytes(bundle.to_parquet_bytes())
+    again = open_bundle(bundle_bytes(bundle))
     frames = again.select(PLANS[1])
     assert [f.source_index for f in frames] == list(range(0, 300, 10))
     assert all(f.image.shape == (640, 360, 3) for f in frames)

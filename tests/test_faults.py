@@ -4,7 +4,7 @@ daemon (sensors, run queue, run monitoring, run retries, backfills) and the real
 - A truncated file dropped into the corpus: its run fails at video_frames and audio_track with the
   same one-line cause; no table of it is ever written. A good file beside it is untouched.
 - A run worker killed (SIGKILL) while a GPU-pool step runs: the run fails, its pool slot is freed
-  within the bound the README states, Dagster retries the run, and the tables equal those of the
+  within the bound docs/operating.md states, Dagster retries the run, and the tables equal those of the
   same bytes analyzed without a fault; the orphaned step process writes nothing into the failed run.
 - A bad file (over the length limit, so it passes the completeness probe) dropped with three good
   ones: their batch run fails naming it; the sensor redoes the batch one video per run; the good
@@ -29,7 +29,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 GPU_STEPS = {"qwen2_vl_temporal", "text_overlay", "object_detection", "speech_rate"}
-SLOT_BOUND_S = 45  # README: poll_interval_seconds + free_slots_after_run_end_seconds + one daemon pass
+SLOT_BOUND_S = 45  # docs/operating.md: poll_interval_seconds + free_slots_after_run_end_seconds + one daemon pass
 
 pytestmark = pytest.mark.slow
 

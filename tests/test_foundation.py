@@ -11,7 +11,8 @@ from resources.corpus import VideoCorpus
 from resources.storage import VideoAssetsIOManager
 from video_assets.defs.assets import ingest
 from video_assets.definitions import defs
-from video_assets.media.frames import AudioTrack, FrameBundle
+from video_assets.media.frames import AudioTrack
+from video_assets.media.framestore import open_bundle
 
 ASSETS = [ingest.video_file, ingest.video_frames, ingest.audio_track]
 SELECTION = [ingest.video_frames, ingest.audio_track]
@@ -69,7 +70,7 @@ def test_foundation_materializes_the_sample_corpus(corpus_dir, tmp_path, ground_
         sheet = base64.b64decode(frames_md["contact_sheet"].value.split("data:image/jpeg;base64,")[1].rstrip(")"))
         assert sheet[:2] == b"\xff\xd8" and len(sheet) < 200_000  # a JPEG, small enough to inline in every event
         assert mats["audio_track"]["has_audio"].value == truth["has_audio"]
-        bundle = FrameBundle.from_parquet_bytes((tmp_path / "video_frames" / f"{key}.frames.parquet").read_bytes())
+        bundle = open_bundle((tmp_path / "video_frames" / f"{key}.frames.parquet").read_bytes())
         assert len(bundle) == frames_md["frames_kept"].value
         track = AudioTrack.from_npz_bytes((tmp_path / "audio_track" / f"{key}.audio.npz").read_bytes())
         assert track.has_audio == truth["has_audio"]
@@ -246,9 +247,7 @@ files.write_bytes_atomic({str(store / "x" / "table.parquet")!r}, b"complete")
 
             assert (AudioTrack.from_npz_bytes(a.read_bytes()).samples == AudioTrack.from_npz_bytes(b.read_bytes()).samples).all()
         else:
-            from video_assets.media.frames import FrameBundle
-
-            fa, fb = FrameBundle.from_parquet_bytes(a.read_bytes()), FrameBundle.from_parquet_bytes(b.read_bytes())
+            fa, fb = open_bundle(a.read_bytes()), open_bundle(b.read_bytes())
             assert list(fa.data) == list(fb.data) and fa.pts_s == fb.pts_s  # the file also records decode_seconds
 
 

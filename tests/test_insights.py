@@ -2,6 +2,8 @@
 multilingual faster-whisper base, the NumPy cut detector; YOLO random-init, so left out), through
 Dagster, and ``video-assets search`` on the result."""
 
+from pathlib import Path
+
 import dagster as dg
 import pandas as pd
 import pytest
@@ -163,17 +165,103 @@ def test_search_cli(corpus_run, capsys):
     assert lines and all("speech" in ln for ln in lines)
 
 
-def test_the_report_opens_with_the_corpus(corpus_run, tmp_path):
+@pytest.fixture(scope="module")
+def report(corpus_run, corpus_dir, tmp_path_factory):
     from video_assets.defs.assets.corpus_report import build_report
 
     instance, res, _ = corpus_run
-    html_url, rows, _ = build_report(instance, res["io_manager"], CLIPS, str(tmp_path / "report"))
-    page = open(html_url, encoding="utf-8").read()
-    corpus, first_video, engineering = page.index('id="corpus"'), page.index('id="city_ride"'), page.index('id="engineering"')
-    assert corpus < first_video < engineering  # the corpus first, the engineers' tables last
-    assert page.count("data:image/png;base64,", corpus, first_video) == 1  # the overview plots
-    assert "german_cafe" in page[corpus:first_video] and "de" in page[corpus:first_video]
+    out = tmp_path_factory.mktemp("report")
+    html_url, rows, _ = build_report(instance, res["io_manager"], CLIPS, str(out), corpus_root=str(corpus_dir))
+    return Path(html_url), rows
+
+
+def test_the_report_opens_with_the_corpus_and_links_every_video(report):
+    html_path, rows = report
+    page = html_path.read_text(encoding="utf-8")
+    corpus, engineering = page.index('id="corpus"'), page.index('id="engineering"')
+    assert corpus < engineering  # the corpus first, the engineers' tables last
+    assert page.count("data:image/png;base64,", corpus, engineering) == 1  # the overview plots
+    table = page[page.index('<table class="profile"'):page.index("</table>", corpus)]
+    assert "german_cafe" in table and "de" in table and "None" not in table and "nan" not in table  # missing values blank
+    for clip in CLIPS:
+        assert f'href="videos/{clip}.html"' in table, clip
+        video_page = (html_path.parent / "videos" / f"{clip}.html").read_text(encoding="utf-8")
+        assert f"{clip}.mp4" in video_page and (html_path.parent / "videos" / f"{clip}.mp4").exists()
     assert rows["video_profile"] == len(CLIPS)
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    for tool in (CHROMIUM, CHROMEDRIVER):
+        assert Path(tool).exists(), f"{tool} is missing: `make test` installs Debian's chromium and chromium-driver"
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1300,1000",
+                 "--autoplay-policy=no-user-gesture-required", f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.mark.slow
+def test_a_video_page_plays_its_video_over_its_timeline(report, browser, ground_truth, artifacts):
+    """In headless Chromium, from the report folder (file://, no network): the tracks hold the
+    truth's captions and speech at their times, a click on a caption seeks the player to its start
+    and the playhead follows, random-init analyzers are one collapsed line."""
+    from selenium.webdriver.common.by import By
+
+    html_path, _ = report
+    clip = "auto_captions"
+    truth = ground_truth["clips"][clip]
+    browser.get((html_path.parent / "videos" / f"{clip}.html").as_uri())
+    load_ms = browser.execute_script("const t = performance.getEntriesByType('navigation')[0]; return t.loadEventEnd - t.startTime;")
+    assert 0 < load_ms < 2000, load_ms
+    ready = browser.execute_script(
+        "const v = document.querySelector('video'); return new Promise(r => { if (v.readyState >= 1) r(v.readyState);"
+        " v.addEventListener('loadedmetadata', () => r(v.readyState)); setTimeout(() => r(v.readyState), 5000); });")
+    assert ready >= 1, "the player did not load the copied video"
+    assert browser.execute_script("return document.querySelector('video').duration") == pytest.approx(truth["duration"], abs=0.1)
+
+    def items(track: str) -> list[dict]:
+        return browser.execute_script(
+            "return Array.from(document.querySelectorAll(`[data-track='${arguments[0]}'] .item`)).map(e => "
+            "({start: parseFloat(e.dataset.start), end: parseFloat(e.dataset.end), text: e.textContent}));", track)
+
+    captions = items("captions")
+    for cap in truth["captions"]:  # every chunk, in its place on the time axis
+        match = [c for c in captions if c["text"] == cap["text"]]
+        assert match and abs(match[0]["start"] - cap["start"]) <= 0.1, (cap, captions)
+    speech = items("speech")
+    for utt in truth["speech"]["utterances"]:
+        assert any(abs(s["start"] - utt["start"]) <= 0.5 for s in speech), (utt, speech)
+    assert [c["start"] for c in items("cuts")] == pytest.approx(truth["cuts"], abs=0.5)
+    assert bool(items("faces")) == any(span["count"] > 0 for span in truth["faces"])
+    target = next(c for c in truth["captions"] if c["text"] == "LONELY IT")
+    element = next(e for e in browser.find_elements(By.CSS_SELECTOR, "[data-track='captions'] .item") if e.text == "LONELY IT")
+    element.click()
+    time_now = browser.execute_script("return document.querySelector('video').currentTime")
+    assert time_now == pytest.approx(target["start"], abs=0.1)
+    browser.execute_script("return new Promise(r => setTimeout(r, 300))")
+    playhead = browser.execute_script("return parseFloat(document.querySelector('.playhead').style.left)")
+    assert playhead == pytest.approx(100 * time_now / truth["duration"], abs=0.5)
+    assert "now" in element.get_attribute("class")  # the caption under the playhead is marked
+    # YOLO and Qwen2-VL have random-init weights here: one line each, no items drawn.
+    collapsed = browser.execute_script("return Array.from(document.querySelectorAll('[data-collapsed]')).map(e => e.dataset.collapsed)")
+    assert "object_detection" in collapsed and not browser.find_elements(By.CSS_SELECTOR, "[data-track='objects']")
+    browser.save_screenshot(str(artifacts / "report_video_page.png"))
+    size = sum(p.stat().st_size for p in (html_path.parent / "videos").glob(f"{clip}.*"))
+    (artifacts / "report_video_page.txt").write_text(f"{clip}: page load {load_ms:.0f} ms; page + video {size} bytes\n")
 
 
 WRITER = r"""

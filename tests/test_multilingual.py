@@ -133,7 +133,7 @@ def test_code_switching_clip_is_transcribed_half_by_half(speech_models, video, g
     # each half is read as well as the same speech in a clip of its own language (within 0.05).
     # Not held on the kitchen's German half: espeak's German there is read at a word error rate of
     # 0.4 alone and 0.6 in the clip, words that base guesses differently from any change in the
-    # audio around them (the benchmark reports both; README "Bilingual speech").
+    # audio around them (the benchmark reports both; docs/languages.md, "Bilingual speech").
     mixed = by_language(segments, truth)
     for lang in truth["languages"] if clip == "bilingual_walk" else ["en"]:
         start, end, solo_truth = language_alone(truth, lang)

@@ -31,7 +31,7 @@ CHROMEDRIVER = os.environ.get("VIDEO_ASSETS_CHROMEDRIVER", "/usr/bin/chromedrive
 # network refuses; --no-sandbox because CI runs as root.
 CHROMIUM_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
                   "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--window-size=1600,2600")  # tall: the whole analysis graph in view
+                  "--window-size=1600,4400")  # tall: the whole analysis graph (seven analyzers, their side tables) in view
 
 
 def _get(url: str, data: bytes | None = None) -> str:

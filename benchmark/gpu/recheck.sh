@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Second GPU call of the first lent session (benchmark/gpu/README in the main README, "Measuring on a
+# Second GPU call of the first lent session (docs/gpu.md, "Measuring on a
 # GPU"): the out-of-memory exercise again after the fix it prompted (the failed batch's memory is
 # freed before half the batch runs), and Qwen2-VL at the plan's 7B shape (random-init) on one whole
 # clip, the model the plan's "under 100 s" target is for. Same kit, carry [".gpu"].

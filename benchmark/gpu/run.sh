@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The GPU measurement, one command on the lent machine (README: "Measuring on a GPU"):
+# The GPU measurement, one command on the lent machine (docs/gpu.md):
 #   device run, carry [".gpu"], command: bash benchmark/gpu/run.sh
 # It installs the kit's wheels into a temp target, checks the GPU, then per analyzer runs baseline
 # vs optimized on CUDA with the same inputs, interleaved (python -m benchmark), each analyzer under a

@@ -21,6 +21,16 @@ class AnalyzerResult:
 
 
 @dataclass
+class Track:
+    """One row of a video's timeline in the report: what a table says over time. items: (start s,
+    end s, label); an item whose end equals its start is a moment (a cut)."""
+
+    name: str
+    items: list[tuple[float, float, str]]
+    color: str = "#4c72b0"
+
+
+@dataclass
 class ParityReport:
     """score in [0, 1]: 1 means the optimized output matches the baseline; parts: what it is made of."""
 
@@ -113,20 +123,3 @@ def cpu_target(measured_rtf: float) -> float:
     """The CPU speed target for an analyzer measured at ``measured_rtf`` on the reference machine."""
     return round(CPU_TARGET_HEADROOM * measured_rtf, 4)
 
-
-# -- report tracks --------------------------------------------------------------------------------
-def track_html(spans: list[tuple[float, float, str]], duration: float, color: str = "#4c72b0", empty: str = "nothing") -> str:
-    """Labelled bars on a time axis, one report track (captions, faces, music, ...): ``spans`` are
-    (start s, end s, label). Here, below every analyzer and the report, so each analyzer's section
-    draws its track the same way without importing the report."""
-    import html
-
-    if not spans or duration <= 0:
-        return f"<p><em>{html.escape(empty)}</em></p>"
-    bars = []
-    for start, end, label in spans:
-        left = 100 * start / duration
-        width = max(0.5, 100 * (end - start) / duration)
-        bars.append(f'<div class="bar" style="left:{left:.1f}%;width:{width:.1f}%;background:{color}" '
-                    f'title="{start:.1f}-{end:.1f} s">{html.escape(label)}</div>')
-    return f'<div class="timeline">{"".join(bars)}</div><div class="axis"><span>0 s</span><span>{duration:.1f} s</span></div>'

@@ -21,7 +21,7 @@ from typing import Any, Callable, ClassVar, Mapping
 import pandas as pd
 import pyarrow as pa
 
-from video_assets.analyzers.base import AnalyzerResult, ParityReport
+from video_assets.analyzers.base import AnalyzerResult, ParityReport, Track
 from video_assets.media.sampling import SamplingPlan
 
 INPUTS = ("video_frames", "audio_track")
@@ -39,7 +39,8 @@ class Analyzer(ABC):
 
     Optional hooks have working defaults: ``sampling_plans`` (frame readers), ``metadata`` (what a
     person sees in the UI beyond rows and timing), ``evaluate`` (accuracy against the sample
-    corpus' ground truth), ``report_section`` (its part of the HTML corpus report) and
+    corpus' ground truth), ``report_section`` (its part of the HTML corpus report), ``tracks`` (its
+    rows of a video's timeline) and
     ``bench_extra`` (what the benchmark reports beyond time and parity)."""
 
     name: ClassVar[str]
@@ -98,10 +99,15 @@ class Analyzer(ABC):
 
     def report_section(self, tables: dict[str, pd.DataFrame], duration_s: float) -> str:
         """HTML for one video in the corpus report (tables keyed by table name)."""
-        from video_assets.report.render import html_table
+        from video_assets.analyzers.markup import html_table
 
         main = tables.get(self.tables[0])
         return html_table(main, list(main.columns) if main is not None else [])
+
+    def tracks(self, tables: dict[str, pd.DataFrame], duration_s: float) -> list[Track]:
+        """Its rows of a video's timeline in the report (captions, speech, cuts, ...): what a
+        person follows under the playing video. None by default."""
+        return []
 
     def bench_extra(self, outputs: dict, inputs: dict, truth: dict, loaded: dict, models: Any = None) -> dict:
         """Extra benchmark entries from both presets' outputs (``outputs[preset][clip]``); ``loaded``:

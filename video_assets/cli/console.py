@@ -216,3 +216,13 @@ def failure_lines(result) -> list[str]:
         if message not in " ".join(lines):
             lines.append(line)
     return lines
+
+
+def format_hits(hits) -> list[str]:
+    """One line per hit: video, source, start-end, text, score (for people; the search is
+    ``CorpusIndex.search``)."""
+    rows = [[h.video, h.source, f"{h.start_s:.1f}-{h.end_s:.1f} s", h.text if len(h.text) <= 70 else h.text[:69] + "…", f"{h.score:.3f}"]
+            for h in hits]
+    header = ["video", "source", "time", "text", "score"]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    return ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in [header, *rows]]

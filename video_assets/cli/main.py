@@ -127,7 +127,8 @@ def analyze(args: argparse.Namespace) -> int:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths)))
     from video_assets.defs.assets.corpus_report import build_report
 
-    html_url, _, _ = build_report(instance, resources["io_manager"], partitions, str(out / "report"), preset=args.preset)
+    html_url, _, _ = build_report(instance, resources["io_manager"], partitions, str(out / "report"), preset=args.preset,
+                                  corpus_root=corpus_root)
     print(f"\ntables: {out / 'storage'} (one Parquet file per asset and video); all videos together: {out / 'report' / 'tables'}")
     print(f"report: {html_url}")
     print(f"log: {log_path}")
@@ -138,16 +139,6 @@ def analyze(args: argparse.Namespace) -> int:
     if keep is not None:
         keep.cleanup()
     return 1 if failures or missing else 0
-
-
-def format_hits(hits) -> list[str]:
-    """One line per hit: video, source, start-end, text, score (for people; the search is
-    ``CorpusIndex.search``)."""
-    rows = [[h.video, h.source, f"{h.start_s:.1f}-{h.end_s:.1f} s", h.text if len(h.text) <= 70 else h.text[:69] + "…", f"{h.score:.3f}"]
-            for h in hits]
-    header = ["video", "source", "time", "text", "score"]
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-    return ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in [header, *rows]]
 
 
 def search(args: argparse.Namespace) -> int:
@@ -167,6 +158,8 @@ def search(args: argparse.Namespace) -> int:
     if not hits:
         print(f"no span matches {args.query!r}")
         return 0
+    from video_assets.cli.console import format_hits
+
     print("\n".join(format_hits(hits)))
     return 0
 

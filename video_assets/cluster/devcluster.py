@@ -70,7 +70,7 @@ def create_database(settings: dict[str, str], name: str) -> None:
 def postgres_home(folder: Path, settings: dict[str, str], gpu_limit: int = 1) -> Path:
     """A DAGSTER_HOME holding ``deploy/dagster.yaml`` (the file users deploy, not a copy of it).
 
-    ``gpu_limit``: each ``gpu/<asset>`` pool's limit, the pool actors per model (see the README).
+    ``gpu_limit``: each ``gpu/<asset>`` pool's limit, the pool actors per model (see docs/cluster.md).
     The password may be empty here (trust auth); dagster's ``{env: ...}`` rejects an empty variable,
     so the settings are exported and an empty password is dropped from the copy's config.
     """

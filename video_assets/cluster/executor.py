@@ -1,14 +1,14 @@
 """Scale-out settings in one place: which executor runs the steps, and fail-fast checks for the
-cluster and the shared instance (README "Running on a cluster").
+cluster and the shared instance (docs/cluster.md).
 
 Every run executes its steps in one process (Dagster's in-process executor): the run imports
 Python, torch and the model libraries once and loads each model once for all its steps and videos,
-where a process per step paid both again for every step (README, "Operating it": the measured
+where a process per step paid both again for every step (docs/operating.md: the measured
 overhead). Three variables turn a machine into a client of a cluster:
 ``VIDEO_ASSETS_RAY_ADDRESS`` (the Ray dashboard, ``http://head:8265``): model steps use warm actor
 pools (``resources/ray_pool.py``) and the run itself goes to the cluster as one Ray job through
 dagster-ray's ``RayRunLauncher`` (``deploy/dagster.yaml``); ``VIDEO_ASSETS_RAY_STEPS=job`` instead
-runs each step as its own Ray job (dagster-ray's ``ray_executor``, measured slower: README). ``VIDEO_ASSETS_PG_*`` (host, port, user, password, db): the instance in
+runs each step as its own Ray job (dagster-ray's ``ray_executor``, measured slower: docs/operating.md). ``VIDEO_ASSETS_PG_*`` (host, port, user, password, db): the instance in
 ``deploy/dagster.yaml``. ``VIDEO_ASSETS_STORAGE``: an fsspec URL every worker can reach.
 """
 

@@ -4,7 +4,7 @@ Why: dagster-postgres opens a new connection for every statement outside the web
 ``NullPool``), and every new connection is a Postgres backend forked, authenticated and warmed up.
 A run writes an event per step start, input, output, materialization and check, so on the Ray path
 16 videos cost Postgres 39.5 CPU-s, 2.5 CPU-s a video, more than the run process's own machinery
-(``make bench-overhead``'s CPU by process, README "Which path, when"). Here each process keeps a
+(``make bench-overhead``'s CPU by process, docs/operating.md, "Which path, when"). Here each process keeps a
 small pool: ``VIDEO_ASSETS_PG_POOL_SIZE`` connections held (default 2), up to
 ``VIDEO_ASSETS_PG_POOL_OVERFLOW`` more at once (default 8, closed after use), each checked with a
 ping before use (a restarted Postgres costs a reconnect, not a failed write) and replaced after

@@ -36,6 +36,14 @@ canary_parity_selection = dg.AssetSelection.groups("baselines").without_checks()
     *parity_check_keys()
 )
 
+
+
+def parity_selection(analyzers) -> dg.AssetSelection:
+    """The baseline twins of ``analyzers`` and their parity checks (the canary job's, narrowed)."""
+    twins = [a.asset_key(t, "baseline") for a in analyzers for t in a.tables]
+    return dg.AssetSelection.assets(*twins).without_checks() | dg.AssetSelection.checks(*parity_check_keys(analyzers))
+
+
 canary_parity_job = dg.define_asset_job(
     name=CANARY_PARITY_JOB_NAME,
     selection=canary_parity_selection,

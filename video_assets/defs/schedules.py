@@ -85,7 +85,7 @@ def backfill_requests(instance: dg.DagsterInstance, asset_graph, selection: dg.A
     backfill only videos whose decoding is already up to date, so the backfill daemon can hand
     them out in runs of that size, each loading its models once (one backfill of decoding
     and analyzers together launches analyzer runs as decoding trickles in, with fewer videos each:
-    README, Nightly backfill).
+    docs/operating.md, "Nightly backfill").
     Videos whose decoding was stale get their analyzers at the next tick."""
     from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset  # no public constructor yet
     from dagster._core.definitions.events import AssetKeyPartitionKey

@@ -3,7 +3,7 @@
 Why: a run executes its steps one after another in one process (the in-process executor, so
 Python, torch and the models' clients load once a run); a step on the warm pools only waits for
 its pool. One step at a time meant one pool at work while the others idled: on 2 cores the busiest
-pool was busy 41 % of the wall (README "Which path, when"), on a GPU machine the GPU would wait the
+pool was busy 41 % of the wall (docs/operating.md, "Which path, when"), on a GPU machine the GPU would wait the
 same way. So the first pooled step of a run hands the partitions of every other pooled analyzer
 selected in the run to its pool at once (their inputs as stored, the same actors, the same
 ``process``) and leaves the ObjectRefs here; each of those steps, when its turn comes, takes its

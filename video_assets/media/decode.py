@@ -2,7 +2,7 @@
 
 PyAV was kept after measuring it against decord and TorchCodec for this access pattern (every
 frame decoded, a few hundred converted and resized); ``python -m benchmark.decode`` reproduces the
-table in the README. PyAV also exposes the display matrix (rotation) and has no known hang on
+table in benchmark/results/README.md. PyAV also exposes the display matrix (rotation) and has no known hang on
 truncated input, where decord (unmaintained since 2022) has reports upstream.
 
 Memory stays bounded: frames are converted (and scaled by swscale inside FFmpeg) only when a plan

@@ -102,6 +102,12 @@ def read_bytes(url: str) -> bytes:
         return fh.read()
 
 
+def size(url: str) -> int | None:
+    """The file's size in bytes; None when there is none."""
+    fs, path = _fs(url)
+    return int(fs.size(path)) if fs.exists(path) else None
+
+
 def exists(url: str) -> bool:
     fs, path = _fs(url)
     return fs.exists(path)

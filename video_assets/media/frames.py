@@ -3,7 +3,7 @@
 Frames are stored as one Parquet file per video: a row per kept frame (source index, time, size,
 encoded image) in row groups written and read one at a time, the video's properties in the file
 metadata (``media/framestore.py``). JPEG at quality 95 was chosen by measurement (``python -m
-benchmark.decode``; README): a quarter of PNG's bytes and 1/18 of raw RGB's, 44.6 dB PSNR,
+benchmark.decode``; benchmark/results/README.md): a quarter of PNG's bytes and 1/18 of raw RGB's, 44.6 dB PSNR,
 encoding 14 times faster than PNG; ``raw`` and ``png`` remain (``VIDEO_ASSETS_FRAME_CODEC``).
 
 Audio is one ``.npz`` per video: float32 samples at 16 kHz mono and the ``has_audio`` flag. At
@@ -97,7 +97,8 @@ class FrameBundle:
     """The frames kept for one video, with the frame count the sampling plans were resolved against.
 
     ``data`` holds the encoded images: a list (decoded in memory: tests, benchmarks) or
-    ``framestore.StoredFrames`` (a stored file, read one row group at a time). Analyzers stream
+    ``framestore.StoredFrames`` (a stored file, read one row group at a time; ``framestore`` writes
+    and opens bundles, this module knows nothing of storage). Analyzers stream
     their plan's frames with :meth:`frames` / :meth:`segments`, which decode one frame at a time,
     so memory does not grow with the video's length. ``spool``: the local file a decoding step
     wrote, for the I/O manager to move into storage."""
@@ -188,20 +189,6 @@ class FrameBundle:
             top = max(idx, default=-1)
             held = {k: v for k, v in held.items() if k >= top}
             yield start, end, frames
-
-    # -- serialization (media/framestore.py: row groups, read one at a time) --------------------
-    def to_parquet_bytes(self) -> bytes:
-        from video_assets.media.framestore import write_bundle
-
-        sink = io.BytesIO()
-        write_bundle(self, sink)
-        return sink.getvalue()
-
-    @classmethod
-    def from_parquet_bytes(cls, payload: bytes) -> "FrameBundle":
-        from video_assets.media.framestore import open_bundle
-
-        return open_bundle(payload)
 
     def contact_sheet(self, columns: int = 4, rows: int = 3, thumb_width: int = 135) -> bytes:
         """A JPEG grid of evenly spaced thumbnails with their timestamps, small enough for the UI.

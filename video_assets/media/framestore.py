@@ -25,6 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from video_assets.media.frames import FrameBundle, VideoInfo
 from video_assets.runtime import settings
 
 FRAMES_SCHEMA = pa.schema(
@@ -157,9 +158,15 @@ def write_bundle(bundle: Any, sink: Any, batch: int | None = None) -> None:
     writer.close(bundle_meta(bundle, writer.data_bytes))
 
 
-def open_bundle(source: str | bytes) -> Any:
+def bundle_bytes(bundle: Any) -> bytes:
+    """A bundle as the bytes of one frames file (benchmark inputs, the I/O manager)."""
+    sink = io.BytesIO()
+    write_bundle(bundle, sink)
+    return sink.getvalue()
+
+
+def open_bundle(source: str | bytes) -> FrameBundle:
     """A stored bundle (path, URL or bytes) with its index columns read and its images left stored."""
-    from video_assets.media.frames import FrameBundle, VideoInfo
 
     with _open_binary(source) as fh:
         pf = pq.ParquetFile(fh)

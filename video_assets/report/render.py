@@ -1,17 +1,17 @@
-"""The corpus report: every analyzer's latest table for every video in one Parquet dataset, and one
-self-contained HTML page (images inlined) a person can open without a server.
+"""The corpus report: one folder a person opens from the file system or any static file server
+(no network): every analyzer's latest table for every video in one Parquet dataset (``tables/``),
+the corpus page (``report.html``) and one page per video (``videos/<video>.html``, with the video
+beside it: ``report/pages.py``).
 
-It opens with the corpus, as a content team reads it: the profile of every video (pace, speech,
-text on screen, cuts, the hook) and plots of their distributions. Then per video: the contact
-sheet and each registered analyzer's own section (``report_section``: the caption timeline, the
-words-per-minute plot, detections per class, ...). Last, for engineers: realtime factor per
-analyzer and video, and the latest status of every check. Outputs made with random-init weights
-are marked as such, and left out of the profile.
+The corpus page opens with the corpus, as a content team reads it: plots of the profile's
+distributions and the profile of every video (pace, speech, text on screen, cuts, faces, music,
+the hook) as a sortable table linking to each video's page. Last, for engineers: realtime factor
+per analyzer and video, and the latest status of every check. Outputs made with random-init
+weights are left out of the profile and collapsed on the video pages.
 """
 
 from __future__ import annotations
 
-import base64
 import html
 import io
 from dataclasses import dataclass, field
@@ -20,9 +20,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from video_assets.analyzers.markup import html_img, html_table
 from video_assets.insights.plots import overview_png
 from video_assets.media import files
-from video_assets.media.frames import image_mime
 
 # The profile columns the report's corpus table shows (the dataset keeps them all).
 PROFILE_COLUMNS = ["video", "duration_s", "languages", "articulation_wpm", "speaking_share", "caption_count", "caption_share",
@@ -67,75 +67,87 @@ def write_dataset(videos: list[VideoReport], root: str, preset: str = "optimized
     return rows
 
 
-def html_img(data: bytes, alt: str, width: int | None = None) -> str:
-    """A PNG or JPEG inlined in the page."""
-    if not data:
-        return "<p><em>no image</em></p>"
-    w = f' width="{width}"' if width else ""
-    return f'<img alt="{html.escape(alt)}"{w} src="data:{image_mime(data)};base64,{base64.b64encode(data).decode()}">'
+def _cell(value) -> tuple[str, str]:
+    """(shown, sort key) of a profile cell: missing values blank, numbers with two decimals."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return "", ""
+    if isinstance(value, float):
+        return f"{value:.2f}", repr(value)
+    return str(value), str(value)
 
 
-def html_table(df: pd.DataFrame, columns: list[str], limit: int = 40) -> str:
-    if df is None or df.empty:
-        return "<p><em>none</em></p>"
-    cols = [c for c in columns if c in df.columns]
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(f'{v:.2f}' if isinstance(v, float) else str(v))}</td>" for v in row) + "</tr>"
-        for row in df[cols].head(limit).itertuples(index=False)
-    )
-    more = f"<p><em>{len(df) - limit} more rows in the dataset</em></p>" if len(df) > limit else ""
-    return f"<table><tr>{head}</tr>{body}</table>{more}"
+def profile_table(profiles: pd.DataFrame, columns: list[str], pages: dict[str, str]) -> str:
+    """The profile as a table sortable by any column (click its header), each video linking to its page."""
+    cols = [c for c in columns if c in profiles.columns]
+    head = "".join(f'<th data-col="{i}" title="sort by {html.escape(c)}">{html.escape(c.replace("_", " "))}</th>' for i, c in enumerate(cols))
+    rows = []
+    for record in profiles[cols].itertuples(index=False):
+        cells = []
+        for c, v in zip(cols, record):
+            shown, key = _cell(v)
+            if c == "video" and shown in pages:
+                shown = f'<a href="{html.escape(pages[shown])}">{html.escape(shown)}</a>'
+            else:
+                shown = html.escape(shown)
+            cells.append(f'<td data-v="{html.escape(key)}">{shown}</td>')
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    return f'<div class="wide"><table class="profile"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
 
 
-def _random_note(video: VideoReport, analyzer: str) -> str:
-    label = video.weights.get(analyzer)
-    return f'<p class="warn">weights: {html.escape(label)} - plumbing only, not results</p>' if label and label != "real" else ""
+SORT_SCRIPT = """
+document.querySelectorAll('table.profile th').forEach(th => th.addEventListener('click', () => {
+  const table = th.closest('table'), body = table.tBodies[0], col = +th.dataset.col;
+  const asc = th.dataset.dir !== 'asc'; th.dataset.dir = asc ? 'asc' : 'desc';
+  const key = r => r.cells[col].dataset.v, num = v => v !== '' && !isNaN(parseFloat(v));
+  Array.from(body.rows).sort((a, b) => {
+    const x = key(a), y = key(b);
+    if (x === '' || y === '') return (x === '') - (y === '');
+    const d = num(x) && num(y) ? parseFloat(x) - parseFloat(y) : x.localeCompare(y);
+    return asc ? d : -d;
+  }).forEach(r => body.appendChild(r));
+}));
+"""
 
 
-def _section(analyzer, video: VideoReport) -> str:
-    tables = {t: video.tables[analyzer.asset_key(t, "optimized")] for t in analyzer.tables if analyzer.asset_key(t, "optimized") in video.tables}
-    body = analyzer.report_section(tables, video.duration_s) if tables else "<p><em>not analyzed</em></p>"
-    return f"<h3>{html.escape(analyzer.report_title or analyzer.name)}</h3>{_random_note(video, analyzer.name)}{body}"
-
-
-def render_html(videos: list[VideoReport], analyzers, title: str = "video-assets corpus report", profiles: pd.DataFrame | None = None) -> str:
+def render_html(videos: list[VideoReport], analyzers, title: str = "video-assets corpus report", profiles: pd.DataFrame | None = None,
+                pages: dict[str, str] | None = None) -> str:
+    """The corpus page: the overview plots, the profile (sortable, each video linking to its page:
+    ``pages``, video -> relative link), then for engineers the realtime factors and checks."""
+    pages = pages or {}
     names = [a.name for a in analyzers if any(a.name in v.rtf for v in videos)]
     checks = sorted({c for v in videos for c in v.checks})
+    link = lambda key: f'<a href="{html.escape(pages[key])}">{html.escape(key)}</a>' if key in pages else html.escape(key)  # noqa: E731
     rtf_rows = "".join(
-        f"<tr><td>{html.escape(v.key)}</td>" + "".join(f"<td>{v.rtf.get(a, float('nan')):.3f}</td>" for a in names) + "</tr>" for v in videos
+        f"<tr><td>{link(v.key)}</td>" + "".join(f"<td>{v.rtf[a]:.3f}</td>" if a in v.rtf else "<td></td>" for a in names) + "</tr>" for v in videos
     )
     check_rows = "".join(
-        f"<tr><td>{html.escape(v.key)}</td>" + "".join(f'<td class="{v.checks.get(c, "none")}">{v.checks.get(c, "-")}</td>' for c in checks) + "</tr>" for v in videos
+        f"<tr><td>{link(v.key)}</td>" + "".join(f'<td class="{v.checks.get(c, "none")}">{v.checks.get(c, "")}</td>' for c in checks) + "</tr>" for v in videos
     )
-    parts = [f"<h1>{html.escape(title)}</h1><p>{len(videos)} videos</p>"]
+    parts = [f"<h1>{html.escape(title)}</h1><p>{len(videos)} videos: "
+             + ", ".join(link(v.key) for v in videos) + " (each with its page: the video and its timeline)</p>"]
     if profiles is not None and not profiles.empty:
         parts += [
             '<section id="corpus"><h2>The corpus</h2>',
-            html_img(overview_png(profiles), "corpus overview: words per minute, cuts per minute, caption share, languages, hook"),
-            "<h3>Profile per video</h3>",
-            html_table(profiles, PROFILE_COLUMNS, limit=200),
-            "<p><em>Columns of analyzers with random-init weights are empty (see random_init).</em></p></section>",
+            html_img(overview_png(profiles), "corpus overview: words per minute, cuts per minute, caption share, languages, hook, faces and music"),
+            "<h3>Profile per video</h3><p><em>Click a column to sort; blank: no value (no speech, no caption, or an analyzer "
+            "with random-init weights, named in the last column).</em></p>",
+            profile_table(profiles, PROFILE_COLUMNS, pages),
+            "</section>",
         ]
-    engineering = [
+    parts += [
+        '<section id="engineering">',
         "<h2>Realtime factor (analysis seconds / video seconds)</h2>",
         f"<table><tr><th>video</th>{''.join(f'<th>{html.escape(a)}</th>' for a in names)}</tr>{rtf_rows}</table>",
         "<h2>Checks (latest evaluation)</h2>",
         f"<table><tr><th>video</th>{''.join(f'<th>{html.escape(c)}</th>' for c in checks)}</tr>{check_rows}</table>",
+        "</section>",
     ]
-    for v in videos:
-        parts += [
-            f'<section id="{html.escape(v.key)}"><h2>{html.escape(v.key)} ({v.duration_s:.1f} s)</h2>',
-            html_img(v.contact_sheet, f"{v.key} contact sheet", 540),
-            *[_section(a, v) for a in analyzers],
-            "</section>",
-        ]
-    parts += ['<section id="engineering">', *engineering, "</section>"]
     style = (
-        "body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse;margin:.5em 0}"
-        "td,th{border:1px solid #ccc;padding:3px 6px;font-size:13px}.timeline{position:relative;height:28px;background:#eee}"
-        ".bar{position:absolute;top:2px;height:24px;background:#4c72b0;color:#fff;font-size:11px;overflow:hidden;white-space:nowrap}"
-        ".axis{display:flex;justify-content:space-between;font-size:11px}.warn{color:#b00}.pass{background:#dfd}"
+        "body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em}table{border-collapse:collapse;margin:.5em 0}"
+        "td,th{border:1px solid #ccc;padding:3px 5px;font-size:12px}.wide{overflow-x:auto;max-width:100%}"
+        "table.profile th{cursor:pointer;background:#f4f4f4;white-space:normal;vertical-align:bottom}"
+        "table.profile td{white-space:nowrap}img{max-width:100%}.pass{background:#dfd}"
         ".warn,.error{background:#fdd}section{border-top:2px solid #333;margin-top:2em}"
     )
-    return f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title><style>{style}</style></head><body>{''.join(parts)}</body></html>"
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title><style>{style}</style></head>"
+            f"<body>{''.join(parts)}<script>{SORT_SCRIPT}</script></body></html>")

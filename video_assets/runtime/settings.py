@@ -50,5 +50,5 @@ def videos_per_run() -> int:
     more videos share it, the less each pays; a run that fails on a bad file is redone one video
     per run, so larger runs redo more, and a run's tables land step by step, so larger runs show
     their first tables later. Default 32, chosen by measurement (64 videos through the daemon on 2
-    cores: runs of 32 took 0.99x the in-process time, of 16 1.13x; README, "Which path, when")."""
+    cores: runs of 32 took 0.99x the in-process time, of 16 1.13x; docs/operating.md, "Which path, when")."""
     return max(1, int(env("VIDEO_ASSETS_VIDEOS_PER_RUN", "32")))

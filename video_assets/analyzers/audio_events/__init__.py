@@ -16,7 +16,8 @@ from video_assets.analyzers.audio_events.core import EVENTS_SCHEMA, PARITY_THRES
 from video_assets.analyzers.audio_events.events import label_agreement, shares, segments, table_shares
 from video_assets.analyzers.audio_events.model import EventModel
 from video_assets.analyzers.audio_events.presets import BASELINE, BATCH_FIELDS, LABELS, NAME, OPTIMIZED, PRESETS, SPEED_TARGET_RTF, Config
-from video_assets.analyzers.base import AnalyzerResult, track_html
+from video_assets.analyzers.base import AnalyzerResult, Track
+from video_assets.analyzers.markup import track_html
 from video_assets.analyzers.contract import Analyzer
 
 __all__ = ["ANALYZER", "BASELINE", "Config", "EVENTS_SCHEMA", "EventModel", "LABELS", "NAME", "OPTIMIZED", "PRESETS",
@@ -47,6 +48,14 @@ class AudioEvents(Analyzer):
         if "audio_events" not in truth or not truth.get("has_audio", True):
             return None
         return accuracy(tables["events"], truth, seconds)
+
+    def tracks(self, tables: dict[str, pd.DataFrame], duration_s: float) -> list[Track]:
+        table = tables.get("events")
+        if table is None:
+            return []
+        # Speech has its own track with the words (speech_rate); music and singing are this one's.
+        return [Track(label, [(float(a), float(b), f"{label} {c:.2f}") for a, b, c in zip(rows.start_s, rows.end_s, rows.confidence)],
+                      TRACK_COLORS[label]) for label, rows in ((label, table[table.label == label]) for label in ("music", "singing"))]
 
     def report_section(self, tables: dict[str, pd.DataFrame], duration_s: float) -> str:
         table = tables.get("events")

@@ -51,7 +51,7 @@ def run(audio: AudioTrack, config: Config, model: EventModel) -> AnalyzerResult:
 PARITY_THRESHOLD = 0.9
 # The library's post-processing ends an event when its 0.2 s of silence are confirmed; the
 # optimized preset's ends it where the probability falls (0.2 s earlier, nearer the truth:
-# README "Audio events"). Boundaries are scored outside this collar.
+# docs/faces-and-audio.md). Boundaries are scored outside this collar.
 PARITY_COLLAR_S = 0.25
 
 

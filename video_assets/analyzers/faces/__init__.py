@@ -12,7 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-from video_assets.analyzers.base import AnalyzerResult, track_html
+from video_assets.analyzers.base import AnalyzerResult, Track
+from video_assets.analyzers.markup import track_html
 from video_assets.analyzers.contract import Analyzer
 from video_assets.analyzers.faces.core import FACES_SCHEMA, SAMPLES_SCHEMA, SCHEMAS, TABLES, face_spans, run, summary
 from video_assets.analyzers.faces.model import FaceNet
@@ -48,6 +49,10 @@ class Faces(Analyzer):
         if "faces" not in truth:
             return None
         return presence_accuracy(tables["samples"], truth, seconds)
+
+    def tracks(self, tables: dict[str, pd.DataFrame], duration_s: float) -> list[Track]:
+        samples = tables.get("samples")
+        return [Track("faces", face_spans(samples), "#8172b2")] if samples is not None else []
 
     def report_section(self, tables: dict[str, pd.DataFrame], duration_s: float) -> str:
         samples = tables.get("samples")

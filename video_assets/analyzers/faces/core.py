@@ -66,7 +66,8 @@ def _detect(chunk: list[tuple[int, np.ndarray, list]], net: FaceNet, anchor_xy: 
             found_s.append(s)
             k += 1
         boxes, scores = blazeface.weighted_nms(np.concatenate(found_b), np.concatenate(found_s))
-        yield index, boxes, scores
+        big = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]) >= config.min_face_share
+        yield index, boxes[big], scores[big]
 
 
 def run(bundle: FrameBundle, config: Config, net: FaceNet) -> AnalyzerResult:

@@ -4,12 +4,13 @@
   covered by two overlapping squares (``blazeface.tiles``), every frame sent to the network.
 * OPTIMIZED: a frame every 1.0 s, and a frame whose 64 px luma barely moved since the last one
   sent takes that frame's faces: a face stays on screen for seconds, and what a face analyzer costs
-  here is mostly decoding the stored frames (measured: README "Faces"), so fewer frames is what
+  here is mostly decoding the stored frames (measured: docs/faces-and-audio.md), so fewer frames is what
   saves time.
 
 Why tiles and not MediaPipe's letterbox (the whole 9:16 frame in one square): letterboxed, a face
 is 1.8 times smaller in the network's input and the model found false faces in the sample corpus'
-motorcycle and rocket photos (scores 0.50-0.71), none with tiles at the 0.6 threshold.
+motorcycle and rocket photos (scores 0.50-0.71) on four clips; with tiles, those clips had none
+at the 0.6 threshold (per-sample precision over all thirteen clips: docs/faces-and-audio.md).
 Frames are stored at 384 px on the long side: the network takes 192 px squares.
 """
 
@@ -33,6 +34,10 @@ class Config:
     every_s: float = 0.5
     max_side: int = 384
     min_score: float = 0.6  # real faces in the sample corpus score 0.76-0.94; false ones in tiles <= 0.53
+    # A box under this share of the frame (0.2 %: 64 x 64 px at 1080 x 1920, 11 px in the network's
+    # 192 px view of a tile) is below what the model resolves: dropped. The one false face seen with
+    # tiles (motorcycle photo, score 0.64) was 0.16 %; the sample corpus' real faces are 2.9-3.2 %.
+    min_face_share: float = 0.002
     batch: int = 16  # network inputs per call
 
     def as_dict(self) -> dict[str, Any]:

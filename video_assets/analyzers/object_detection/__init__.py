@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from video_assets.analyzers.base import AnalyzerResult
+from video_assets.analyzers.base import AnalyzerResult, Track
 from video_assets.analyzers.contract import Analyzer
 from video_assets.analyzers.object_detection.core import annotate, class_summary, detect, run
 from video_assets.analyzers.object_detection.letterbox import STRIDE, Letterbox, postprocess
@@ -52,8 +52,15 @@ class ObjectDetection(Analyzer):
         classes = result.tables["classes"]
         return {f"count/{row.class_name}": int(row.detections) for row in classes.itertuples()} | {"classes_found": len(classes)}
 
+    def tracks(self, tables: dict[str, pd.DataFrame], duration_s: float) -> list[Track]:
+        classes = tables.get("classes")
+        if classes is None:
+            return []
+        return [Track("objects", [(float(r.first_seen_s), float(r.last_seen_s), f"{r.class_name} ({r.frames_present} frames)")
+                                  for r in classes.itertuples()], "#da8bc3")]
+
     def report_section(self, tables: dict[str, pd.DataFrame], duration_s: float) -> str:
-        from video_assets.report.render import html_table
+        from video_assets.analyzers.markup import html_table
 
         return html_table(tables.get("classes"), ["class_name", "first_seen_s", "last_seen_s", "frames_present", "max_simultaneous", "detections"])
 

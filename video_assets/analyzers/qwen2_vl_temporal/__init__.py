@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from video_assets.analyzers.base import AnalyzerResult, ParityReport
+from video_assets.analyzers.base import AnalyzerResult, ParityReport, Track
 from video_assets.analyzers.contract import Analyzer
 from video_assets.analyzers.qwen2_vl_temporal.core import run
 from video_assets.analyzers.qwen2_vl_temporal.model import SegmentOutput, SegmentRequest, TextEncoder, VisionLanguageBackend
@@ -60,8 +60,14 @@ class Qwen2VLTemporal(Analyzer):
     def metadata(self, result: AnalyzerResult) -> dict[str, Any]:
         return {k: result.stats[k] for k in METADATA_STATS if k in result.stats}
 
+    def tracks(self, tables: dict[str, pd.DataFrame], duration_s: float) -> list[Track]:
+        segments = tables.get("segments")
+        if segments is None:
+            return []
+        return [Track("descriptions", [(float(r.start_s), float(r.end_s), r.description) for r in segments.itertuples()], "#8c8c8c")]
+
     def report_section(self, tables: dict[str, pd.DataFrame], duration_s: float) -> str:
-        from video_assets.report.render import html_table
+        from video_assets.analyzers.markup import html_table
 
         return html_table(tables.get("segments"), ["start_s", "end_s", "description", "degenerate"])
 

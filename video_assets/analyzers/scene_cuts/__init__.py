@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from video_assets.analyzers.base import AnalyzerResult
+from video_assets.analyzers.base import AnalyzerResult, Track
 from video_assets.analyzers.contract import Analyzer
 from video_assets.analyzers.scene_cuts.core import CUTS_SCHEMA, PARITY_THRESHOLD, SCHEMAS, TABLES, cut_f1, difference, parity, run
 from video_assets.analyzers.scene_cuts.presets import BASELINE, BATCH_FIELDS, NAME, OPTIMIZED, PRESETS, SPEED_TARGET_RTF, Config, plan
@@ -40,6 +40,11 @@ class SceneCuts(Analyzer):
 
     def metadata(self, result: AnalyzerResult) -> dict[str, Any]:
         return {k: result.stats[k] for k in ("cuts_found", "cuts_per_minute", "mean_shot_s", "max_difference")}
+
+    def tracks(self, tables: dict[str, pd.DataFrame], duration_s: float) -> list[Track]:
+        cuts = tables.get("cuts")
+        # A cut lies between two samples: shown at the first frame after it.
+        return [Track("cuts", [(float(t), float(t), "cut") for t in cuts.time_s], "#c44e52")] if cuts is not None else []
 
     def evaluate(self, tables: dict[str, pd.DataFrame], truth: dict, seconds: float) -> dict[str, float] | None:
         cuts = [t for t in truth.get("cuts", []) if t < seconds]

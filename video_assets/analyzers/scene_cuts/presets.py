@@ -24,7 +24,7 @@ class Config:
     max_side: int | None  # None: native resolution
     every_s: float = 0.5
     bins: int = 32  # luma histogram bins
-    threshold: float = 0.18  # a pair whose difference exceeds this is a cut (see README: scene_cuts)
+    threshold: float = 0.18  # a pair whose difference exceeds this is a cut (see docs/schemas.md, scene_cuts)
     hist_weight: float = 0.5  # difference = w * histogram L1 / 2 + (1 - w) * mean |luma diff| / 255
 
     def as_dict(self) -> dict[str, Any]:

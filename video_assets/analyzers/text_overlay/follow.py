@@ -24,7 +24,7 @@ photo changes every frame. So the text is *followed* instead:
   to a fine step (``segments.merge_segments`` puts each between the two samples around it).
 
 Fine frames whose watched places did not change are not read: on the sample corpus' static
-captions the fine stream costs its decoding and a hash per place (numbers: README, captions).
+captions the fine stream costs its decoding and a hash per place (numbers: docs/captions.md).
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ the frame height (whichever is less), when its median contrast (luma range in th
 half the range, when its box is more than a third of the frame tall, or when it was seen on one
 read once and shown on fewer than three fine samples (under 0.3 s, shorter than any caption meant
 to be read) without replacing or being replaced by a caption in its place. Chunks that replace each other in one place are captions.
-Measured on the sample corpus (README): captions have a contrast of 254-255, the brand on the
+Measured on the sample corpus (docs/captions.md): captions have a contrast of 254-255, the brand on the
 motorcycle 161; a coffee cup read as ``8`` spanned half the frame's height.
 
 Consecutive chunks in one place (``join_lines``) are also given as lines: what a person reads.

@@ -87,7 +87,7 @@ def gpu_pool(analyzer: Analyzer, preset: str) -> str | None:
     never needs another's slot, so each preset has its own pool, ``gpu/<asset>``, whose limit is its
     actors (``deploy/dagster.yaml``). Steps of different analyzers then run at once, from different
     runs, and every pool has a step feeding it while the runs move along; with one shared pool,
-    a pool waited whenever a step of another analyzer held the slot (README "Which path, when").
+    a pool waited whenever a step of another analyzer held the slot (docs/operating.md, "Which path, when").
     """
     if not analyzer.uses_gpu:
         return None

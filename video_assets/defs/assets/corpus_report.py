@@ -1,25 +1,46 @@
-"""corpus_report: the latest table of every analyzer for every video, as one Parquet dataset and
-one self-contained HTML page linked from the asset's metadata."""
+"""corpus_report: the latest table of every analyzer for every video, as one Parquet dataset, and
+the report folder (the corpus page linked from the asset's metadata, a page per video)."""
+
+from pathlib import PurePosixPath
 
 import dagster as dg
 import pandas as pd
 
-from video_assets.media import files
 from video_assets.analyzers import ANALYZERS
 from video_assets.defs.history import latest_check_status, latest_metadata
 from video_assets.defs.partitions import VIDEOS_PARTITION_NAME
 from video_assets.insights.profile import VideoFacts, build_profile, object_frames
+from video_assets.media import files, listing
+from video_assets.report.pages import video_page
 from video_assets.report.render import VideoReport, render_html, write_dataset
 
 REPORT_GROUP = "report"
 
 
+def copy_video(source: listing.VideoFile | None, key: str, out_root: str) -> str | None:
+    """The video's file copied into the report folder (``videos/<key><ext>``), so the folder plays
+    on its own wherever it is opened or served; None when the corpus no longer has it. Copied, not
+    linked: a link into the corpus (a bucket, another machine's folder) does not play from a report
+    opened elsewhere; the copy is most of the folder's size (docs/operating.md, "The report"). A copy of the
+    same size already there is kept."""
+    if source is None:
+        return None
+    name = f"{key}{PurePosixPath(source.rel_path).suffix or '.mp4'}"
+    target = files.join(out_root, "videos", name)
+    if files.size(target) != source.size:
+        files.write_bytes_atomic(target, files.read_bytes(source.url))
+    return name
+
+
 def build_report(instance: dg.DagsterInstance, io_manager, partitions: list[str], out_root: str,
-                 preset: str = "optimized") -> tuple[str, dict[str, int], list[VideoReport]]:
+                 preset: str = "optimized", corpus_root: str | None = None) -> tuple[str, dict[str, int], list[VideoReport]]:
     """The report of one preset's tables. Tables keep the analyzer's table names (the optimized
-    asset names) for either preset; the dataset says which preset made them in a ``preset`` column."""
+    asset names) for either preset; the dataset says which preset made them in a ``preset`` column.
+    ``corpus_root``: where the videos are, to copy each beside its page (None: pages without a player)."""
     checks = latest_check_status(instance)
     videos, profiles = [], []
+    pages: dict[str, str] = {}
+    sources = {v.key: v for v in listing.scan(corpus_root)} if corpus_root else {}
     for key in partitions:
         video = VideoReport(key=key)
         info = None
@@ -47,6 +68,12 @@ def build_report(instance: dg.DagsterInstance, io_manager, partitions: list[str]
                 if (check, key) in checks:
                     video.checks[check] = checks[(check, key)]
         videos.append(video)
+        by_analyzer = {s.name: {t: video.tables[s.asset_key(t, "optimized")] for t in s.tables if s.asset_key(t, "optimized") in video.tables}
+                       for s in ANALYZERS}
+        page = video_page(key, video.duration_s, copy_video(sources.get(key), key, out_root),
+                          {k: v for k, v in by_analyzer.items() if v}, dict(video.weights), ANALYZERS, video.contact_sheet)
+        files.write_bytes_atomic(files.join(out_root, "videos", f"{key}.html"), page.encode())
+        pages[key] = f"videos/{key}.html"
         if info is not None:  # the same profile as the video_profile asset's, from the same tables
             tables = {s.name: {t: video.tables[s.asset_key(t, "optimized")] for t in s.tables}
                       for s in ANALYZERS if all(s.asset_key(t, "optimized") in video.tables for t in s.tables)}
@@ -56,7 +83,7 @@ def build_report(instance: dg.DagsterInstance, io_manager, partitions: list[str]
     rows = write_dataset(videos, files.join(out_root, "tables"), preset, profile)
     html_url = files.join(out_root, "report.html")
     title = "video-assets corpus report" + ("" if preset == "optimized" else f" ({preset} preset)")
-    files.write_bytes_atomic(html_url, render_html(videos, ANALYZERS, title, profile).encode())
+    files.write_bytes_atomic(html_url, render_html(videos, ANALYZERS, title, profile, pages).encode())
     return html_url, rows, videos
 
 
@@ -64,13 +91,15 @@ def build_report(instance: dg.DagsterInstance, io_manager, partitions: list[str]
     deps=[dg.AssetKey(s.asset_key(t, "optimized")) for s in ANALYZERS for t in s.tables] + [dg.AssetKey("video_frames")],
     group_name=REPORT_GROUP,
     kinds={"html", "parquet"},
-    required_resource_keys={"io_manager"},
-    description="Every analyzer's latest table for every video (one Parquet dataset) and a self-contained HTML report.",
+    required_resource_keys={"io_manager", "corpus"},
+    description="Every analyzer's latest table for every video (one Parquet dataset) and a report folder: the corpus page and "
+                "a page per video with the video and its timeline (captions, speech, cuts, faces, music, ...).",
 )
 def corpus_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     io = context.resources.io_manager
     partitions = sorted(context.instance.get_dynamic_partitions(VIDEOS_PARTITION_NAME))
-    html_url, rows, videos = build_report(context.instance, io, partitions, files.join(io.root, "corpus_report"))
+    html_url, rows, videos = build_report(context.instance, io, partitions, files.join(io.root, "corpus_report"),
+                                          corpus_root=context.resources.corpus.root)
     random = sorted({f"{a}: {w}" for v in videos for a, w in v.weights.items() if w != "real"})
     metadata = {
         "report": dg.MetadataValue.path(html_url),

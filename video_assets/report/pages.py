@@ -1,0 +1,97 @@
+"""A video's page in the report: the video in a player and, under it, its timeline: one track per
+thing the tables say over time (captions, speech, cuts, faces, music, ...: each analyzer's
+``tracks``), aligned with the player. Clicking an item seeks the player to its start; the playing
+position is a line across every track, and the items under it are highlighted. Below, each
+analyzer's own section (its tables and plots).
+
+Where an analyzer ran on random-init weights its tracks and section collapse to one line that says
+so: plumbing, not results, is never drawn as if it were. The page is plain HTML with a few lines of
+script, no network: opened from the file or served by any static file server."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+from video_assets.analyzers.base import Track
+from video_assets.analyzers.markup import html_img
+
+PAGE_STYLE = (
+    "body{font-family:sans-serif;max-width:1100px;margin:1em auto;padding:0 1em}"
+    ".player{display:flex;gap:1.5em;align-items:flex-start}video{width:300px;max-height:540px;background:#000}"
+    ".tracks{flex:1;min-width:0}.track{margin:.2em 0 .6em}.track h4{margin:0;font-size:12px;color:#444}"
+    ".lane{position:relative;height:26px;background:#f0f0f0;border-radius:3px}"
+    ".item{position:absolute;top:2px;height:22px;color:#fff;font-size:11px;line-height:22px;overflow:hidden;"
+    "white-space:nowrap;cursor:pointer;border-radius:2px;padding:0 3px;box-sizing:border-box;opacity:.85}"
+    ".item.moment{width:3px!important;padding:0}.item.now{opacity:1;outline:2px solid #111}"
+    ".playhead{position:absolute;top:0;bottom:0;width:2px;background:#e00;pointer-events:none}"
+    ".collapsed{color:#b00;font-size:12px;margin:.3em 0}.axis{display:flex;justify-content:space-between;font-size:11px}"
+    "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 6px;font-size:12px}"
+    ".timeline{position:relative;height:28px;background:#eee}.bar{position:absolute;top:2px;height:24px;color:#fff;"
+    "font-size:11px;overflow:hidden;white-space:nowrap;background:#4c72b0}.warn{color:#b00}"
+)
+
+# Seek on click; move the playhead and mark the items under it as the video plays.
+PAGE_SCRIPT = """
+const video = document.querySelector('video');
+const duration = parseFloat(document.body.dataset.duration);
+const items = Array.from(document.querySelectorAll('.item'));
+items.forEach(el => el.addEventListener('click', () => { if (video) { video.currentTime = parseFloat(el.dataset.start); } }));
+function mark() {
+  const t = video ? video.currentTime : 0;
+  document.querySelectorAll('.playhead').forEach(h => { h.style.left = (100 * t / duration) + '%'; });
+  items.forEach(el => el.classList.toggle('now', t >= parseFloat(el.dataset.start) && t < parseFloat(el.dataset.end)));
+  document.getElementById('clock').textContent = t.toFixed(1) + ' s';
+}
+if (video) { video.addEventListener('timeupdate', mark); video.addEventListener('seeked', mark); }
+mark();
+"""
+
+
+def track_html(track: Track, duration: float) -> str:
+    """One lane: an item per span (left and width in % of the video), its label as text and title."""
+    items = []
+    for start, end, label in track.items:
+        left = 100 * start / duration if duration > 0 else 0.0
+        moment = end <= start
+        width = 0.0 if moment else max(0.6, 100 * (end - start) / duration)
+        items.append(
+            f'<div class="item{" moment" if moment else ""}" data-start="{start:.3f}" data-end="{max(end, start + 0.25):.3f}" '
+            f'style="left:{left:.2f}%;width:{width:.2f}%;background:{track.color}" '
+            f'title="{start:.2f}-{end:.2f} s: {html.escape(label)}">{"" if moment else html.escape(label)}</div>')
+    empty = "" if items else '<span style="font-size:11px;color:#777;padding-left:4px">none</span>'
+    return (f'<div class="track" data-track="{html.escape(track.name)}"><h4>{html.escape(track.name)}</h4>'
+            f'<div class="lane">{"".join(items)}{empty}<div class="playhead"></div></div></div>')
+
+
+def collapsed_html(analyzer: str, weights: str) -> str:
+    return (f'<p class="collapsed" data-collapsed="{html.escape(analyzer)}">{html.escape(analyzer)}: weights '
+            f"{html.escape(weights)} - plumbing and speed only, not results (hidden)</p>")
+
+
+def video_page(key: str, duration_s: float, video_src: str | None, tables: dict[str, dict[str, pd.DataFrame]],
+               weights: dict[str, str], analyzers, contact_sheet: bytes = b"", corpus_link: str = "../report.html") -> str:
+    """The page of one video. ``tables``: analyzer -> table name -> DataFrame; ``weights``: analyzer
+    -> its weights label; ``video_src``: the player's source relative to the page (None: no player)."""
+    lanes, sections = [], []
+    for analyzer in analyzers:
+        mine = tables.get(analyzer.name)
+        label = weights.get(analyzer.name, "")
+        if mine is None:
+            continue
+        if label and label != "real":
+            lanes.append(collapsed_html(analyzer.name, label))
+            sections.append(f"<h3>{html.escape(analyzer.report_title or analyzer.name)}</h3>{collapsed_html(analyzer.name, label)}")
+            continue
+        lanes += [track_html(t, duration_s) for t in analyzer.tracks(mine, duration_s)]
+        sections.append(f"<h3>{html.escape(analyzer.report_title or analyzer.name)}</h3>{analyzer.report_section(mine, duration_s)}")
+    player = (f'<video controls preload="metadata" src="{html.escape(video_src)}"></video>' if video_src
+              else "<p><em>the video file was not found in the corpus when the report was written</em></p>")
+    axis = f'<div class="axis"><span>0 s</span><span id="clock">0.0 s</span><span>{duration_s:.1f} s</span></div>'
+    body = (f'<p><a href="{html.escape(corpus_link)}">&larr; the corpus</a></p><h1>{html.escape(key)} ({duration_s:.1f} s)</h1>'
+            f'<div class="player">{player}<div class="tracks">{axis}{"".join(lanes)}</div></div>'
+            f"<h2>Tables</h2>{html_img(contact_sheet, f'{key} contact sheet', 540) if contact_sheet else ''}{''.join(sections)}")
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(key)} - video-assets</title>"
+            f"<style>{PAGE_STYLE}</style></head><body data-duration='{max(duration_s, 1e-6):.3f}'>{body}"
+            f"<script>{PAGE_SCRIPT}</script></body></html>")
