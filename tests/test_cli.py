@@ -123,3 +123,5 @@ def test_the_demo_leaves_the_slow_baselines_parity_to_make_demo_parity():
     assert {a.name for a in slow} == {n for n, rtf in measured.items() if rtf > FAST_BASELINE_RTF} == {"text_overlay", "qwen2_vl_temporal"}
     assert sorted(a.name for a in fast + slow) == sorted(names())
     assert [a.name for a in parity_split("full")[0]] == names() and parity_split("none")[0] == []
+    # Random-init weights (the demo's YOLO): a parity that means nothing is left out too.
+    assert "object_detection" in {a.name for a in parity_split("fast", {"object_detection"})[1]}

@@ -44,7 +44,7 @@ class SceneCuts(Analyzer):
     def tracks(self, tables: dict[str, pd.DataFrame], duration_s: float) -> list[Track]:
         cuts = tables.get("cuts")
         # A cut lies between two samples: shown at the first frame after it.
-        return [Track("cuts", [(float(t), float(t), "cut") for t in cuts.time_s], "#c44e52")] if cuts is not None else []
+        return [Track("cuts", [(float(t), float(t), "cut") for t in cuts.time_s], "#222222")] if cuts is not None else []
 
     def evaluate(self, tables: dict[str, pd.DataFrame], truth: dict, seconds: float) -> dict[str, float] | None:
         cuts = [t for t in truth.get("cuts", []) if t < seconds]
