@@ -15,8 +15,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Offline there are no trained YOLO or Qwen2-VL weights: the demo, the UI and the benchmark use
 # random-init weights of the real architectures, labelled `weights: random-init` everywhere.
 # Set these to real weights (paths or hub ids) to get results.
-demo demo-parity dev: export VIDEO_ASSETS_YOLO_BASELINE ?= random:yolov8x
-demo demo-parity dev: export VIDEO_ASSETS_YOLO_OPTIMIZED ?= random:yolov8l
+demo demo-parity dev: export VIDEO_ASSETS_YOLO_BASELINE ?= random:yolov8n
+demo demo-parity dev: export VIDEO_ASSETS_YOLO_OPTIMIZED ?= random:yolov8n
 demo demo-parity dev: export VIDEO_ASSETS_QWEN_BASELINE ?= random:tiny
 demo demo-parity dev: export VIDEO_ASSETS_QWEN_OPTIMIZED ?= random:tiny
 demo demo-parity dev: export VIDEO_ASSETS_CANARY ?= rocket_story

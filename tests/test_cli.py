@@ -125,3 +125,10 @@ def test_the_demo_leaves_the_slow_baselines_parity_to_make_demo_parity():
     assert [a.name for a in parity_split("full")[0]] == names() and parity_split("none")[0] == []
     # Random-init weights (the demo's YOLO): a parity that means nothing is left out too.
     assert "object_detection" in {a.name for a in parity_split("fast", {"object_detection"})[1]}
+
+
+def test_the_demo_runs_contiguous_ranges_of_videos():
+    from video_assets.cli.demo import contiguous_runs
+
+    assert contiguous_runs(list("abcdefg"), list("gfedcba"), 32) == [list("abcdefg")]
+    assert contiguous_runs(list("abcdefg"), list("abcefg"), 2) == [["a", "b"], ["c"], ["e", "f"], ["g"]]
