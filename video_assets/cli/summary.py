@@ -48,7 +48,8 @@ def results_table(instance, partitions: list[str], check_events: dict) -> str:
 
 
 # What the demo ends with: the corpus profile, and one search a person would try.
-OVERVIEW_COLUMNS = ["video", "languages", "articulation_wpm", "caption_share", "cuts_per_minute", "first_caption_s", "first_word_s", "first_cut_s"]
+OVERVIEW_COLUMNS = ["video", "languages", "articulation_wpm", "caption_share", "cuts_per_minute", "face_share", "music_share",
+                    "first_caption_s", "first_word_s", "first_cut_s"]
 EXAMPLE_SEARCH = "Köln"
 
 

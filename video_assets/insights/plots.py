@@ -52,7 +52,7 @@ def overview_png(profiles: pd.DataFrame) -> bytes:
     sound.set_yticks(list(y))
     sound.set_yticklabels(profiles["video"], fontsize=7)
     sound.set_xlim(0, 1)
-    sound.set_title("share of time: face, talking head, music", fontsize=10)
+    sound.set_title("time with a face, talking, music", fontsize=10)
     sound.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     out = io.BytesIO()

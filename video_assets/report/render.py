@@ -146,7 +146,7 @@ def render_html(videos: list[VideoReport], analyzers, title: str = "video-assets
         "body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em}table{border-collapse:collapse;margin:.5em 0}"
         "td,th{border:1px solid #ccc;padding:3px 5px;font-size:12px}.wide{overflow-x:auto;max-width:100%}"
         "table.profile th{cursor:pointer;background:#f4f4f4;white-space:normal;vertical-align:bottom}"
-        "table.profile td{white-space:nowrap}img{max-width:100%}.pass{background:#dfd}"
+        "table.profile{width:100%}table.profile td{font-size:11px}img{max-width:100%;height:auto}.pass{background:#dfd}"
         ".warn,.error{background:#fdd}section{border-top:2px solid #333;margin-top:2em}"
     )
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title><style>{style}</style></head>"
