@@ -157,16 +157,21 @@ def main(argv: list[str] | None = None) -> int:
     from video_assets.media.listing import find
     from video_assets.media.container import MediaError, probe
 
+    def seconds_of(keys: list[str]) -> float:
+        """The videos' total duration (an unreadable one counts 0: its run fails with the cause)."""
+        total = 0.0
+        for key in keys:
+            try:
+                total += probe(find(corpus_root, key).url).duration_s
+            except MediaError:
+                pass
+        return total
+
     def execute(job_name: str, keys: list[str], where=None) -> None:
         """One run over ``keys`` (a contiguous range of the partitions: several videos per run, as
         the corpus sensor launches them, so a run's overhead is paid once, not per video)."""
         job = (where or defs).resolve_job_def(job_name).with_logger_defs({"progress": console.progress_logger})
-        video_s = 0.0
-        for key in keys:
-            try:
-                video_s += probe(find(corpus_root, key).url).duration_s
-            except MediaError:
-                pass
+        video_s = seconds_of(keys)
         label = f"{job_name} [{keys[0]}]" if len(keys) == 1 else f"{job_name} [{len(keys)} videos]"
         with console.video_progress(label, job, instance, video_s):
             if len(keys) == 1:
@@ -226,12 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         rtf, random = baseline_rtf(), random_init_analyzers(default_resources())
         slow = ", ".join(f"{a.name} (" + ("random-init weights, " if a.name in random else "") + f"baseline {rtf.get(a.name, 0):.0f}x "
                          "realtime on 2 CPU cores)" for a in left_out)
-        canary_s = 0.0
-        for key in canaries:
-            try:
-                canary_s += probe(find(corpus_root, key).url).duration_s
-            except MediaError:
-                pass
+        canary_s = seconds_of(canaries)
         # What the committed measurements say it costs here (the random-init Qwen2-VL the demo uses,
         # tiny, runs far below its 2B measurement: counted at the optimized preset's pace).
         estimate = sum(rtf.get(a.name, 0.0) for a in left_out if a.name not in random) * canary_s
