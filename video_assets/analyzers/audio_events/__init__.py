@@ -17,7 +17,7 @@ from video_assets.analyzers.audio_events.events import label_agreement, shares, 
 from video_assets.analyzers.audio_events.model import EventModel
 from video_assets.analyzers.audio_events.presets import BASELINE, BATCH_FIELDS, LABELS, NAME, OPTIMIZED, PRESETS, SPEED_TARGET_RTF, Config
 from video_assets.analyzers.base import AnalyzerResult, Track
-from video_assets.analyzers.markup import track_html
+from video_assets.analyzers.markup import html_table
 from video_assets.analyzers.contract import Analyzer
 
 __all__ = ["ANALYZER", "BASELINE", "Config", "EVENTS_SCHEMA", "EventModel", "LABELS", "NAME", "OPTIMIZED", "PRESETS",
@@ -64,10 +64,8 @@ class AudioEvents(Analyzer):
         got = table_shares(table, duration_s)
         head = (f"<p>music {100 * got['music_share']:.0f} %, speech {100 * got['speech_share']:.0f} %, speech over music "
                 f"{100 * got['speech_over_music_share']:.0f} %, singing {100 * got['singing_share']:.0f} % of the time</p>")
-        tracks = [f"<p>{label}</p>" + track_html([(a, b, f"{label} {c:.2f}") for a, b, c in zip(rows.start_s, rows.end_s, rows.confidence)],
-                                                  duration_s, TRACK_COLORS[label], f"no {label}")
-                  for label, rows in ((label, table[table.label == label]) for label in LABELS)]
-        return head + "".join(tracks)
+        # Music and singing are tracks of the video's timeline (``tracks``); here the segments as a table.
+        return head + html_table(table, ["label", "start_s", "end_s", "confidence", "peak"])
 
 
 TRACK_COLORS = {"speech": "#55a868", "singing": "#dd8452", "music": "#c44e52"}

@@ -13,7 +13,6 @@ from typing import Any
 import pandas as pd
 
 from video_assets.analyzers.base import AnalyzerResult, Track
-from video_assets.analyzers.markup import track_html
 from video_assets.analyzers.contract import Analyzer
 from video_assets.analyzers.faces.core import FACES_SCHEMA, SAMPLES_SCHEMA, SCHEMAS, TABLES, face_spans, run, summary
 from video_assets.analyzers.faces.model import FaceNet
@@ -62,7 +61,7 @@ class Faces(Analyzer):
         first = "never" if s["first_face_s"] < 0 else f"{s['first_face_s']:.1f} s"
         head = (f"<p>face on screen {100 * s['face_share']:.0f} % of the time, first at {first}, at most "
                 f"{s['max_faces']} at once, largest {100 * s['largest_face_share']:.1f} % of the frame</p>")
-        return head + track_html(face_spans(samples), duration_s, "#8172b2", "no faces")
+        return head  # the faces themselves are a track of the video's timeline (``tracks``)
 
 
 ANALYZER = Faces()

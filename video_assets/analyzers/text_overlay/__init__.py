@@ -10,12 +10,12 @@ frames are read: the text followed between samples), ``reading`` (frames through
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import pandas as pd
 
 from video_assets.analyzers.base import AnalyzerResult, Track
+from video_assets.analyzers.markup import track_html
 from video_assets.analyzers.contract import Analyzer
 from video_assets.analyzers.text_overlay.blocks import Line, group_blocks
 from video_assets.analyzers.text_overlay.core import run
@@ -39,16 +39,12 @@ __all__ = [
 
 
 def timeline_html(segments: pd.DataFrame | None, duration: float) -> str:
-    """Caption bars on a time axis (the report's caption timeline)."""
-    if segments is None or segments.empty or duration <= 0:
-        return "<p><em>no captions</em></p>"
-    bars = []
-    for row in segments.itertuples():
-        left = 100 * row.start_s / duration
-        width = max(0.5, 100 * (row.end_s - row.start_s) / duration)
-        label = f"[scene] {row.text}" if getattr(row, "kind", "caption") == "scene" else row.text
-        bars.append(f'<div class="bar" style="left:{left:.1f}%;width:{width:.1f}%" title="{row.start_s:.1f}-{row.end_s:.1f} s">{html.escape(label)}</div>')
-    return f'<div class="timeline">{"".join(bars)}</div><div class="axis"><span>0 s</span><span>{duration:.1f} s</span></div>'
+    """Caption bars on a time axis (the report's caption timeline), scene text marked as such."""
+    if segments is None or segments.empty:
+        return track_html([], duration, empty="no captions")
+    spans = [(float(r.start_s), float(r.end_s), f"[scene] {r.text}" if getattr(r, "kind", "caption") == "scene" else r.text)
+             for r in segments.itertuples()]
+    return track_html(spans, duration, empty="no captions")
 
 
 def _captions_within(truth: dict, seconds: float) -> list[dict]:
