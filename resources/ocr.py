@@ -54,7 +54,9 @@ class OcrResource(AnalyzerModels):
 
     def model_id(self, preset: str) -> str:
         if self.engine_for(preset) == "rapidocr":
-            return f"rapidocr[PP-OCRv6-small,det{self.rapidocr_det_side},{self.rapidocr_runtime}]"
+            # "openvino" runs the recognizer in float32 on OpenVINO too (rec-f32): tables made before differ in confidences
+            runtime = "openvino,rec-f32" if self.rapidocr_runtime == "openvino" else self.rapidocr_runtime
+            return f"rapidocr[PP-OCRv6-small,det{self.rapidocr_det_side},{runtime}]"
         return f"easyocr[{','.join(self.language_list())}]"
 
     def weights_label(self) -> str:
@@ -77,7 +79,7 @@ class OcrResource(AnalyzerModels):
             loaded, new = get_or_load(("rapidocr", self.rapidocr_det_side, device, threads, runtime),
                                       lambda: load_rapidocr_engine(self.rapidocr_det_side, device, threads, runtime))
             model = loaded.model
-            detail = (f"PP-OCRv6 small, detector at {self.rapidocr_det_side} px on {model.runtime}, recognizer on onnxruntime"
+            detail = (f"PP-OCRv6 small, detector at {self.rapidocr_det_side} px, runtime {model.runtime}"
                       + ("" if runtime == self.rapidocr_runtime else " (openvino is not installed)"))
         else:
             langs = self.language_list()

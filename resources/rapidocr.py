@@ -59,10 +59,13 @@ def openvino_available() -> bool:
 class _OpenVinoSession:
     """Stands in for rapidocr's ONNX Runtime session of the detector: array in, first output out."""
 
-    def __init__(self, path: Path, threads: int):
+    def __init__(self, path: Path, threads: int, precision: str | None = None):
         import openvino as ov
 
-        compiled = ov.Core().compile_model(str(path), "CPU", {"INFERENCE_NUM_THREADS": threads, "PERFORMANCE_HINT": "LATENCY"})
+        options = {"INFERENCE_NUM_THREADS": threads, "PERFORMANCE_HINT": "LATENCY"}
+        if precision:
+            options["INFERENCE_PRECISION_HINT"] = precision
+        compiled = ov.Core().compile_model(str(path), "CPU", options)
         self.precision = compiled.get_property("INFERENCE_PRECISION_HINT").get_type_name()  # bf16 or f32
         self._request = compiled.create_infer_request()
 
@@ -121,7 +124,11 @@ class RapidOcrEngine:
         if runtime == "openvino" and not use_cuda:
             session = _OpenVinoSession(folder / DET_MODEL, threads)
             self._det.session = session
-            self.runtime = f"openvino-{session.precision}"
+            # The recognizer in float32 whatever the CPU: its confidences and its space probabilities
+            # go into the tables, which must not depend on the machine (bfloat16 ones differed
+            # between a Ray actor and the driver); it is still faster than ONNX Runtime here.
+            self._rec.session = _OpenVinoSession(folder / REC_MODEL, threads, "f32")
+            self.runtime = f"openvino-{session.precision}+rec-f32"
         # The recognizer's per-column class probabilities are kept, to find the spaces it dropped.
         self._preds: list[np.ndarray] = []
         self._space = self._rec.postprocess_op.character.index(" ")

@@ -57,7 +57,7 @@ def run(bundle: FrameBundle, config: Config, engine: OcrEngine) -> AnalyzerResul
     measured: dict[tuple, float] = {}  # a reused block's contrast is the one measured when it was read
     for frame, lines in TextFollower(read, read_band, (w, h), probe, config, stats).run(samples(bundle, config)):
         times.append(round(frame.pts_s, 4))
-        fh, fw = frame.image.shape[:2]
+        fw, fh = frame.size  # a sample that is not read is never decoded in colour
         for block in group_blocks(lines):
             x0, y0, x1, y1 = block.box
             if not block.reused or block.box not in measured:

@@ -49,16 +49,6 @@ class _Place:
     last_s: float  # when it last held a reading
 
 
-def _probe(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """The grey image every change test compares, at the fine stream's size (w, h)."""
-    import cv2
-
-    gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
-    if (gray.shape[1], gray.shape[0]) != size:
-        gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
-    return gray
-
-
 def _native(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     import cv2
 
@@ -142,7 +132,7 @@ class TextFollower:
                 nxt = next(stream, None)
                 if nxt is None:
                     return
-                ahead.append((nxt[0], nxt[1], _probe(nxt[0].image, self.probe)))
+                ahead.append((nxt[0], nxt[1], nxt[0].gray(self.probe)))  # the grey image every change test compares; colour is decoded only to read
 
         fill()
         while ahead:
