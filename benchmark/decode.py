@@ -21,7 +21,7 @@ import numpy as np
 
 from video_assets import analyzers
 from video_assets.runtime import settings
-from video_assets.media.frames import decode_image, encode_image, resize_to
+from video_assets.media.images import decode_image, encode_image, resize_to
 from video_assets.media.sampling import FramePlan
 
 

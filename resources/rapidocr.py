@@ -1,4 +1,4 @@
-"""RapidOCR (PP-OCRv6 small detector and recognizer, ONNX Runtime) as text_overlay's OCR engine.
+"""RapidOCR (PP-OCRv6 small detector and recognizer, on OpenVINO or ONNX Runtime) as text_overlay's OCR engine.
 
 Only the models inside the pinned ``rapidocr`` wheel are used (``PP-OCRv6_det_small.onnx``,
 ``PP-OCRv6_rec_small.onnx``), given by explicit path, so nothing is ever downloaded: any other
@@ -9,11 +9,12 @@ side up to 736 px, i.e. full resolution for 1080x1920 frames.
 
 The detector runs on every sample read and is most of the cost, so on a CPU it runs on OpenVINO
 when installed (``runtime``; the same ONNX file, rapidocr's own pre- and post-processing around
-it). The recognizer stays on ONNX Runtime: on OpenVINO bfloat16 it took 0.27 s against 0.56 s on
-12 frames of caption_drill with the same texts, but the Ray scale-out test (tables on Ray equal to
-in-process, exactly) failed with it and no time was left to find why. On CPUs with bfloat16 units OpenVINO computes in bfloat16 (its default): measured
-numbers and the precision it chose are in ``benchmark/results/``;
-``VIDEO_ASSETS_OCR_RUNTIME=onnxruntime`` keeps float32 ONNX Runtime for both.
+it), in bfloat16 on CPUs with bfloat16 units (OpenVINO's default; only boxes come from it). The
+recognizer runs on OpenVINO too, in float32 whatever the CPU: its confidences and space
+probabilities go into the tables, and in bfloat16 the Ray scale-out test (tables made on a Ray
+actor equal to those made in-process, exactly) failed. Float32 read the same texts as ONNX Runtime
+a little faster (docs/captions.md). ``VIDEO_ASSETS_OCR_RUNTIME=onnxruntime`` keeps float32 ONNX
+Runtime for both.
 """
 
 from __future__ import annotations

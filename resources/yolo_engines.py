@@ -159,7 +159,7 @@ def corpus_calibration_frames(storage_root: str, limit: int = 64, max_side: int 
     """Frames for INT8 calibration, spread over the stored video_frames of the corpus itself."""
     import fsspec
 
-    from video_assets.media.frames import resize_to
+    from video_assets.media.images import resize_to
     from video_assets.media.framestore import open_bundle
 
     fs, base = fsspec.core.url_to_fs(storage_root.rstrip("/") + "/video_frames")

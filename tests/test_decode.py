@@ -59,6 +59,30 @@ def test_select_resizes_to_the_plan_and_round_trips(video):
         again.select(SamplingPlan("other", every_n_frames=7))
 
 
+def test_a_frame_is_decoded_in_colour_only_when_asked_and_its_grey_image_comes_from_the_stored_jpeg(video, monkeypatch):
+    """The caption follower asks every sample for a grey image and reads few: ``gray`` decodes the
+    stored JPEG at a reduced scale, and the colour image is never decoded unless asked for."""
+    import cv2
+
+    from video_assets.media import frames as frames_module
+
+    bundle = open_bundle(bundle_bytes(decode_frames(video("cafe_cat"), PLANS)))  # jpeg, as stored
+    reference = [cv2.resize(cv2.cvtColor(f.image, cv2.COLOR_RGB2GRAY), (540, 960), interpolation=cv2.INTER_AREA)
+                 for f in bundle.select(PLANS[0])]
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a colour decode")
+
+    monkeypatch.setattr(frames_module, "decode_image", refuse)
+    streamed = list(bundle.frames(PLANS[0]))
+    assert [f.size for f in streamed] == [(1080, 1920)] * len(reference)
+    greys = [f.gray((540, 960)) for f in streamed]  # no colour decode
+    assert all(g.shape == (960, 540) for g in greys)
+    assert max(float(np.abs(g.astype(int) - r.astype(int)).mean()) for g, r in zip(greys, reference)) < 1.0
+    with pytest.raises(AssertionError, match="a colour decode"):
+        streamed[0].image
+
+
 def test_rotation_metadata_gives_upright_frames(bad_inputs):
     path = str(bad_inputs["rotated"])
     bundle = decode_frames(path, [SamplingPlan("full", every_s=0.5)], codec="raw")

@@ -193,7 +193,7 @@ def test_rapidocr_never_touches_the_network(drill, monkeypatch):
     monkeypatch.setattr(socket, "create_connection", lambda address, *a, **k: refuse(None, address))
     bundle, _ = drill
     frame = bundle.select(core.plan(core.OPTIMIZED))[12]  # 6.0 s: three captions on screen
-    for runtime in ("openvino", "onnxruntime"):  # the detector's two CPU runtimes
+    for runtime in ("openvino", "onnxruntime"):  # the two CPU runtimes of detector and recognizer
         engine = RapidOcrEngine(det_side=640, device="cpu", threads=2, runtime=runtime)
         assert engine.runtime.startswith(runtime)
         lines = engine.read(frame.image, core.OPTIMIZED)

@@ -9,7 +9,7 @@ import html
 
 import pandas as pd
 
-from video_assets.media.frames import image_mime
+from video_assets.media.images import image_mime
 
 
 def html_img(data: bytes, alt: str, width: int | None = None) -> str:

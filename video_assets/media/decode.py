@@ -20,7 +20,8 @@ import time
 import numpy as np
 
 from video_assets.media.container import MediaError, VideoLimits, _probe_open, check_complete, open_container, probe
-from video_assets.media.frames import AUDIO_SAMPLE_RATE, AudioTrack, FrameBundle, VideoInfo, encode_image
+from video_assets.media.frames import AUDIO_SAMPLE_RATE, AudioTrack, FrameBundle, VideoInfo
+from video_assets.media.images import encode_image
 from video_assets.media.sampling import FramePlan, fit_long_side, SamplingPlan
 
 

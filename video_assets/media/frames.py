@@ -12,7 +12,6 @@ Audio is one ``.npz`` per video: float32 samples at 16 kHz mono and the ``has_au
 
 from __future__ import annotations
 
-import base64
 import io
 import json
 from dataclasses import asdict, dataclass, field, replace
@@ -20,9 +19,8 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
+from video_assets.media.images import decode_image, encode_image, resize_to
 from video_assets.media.sampling import SamplingPlan, fit_long_side
-
-FRAME_CODECS = ("jpeg", "png", "raw")
 
 
 @dataclass(frozen=True)
@@ -90,45 +88,6 @@ class Frame:
         if (gray.shape[1], gray.shape[0]) != tuple(size):
             gray = cv2.resize(gray, tuple(size), interpolation=cv2.INTER_AREA)
         return gray
-
-
-def encode_image(image: np.ndarray, codec: str, quality: int = 95) -> bytes:
-    """image: uint8 RGB (H, W, 3)."""
-    import cv2
-
-    if codec == "raw":
-        return np.ascontiguousarray(image, dtype=np.uint8).tobytes()
-    bgr = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
-    if codec == "jpeg":
-        ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
-    elif codec == "png":
-        ok, buf = cv2.imencode(".png", bgr, [cv2.IMWRITE_PNG_COMPRESSION, 1])
-    else:
-        raise ValueError(f"unknown frame codec {codec!r}; use one of {FRAME_CODECS}")
-    if not ok:
-        raise RuntimeError(f"could not encode frame as {codec}")
-    return buf.tobytes()
-
-
-def decode_image(data: bytes, codec: str, width: int, height: int) -> np.ndarray:
-    import cv2
-
-    if codec == "raw":
-        return np.frombuffer(data, dtype=np.uint8).reshape(height, width, 3)
-    bgr = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
-    if bgr is None:
-        raise ValueError("stored frame could not be decoded (corrupt frame store?)")
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-
-
-def resize_to(image: np.ndarray, max_side: int | None) -> np.ndarray:
-    import cv2
-
-    h, w = image.shape[:2]
-    tw, th = fit_long_side(w, h, max_side)
-    if (tw, th) == (w, h):
-        return image
-    return cv2.resize(image, (tw, th), interpolation=cv2.INTER_AREA)
 
 
 @dataclass
@@ -262,16 +221,6 @@ def duration_of(inputs: "FrameBundle | AudioTrack") -> float:
     """The video's duration from either shared input."""
     info = getattr(inputs, "info", None)
     return float(info.duration_s) if info is not None else float(inputs.video_duration_s)
-
-
-def image_mime(data: bytes) -> str:
-    """``image/jpeg`` or ``image/png``, from the bytes' signature."""
-    return "image/jpeg" if data[:2] == b"\xff\xd8" else "image/png"
-
-
-def image_markdown(data: bytes, alt: str) -> str:
-    """Inline a PNG or JPEG in Markdown metadata so the Dagster UI shows it without a file server."""
-    return f"![{alt}](data:{image_mime(data)};base64,{base64.b64encode(data).decode()})"
 
 
 AUDIO_SAMPLE_RATE = 16_000

@@ -84,10 +84,10 @@ BATCH_FIELDS = ("rec_batch",)
 
 
 # GPU: the seed plan's 40 s target for its 68.4 s video. CPU: 1.5x the optimized preset's
-# measurement with RapidOCR over the twelve sample clips (analyzers.base.cpu_target), row
+# measurement with RapidOCR over the thirteen sample clips (analyzers.base.cpu_target), row
 # MEASURED_ROW of benchmark/results/ (Intel Xeon, 2 cores; `python -m benchmark --no-baseline`).
 MEASURED_ROW = ("optimized_only.json", "text_overlay[rapidocr]")
-MEASURED_CPU_RTF = 0.1917
+MEASURED_CPU_RTF = 0.1786
 SPEED_TARGET_RTF = {"gpu": 40.0 / 68.4, "cpu": cpu_target(MEASURED_CPU_RTF)}
 
 

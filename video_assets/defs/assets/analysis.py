@@ -2,11 +2,10 @@
 definitions: the optimized asset, its ``*_baseline`` twin (each a multi-asset with one output per
 table, main table first) and its checks, as one ``dg.Definitions`` merged in ``definitions.py``.
 
-The wrapper stays thin: load the preset's models through the analyzer's resource (once per
-process), or, on a cluster, hand each partition to the preset's warm Ray actor pool
-(``resources/ray_pool.py``); call the analyzer's ``process`` for each partition on its own; attach
-what a person wants to see in the UI: rows, seconds, realtime factor, model-load seconds (apart),
-device, weights, a preview.
+The wrapper stays thin: load the preset's models through the analyzer's resource (once per process),
+or, on a cluster, hand each partition to the preset's warm Ray actor pool (``resources/ray_pool.py``);
+call the analyzer's ``process`` for each partition on its own; attach what a person wants to see in
+the UI: rows, seconds, realtime factor, model-load seconds (apart), device, weights, a preview.
 """
 
 import hashlib
@@ -25,7 +24,8 @@ from video_assets.analyzers import Analyzer
 from video_assets.cluster.executor import ray_address
 from video_assets.defs import send_ahead
 from video_assets.defs.checks import build_checks, speed_check_spec, speed_key, speed_results
-from video_assets.media.frames import duration_of, image_markdown
+from video_assets.media.frames import duration_of
+from video_assets.media.images import image_markdown
 from video_assets.defs.partitions import videos_partitions_def
 from video_assets.runtime.resilience import OomFallback
 

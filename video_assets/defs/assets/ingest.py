@@ -18,7 +18,8 @@ from video_assets.media.listing import content_hash
 from video_assets.media.container import MediaError
 from video_assets.media.decode import decode_audio, decode_frames
 from video_assets.media import framestore
-from video_assets.media.frames import AudioTrack, FrameBundle, image_markdown
+from video_assets.media.frames import AudioTrack, FrameBundle
+from video_assets.media.images import image_markdown
 from video_assets.defs.partitions import videos_partitions_def
 from video_assets.media.sampling import plans_fingerprint
 
