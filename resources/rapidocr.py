@@ -58,7 +58,7 @@ def openvino_available() -> bool:
 
 
 class _OpenVinoSession:
-    """Stands in for rapidocr's ONNX Runtime session of the detector: array in, first output out."""
+    """Stands in for rapidocr's ONNX Runtime session of the detector or the recognizer: array in, first output out."""
 
     def __init__(self, path: Path, threads: int, precision: str | None = None):
         import openvino as ov
