@@ -53,7 +53,7 @@ class Frame:
     is always made from the stored bytes when there are any, never from a decoded ``image``, so it
     does not depend on what was asked first."""
 
-    __slots__ = ("source_index", "pts_s", "size", "_image", "_load", "_data")
+    __slots__ = ("source_index", "pts_s", "size", "_image", "_load", "_data", "__weakref__")  # weakref: the memory test counts live frames
 
     def __init__(self, source_index: int, pts_s: float, image: np.ndarray | None = None, *, size: tuple[int, int] | None = None,
                  load=None, data: tuple[bytes, str, int, int] | None = None):
