@@ -19,7 +19,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from video_assets.media.images import decode_image, encode_image, resize_to
+from video_assets.media.images import decode_image, decode_jpeg_gray, encode_image, gray_of, resize_to
 from video_assets.media.sampling import SamplingPlan, fit_long_side
 
 
@@ -70,24 +70,10 @@ class Frame:
         return self._image
 
     def gray(self, size: tuple[int, int]) -> np.ndarray:
-        """The frame in grey at ``size`` (w, h): a stored JPEG decoded at the nearest reduced scale
-        (libjpeg scales in the DCT), then resized by area if that is not ``size`` exactly."""
-        import cv2
-
+        """The frame in grey at ``size`` (w, h): a stored JPEG straight from its bytes, else from ``image``."""
         if self._data is not None and self._data[1] == "jpeg":
-            data, _, width, _ = self._data
-            ratio = width / size[0]
-            flag = {1: cv2.IMREAD_GRAYSCALE, 2: cv2.IMREAD_REDUCED_GRAYSCALE_2, 4: cv2.IMREAD_REDUCED_GRAYSCALE_4,
-                    8: cv2.IMREAD_REDUCED_GRAYSCALE_8}.get(max((k for k in (1, 2, 4, 8) if ratio >= k), default=1))
-            gray = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), flag)
-            if gray is None:
-                raise ValueError("stored frame could not be decoded (corrupt frame store?)")
-        else:
-            image = self.image
-            gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
-        if (gray.shape[1], gray.shape[0]) != tuple(size):
-            gray = cv2.resize(gray, tuple(size), interpolation=cv2.INTER_AREA)
-        return gray
+            return decode_jpeg_gray(self._data[0], self._data[2], size)
+        return gray_of(self.image, size)
 
 
 @dataclass
