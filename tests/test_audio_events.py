@@ -45,6 +45,19 @@ def test_the_studio_clip_has_speech_over_music_and_a_sung_part(video, model):
     assert (table.confidence > 0.5).all() and (table.peak >= table.confidence).all()
 
 
+def test_probabilities_a_chunk_at_a_time_equal_the_whole_track_s(video, model):
+    """The model runs a minute at a time (flat memory, issue #50) with context either side; the
+    stitched probabilities are the whole-track call's to the bit, at lengths that end mid-chunk."""
+    from resources.audio_events import CHUNK_S
+
+    clip = np.concatenate([decode_audio(video(name)).samples for name in ("studio_talk", "bilingual_walk")])
+    for seconds in (CHUNK_S * 2.5 + 0.013, CHUNK_S * 3):
+        samples = np.resize(clip, int(seconds * 16000)).astype(np.float32)
+        whole = model._aed.detect_probs(samples)
+        chunked = model.probs(samples)
+        assert chunked.shape == whole.shape and np.array_equal(chunked, whole), seconds
+
+
 def test_segments_threshold_bridge_short_gaps_and_drop_blips():
     probs = np.zeros((300, 3), np.float32)
     probs[10:100, 2] = 0.9  # music 0.1-1.0 s

@@ -93,3 +93,171 @@ def test_a_frame_analyzer_cannot_declare_its_frames_whole():
         check_contract(whole)
     speech = next(s for s in ANALYZERS if s.input == "audio_track")
     assert "audio" in speech.whole_input  # the one that holds its input says why
+
+
+# -- peak memory against the video's length, every step -------------------------------------------
+# Counting frames (above) cannot see what an analyzer holds per second of audio, or what a model
+# runtime allocates natively (issue #50: speech_rate's peak grew 2.4 GB -> 5.9 GB from 90 s to 360 s
+# while the frame counts stayed flat). Here every analyzer of the registry, and the corpus steps
+# above them (profile, index, report), run on a short input and on the same input 4x over, in this
+# process after a warm-up run; the step's peak resident memory (the kernel's high-water mark, reset
+# before each run: native allocations included) and its peak of traced Python allocations
+# (tracemalloc: numpy and Python objects, exact) must not grow with the length.
+import gc
+import tracemalloc
+
+import numpy as np
+
+MIB = 1024**2
+TIMES = 4
+_STATUS = "/proc/self/status"
+
+
+def _resident() -> int:
+    with open("/proc/self/statm") as fh:
+        import os
+
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _high_water() -> int:
+    with open(_STATUS) as fh:
+        line = next(ln for ln in fh if ln.startswith("VmHWM:"))
+    return int(line.split()[1]) * 1024
+
+
+@dataclasses.dataclass
+class Peak:
+    before: int  # resident bytes when the step started
+    rss: int  # the step's resident high-water mark
+    traced: int  # the step's peak of traced allocations (Python objects, numpy arrays)
+
+    @property
+    def extra(self) -> int:
+        return max(0, self.rss - self.before)
+
+    def __str__(self) -> str:
+        return f"peak RSS {self.rss / MIB:.0f} MiB ({self.extra / MIB:+.0f} MiB in the step), traced {self.traced / MIB:.1f} MiB"
+
+
+def measured(step):
+    """Run ``step()``; its result and its Peak. Linux's clear_refs (5) resets the high-water mark,
+    so the peak is this step's, not the process's so far."""
+    gc.collect()
+    with open("/proc/self/clear_refs", "w") as fh:
+        fh.write("5")
+    before = _resident()
+    tracemalloc.start()
+    try:
+        result = step()
+        traced = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return result, Peak(before, _high_water(), traced)
+
+
+def assert_flat(name: str, short: Peak, long: Peak, held_bytes: int = 0) -> None:
+    """The longer input's peaks within the shorter's plus a margin: a quarter of what the short run
+    added (allocator noise, caches filled once) and 48 MiB of RSS / 8 MiB traced; ``held_bytes``:
+    what the step may hold for the longer input by declaration (``whole_input``: the audio track's
+    samples and a few copies of them), never more."""
+    rss_allowed = short.rss + max(48 * MIB, short.extra // 4) + held_bytes
+    traced_allowed = short.traced + max(8 * MIB, short.traced // 4) + held_bytes
+    assert long.rss <= rss_allowed, (f"{name}: resident peak grows with the video's length: {TIMES}x input {long}, "
+                                     f"1x input {short} (allowed {rss_allowed / MIB:.0f} MiB)")
+    assert long.traced <= traced_allowed, (f"{name}: Python/numpy peak grows with the video's length: {TIMES}x input {long}, "
+                                           f"1x input {short} (allowed {traced_allowed / MIB:.1f} MiB)")
+
+
+def _audio_times(audio, times: int):
+    return dataclasses.replace(audio, samples=np.tile(audio.samples, times), video_duration_s=audio.video_duration_s * times)
+
+
+@pytest.fixture(scope="module")
+def growth(video, monkeypatch_module):
+    """name -> (short result, short Peak, long result, long Peak, held_bytes), run on first use.
+    Frames: studio_talk's first 4 s (a face, a caption); audio: studio_talk then bilingual_walk
+    (37 s: speech in two languages, a music bed, singing)."""
+    from video_assets import analyzers
+    from video_assets.analyzers import ANALYZERS
+    from video_assets.definitions import default_resources
+    from video_assets.media.decode import decode_audio
+
+    monkeypatch_module.setenv("VIDEO_ASSETS_QWEN_OPTIMIZED", "random:tiny")
+    frames = decode_frames(video("studio_talk"), analyzers.sampling_plans()).trimmed(4.0)
+    parts = [decode_audio(video(name)) for name in ("studio_talk", "bilingual_walk")]
+    audio = dataclasses.replace(parts[0], samples=np.concatenate([p.samples for p in parts]),
+                                video_duration_s=sum(p.video_duration_s for p in parts))
+    resources = default_resources()
+    done: dict = {}
+
+    def run(name: str):
+        if name in done:
+            return done[name]
+        spec = next(s for s in ANALYZERS if s.name == name)
+        model = resources[spec.model].load("optimized").model if spec.model else None
+        # A batch is held by design, bounded by its preset field (object_detection's 64 frames,
+        # speech_rate's windows): one here, so that a full batch fits the short input and holding
+        # more than a batch shows.
+        config = dataclasses.replace(spec.presets["optimized"], **{field: 1 for field in spec.batch_fields})
+        if spec.input == "audio_track":
+            make, held = (lambda times: _audio_times(audio, times)), 4 * (TIMES - 1) * audio.samples.nbytes
+        else:
+            make, held = (lambda times: repeated(frames, times)), 0
+        spec.process(make(1), config, model)  # warm-up: lazy initialisation is not growth
+        short, short_peak = measured(lambda: spec.process(make(1), config, model))
+        long, long_peak = measured(lambda: spec.process(make(TIMES), config, model))
+        done[name] = (short, short_peak, long, long_peak, held)
+        return done[name]
+
+    run.seconds = max(audio.video_duration_s, frames.info.duration_s)  # the short input's length
+    return run
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as mp:
+        yield mp
+
+
+@pytest.mark.parametrize("name", [s.name for s in ANALYZERS])
+def test_no_analyzer_s_peak_memory_grows_with_the_video_s_length(name, growth):
+    short, short_peak, long, long_peak, held = growth(name)
+    assert sum(len(t) for t in long.tables.values()) >= sum(len(t) for t in short.tables.values())
+    assert_flat(name, short_peak, long_peak, held)
+
+
+def _corpus_inputs(growth, which: int):
+    """analyzer -> tables of the short (which=0) or long (which=2) run, and the video's facts."""
+    from video_assets.insights.profile import VideoFacts
+
+    tables = {s.name: growth(s.name)[which].tables for s in ANALYZERS}
+    seconds = growth.seconds * (TIMES if which else 1)
+    facts = VideoFacts(duration_s=seconds, width=1080, height=1920, fps=30.0, frame_count=int(seconds * 30), has_audio=True)
+    return tables, facts
+
+
+@pytest.mark.parametrize("step", ["video_profile", "corpus_index", "corpus_report"])
+def test_no_corpus_step_s_peak_memory_grows_with_the_video_s_length(step, growth, tmp_path):
+    from resources.corpus_index import CorpusIndexResource
+    from video_assets.insights.profile import build_profile, object_frames
+    from video_assets.insights.spans import spans_of
+    from video_assets.report.pages import video_page
+
+    weights = {s.name: "real" for s in ANALYZERS}
+    store = CorpusIndexResource(uri=str(tmp_path / "index")).open() if step == "corpus_index" else None
+
+    def run(tables, facts, key):
+        if step == "video_profile":
+            return build_profile(key, facts, tables, weights, object_frames(facts.frame_count))
+        if step == "corpus_index":
+            return store.replace_videos({key: spans_of(key, tables)})
+        return video_page(key, facts.duration_s, None, tables, weights, ANALYZERS)
+
+    short_tables, short_facts = _corpus_inputs(growth, 0)
+    long_tables, long_facts = _corpus_inputs(growth, 2)
+    run(short_tables, short_facts, "warm_up")
+    short, short_peak = measured(lambda: run(short_tables, short_facts, "short"))
+    long, long_peak = measured(lambda: run(long_tables, long_facts, "long"))
+    assert long is not None and short is not None
+    assert_flat(step, short_peak, long_peak)

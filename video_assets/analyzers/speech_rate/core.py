@@ -21,6 +21,7 @@ def run(audio: AudioTrack, config: Config, models: SpeechModels) -> AnalyzerResu
         raise ValueError(f"speech_rate expects 16 kHz audio, got {audio.sample_rate} ({audio.source})")
     if not audio.has_audio:
         return _no_audio(audio)
+    config = config.on(models.device)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     regions = speech_regions(audio.samples, models.vad, config)

@@ -53,21 +53,27 @@ def speech_units(regions: list[tuple[float, float]], max_gap_s: float, max_s: fl
     return units
 
 
-def detect_units(samples: np.ndarray, units: list[list[tuple[float, float]]], asr: Any, window_s: float) -> list[dict[str, float]]:
+def detect_units(samples: np.ndarray, units: list[list[tuple[float, float]]], asr: Any, window_s: float,
+                 batch: int = 8) -> list[dict[str, float]]:
     """Per unit, the language probabilities (code -> probability) from Whisper's language head on
-    the unit's audio zero-padded to window_s, all units encoded as one batch."""
-    if not units:
-        return []
+    the unit's audio zero-padded to window_s, ``batch`` units encoded at a time.
+
+    Why batches of a fixed size, not every unit at once: the encoder's activations grow with the
+    batch (tens of MB per 10 s window), so one batch of all units made memory grow with the
+    video's speech (issue #50: 5.9 GB for 6 minutes of talk). A fixed size keeps it flat and the
+    result the same for the same track."""
+    out: list[dict[str, float]] = []
     n = int(window_s * SR)
-    feats = []
-    for unit in units:
-        piece = samples[int(unit[0][0] * SR) : int(unit[-1][1] * SR)][:n]
-        piece = np.concatenate([piece, np.zeros(n - piece.size, np.float32)]).astype(np.float32, copy=False)
-        feats.append(asr.feature_extractor(piece, padding=0)[:, : n // asr.feature_extractor.hop_length])
-    encoded = asr.encode(np.stack(feats))
-    out = []
-    for ranked in asr.model.detect_language(encoded):
-        out.append({token[2:-2]: float(p) for token, p in ranked})
+    for first in range(0, len(units), max(1, batch)):
+        feats = []
+        for unit in units[first : first + max(1, batch)]:
+            piece = samples[int(unit[0][0] * SR) : int(unit[-1][1] * SR)][:n]
+            piece = np.concatenate([piece, np.zeros(n - piece.size, np.float32)]).astype(np.float32, copy=False)
+            feats.append(asr.feature_extractor(piece, padding=0)[:, : n // asr.feature_extractor.hop_length])
+        encoded = asr.encode(np.stack(feats))
+        for ranked in asr.model.detect_language(encoded):
+            out.append({token[2:-2]: float(p) for token, p in ranked})
+        del encoded
     return out
 
 
@@ -86,10 +92,10 @@ def detect(samples: np.ndarray, units: list[list[tuple[float, float]]], asr: Any
     windows, then, for units whose top language there is below ``language_recheck_p`` or not a
     candidate, again on Whisper's own 30 s window (more reliable on short or accented speech, four
     times the encoder's cost)."""
-    probs = detect_units(samples, units, asr, config.language_window_s)
+    probs = detect_units(samples, units, asr, config.language_window_s, config.batch_size)
     again = [i for i, p in enumerate(probs) if max(p.values()) < config.language_recheck_p or (candidates and max(p, key=p.get) not in candidates)]
     if again and config.language_window_s < 30.0:
-        for i, p in zip(again, detect_units(samples, [units[i] for i in again], asr, 30.0)):
+        for i, p in zip(again, detect_units(samples, [units[i] for i in again], asr, 30.0, config.batch_size)):
             probs[i] = p
     return [among(p, candidates) for p in probs]
 

@@ -50,7 +50,23 @@ def yin(
     needed = (n_frames - 1) * hop_length + frame_length
     if padded.size < needed:
         padded = np.pad(padded, (0, needed - padded.size))
-    frames = np.lib.stride_tricks.sliding_window_view(padded, frame_length)[::hop_length][:n_frames].astype(np.float64)
+    frames = np.lib.stride_tricks.sliding_window_view(padded, frame_length)[::hop_length][:n_frames]  # a view
+    # A block of frames at a time: each frame's pitch is its own, and a whole track's float64 frames,
+    # spectra and difference functions at once cost ~60 kB per frame (1.3 GB for 6 minutes of speech).
+    parts = [_yin_block(frames[i : i + YIN_BLOCK_FRAMES], sr, win, tau_min, tau_max, threshold, voicing_threshold)
+             for i in range(0, n_frames, YIN_BLOCK_FRAMES)]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+# Frames per block in ``yin``: ~30 MB of working arrays, the same pitch as one pass over the track.
+YIN_BLOCK_FRAMES = 512
+
+
+def _yin_block(view: np.ndarray, sr: int, win: int, tau_min: int, tau_max: int, threshold: float,
+               voicing_threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """YIN on a block of frames (rows): (f0_hz, voiced) per row."""
+    frame_length = view.shape[1]
+    frames = view.astype(np.float64)
 
     # d(tau) = sum_j (x_j - x_{j+tau})^2 over j < win, as energy terms minus twice the
     # cross-correlation of the window with the frame (one FFT pair per frame).

@@ -15,7 +15,7 @@ Speaking time and pauses come from the VAD in both presets, so a pause means the
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from video_assets.analyzers.base import cpu_target
@@ -58,9 +58,21 @@ class Config:
     language_recheck_p: float = 0.8
     language_short_s: float = 1.5
     language_strong_p: float = 0.8
+    # Windows per encoder/decoder batch off a GPU (recognition and language detection). Batches are
+    # a GPU's lever: on the CPU a batch of 8 was slower than one window at a time (148 s of speech,
+    # Xeon 2 cores: 32-35 s against 25-27 s) and held ~80 MB of attention per 30 s window, so memory
+    # grew with the video until the batch was full (issue #50; docs/operating.md, "Memory").
+    cpu_batch_size: int = 1
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def on(self, device: str) -> "Config":
+        """The preset as it runs on ``device`` (``cuda`` or ``cpu``): off a GPU, at most
+        ``cpu_batch_size`` windows a batch."""
+        if device == "cuda" or self.batch_size <= self.cpu_batch_size:
+            return self
+        return replace(self, batch_size=self.cpu_batch_size)
 
 
 BASELINE = Config(
