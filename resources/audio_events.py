@@ -26,7 +26,7 @@ PACKAGED = "packaged"
 # The event model's frames: a 25 ms window every 10 ms at 16 kHz. Probabilities are computed
 # CHUNK_S at a time with CONTEXT_S either side (OmniEventModel.probs says why).
 HOP, WINDOW, FRAMES_PER_S = 160, 400, 100
-CHUNK_S, CONTEXT_S = 60.0, 5.0
+CHUNK_S, CONTEXT_S = 30.0, 5.0
 
 
 def resolve_event_model(setting: str) -> Path:

@@ -46,7 +46,7 @@ def test_the_studio_clip_has_speech_over_music_and_a_sung_part(video, model):
 
 
 def test_probabilities_a_chunk_at_a_time_equal_the_whole_track_s(video, model):
-    """The model runs a minute at a time (flat memory, issue #50) with context either side; the
+    """The model runs half a minute at a time (flat memory, issue #50) with context either side; the
     stitched probabilities are the whole-track call's to the bit, at lengths that end mid-chunk."""
     from resources.audio_events import CHUNK_S
 

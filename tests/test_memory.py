@@ -163,6 +163,7 @@ def assert_flat(name: str, short: Peak, long: Peak, held_bytes: int = 0) -> None
     samples and a few copies of them), never more."""
     rss_allowed = short.rss + max(48 * MIB, short.extra // 4) + held_bytes
     traced_allowed = short.traced + max(8 * MIB, short.traced // 4) + held_bytes
+    print(f"{name}: 1x {short}; {TIMES}x {long}; allowed {rss_allowed / MIB:.0f} MiB resident, {traced_allowed / MIB:.1f} MiB traced")
     assert long.rss <= rss_allowed, (f"{name}: resident peak grows with the video's length: {TIMES}x input {long}, "
                                      f"1x input {short} (allowed {rss_allowed / MIB:.0f} MiB)")
     assert long.traced <= traced_allowed, (f"{name}: Python/numpy peak grows with the video's length: {TIMES}x input {long}, "
@@ -205,8 +206,9 @@ def growth(video, monkeypatch_module):
         else:
             make, held = (lambda times: repeated(frames, times)), 0
         spec.process(make(1), config, model)  # warm-up: lazy initialisation is not growth
-        short, short_peak = measured(lambda: spec.process(make(1), config, model))
-        long, long_peak = measured(lambda: spec.process(make(TIMES), config, model))
+        once, over = make(1), make(TIMES)
+        short, short_peak = measured(lambda: spec.process(once, config, model))
+        long, long_peak = measured(lambda: spec.process(over, config, model))
         done[name] = (short, short_peak, long, long_peak, held)
         return done[name]
 
