@@ -103,9 +103,13 @@ def test_the_packaged_base_model_is_assembled_once_and_checked(tmp_path, monkeyp
 
 # --- code-switching creators: a language per stretch of speech -------------------------------------
 
-# Word error rates of the optimized preset on the single-language clips at commit 508d9d5, before
-# speech was given a language per stretch (measured with the same normalization): no worse now.
+# Word error rates of the optimized preset on the single-language clips at commit 508d9d5 (Intel
+# Xeon), before speech was given a language per stretch (measured with the same normalization).
+# faster-whisper's int8 kernels differ by processor: the same code reads german_cafe at 0.2963 on a
+# Xeon and 0.3704 on an AMD EPYC. So a clip is held to one language for the track run on the same
+# machine (``language_per_region`` off, what 508d9d5 did), and to these numbers with WER_CPU_MARGIN.
 WER_BEFORE = {"city_ride": 0.0968, "cafe_cat": 0.0, "rocket_story": 0.0, "german_cafe": 0.2963, "mixed_trip": 0.08}
+WER_CPU_MARGIN = 0.08
 
 
 @pytest.mark.parametrize("clip", ["bilingual_walk", "bilingual_kitchen"])
@@ -148,10 +152,16 @@ def test_code_switching_clip_is_transcribed_half_by_half(speech_models, video, g
 
 @pytest.mark.parametrize("clip", sorted(WER_BEFORE))
 def test_single_language_clips_keep_their_word_error_rate(speech_models, video, ground_truth, clip):
+    import dataclasses
+
     truth = ground_truth["clips"][clip]["speech"]
-    result = speech_rate.run(decode_audio(video(clip)), speech_rate.OPTIMIZED, speech_models)
+    audio = decode_audio(video(clip))
+    result = speech_rate.run(audio, speech_rate.OPTIMIZED, speech_models)
     acc = speech_rate.accuracy(result.tables["summary"], truth, result.tables["segments"])
-    assert acc["wer"] <= WER_BEFORE[clip] + 1e-3, (acc, list(result.tables["segments"].text))
+    one = speech_rate.run(audio, dataclasses.replace(speech_rate.OPTIMIZED, language_per_region=False), speech_models)
+    before = speech_rate.accuracy(one.tables["summary"], truth, one.tables["segments"])
+    assert acc["wer"] <= before["wer"] + 1e-3, (acc, before, list(result.tables["segments"].text), list(one.tables["segments"].text))
+    assert acc["wer"] <= WER_BEFORE[clip] + WER_CPU_MARGIN, (acc, list(result.tables["segments"].text))
     assert set(result.tables["segments"].language) == {truth["language"]}
     assert [x["language"] for x in result.tables["summary"].iloc[0].languages] == [truth["language"]]
 
