@@ -59,21 +59,17 @@ def one_line_cause(error) -> str:
 
 def partition_failures(instance: dg.DagsterInstance, partition: str) -> dict[str, str]:
     """step -> one-line cause of the steps that failed in the latest failed run of ``partition``,
-    left out where the step's asset materialized again since (a later run made it whole), and the
-    steps that run skipped because of them. Empty when the partition has no failed run: a partition
-    that failed whole or part-way is told apart from a whole one here (the report, the CLI)."""
+    left out where the step's asset materialized again since (a later run made it whole). Empty
+    when the partition has no failed run: a partition that failed whole or part-way is told apart
+    from a whole one here (the report)."""
     runs = instance.get_runs(filters=dg.RunsFilter(tags={"dagster/partition": partition}, statuses=[dg.DagsterRunStatus.FAILURE]),
                              limit=1)
     if not runs:
         return {}
     failed: dict[str, str] = {}
-    for entry in instance.all_logs(runs[0].run_id, of_type={dg.DagsterEventType.STEP_FAILURE, dg.DagsterEventType.STEP_SKIPPED}):
+    for entry in instance.all_logs(runs[0].run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
         step = entry.step_key
-        record = latest_record(instance, dg.AssetKey(step), partition)
-        if step is None or (record is not None and record.timestamp > entry.timestamp):
-            continue
-        if entry.dagster_event.event_type == dg.DagsterEventType.STEP_FAILURE:
+        record = latest_record(instance, dg.AssetKey(step), partition) if step else None
+        if step and (record is None or record.timestamp <= entry.timestamp):
             failed[step] = one_line_cause(entry.dagster_event.step_failure_data.error)
-        else:
-            failed.setdefault(step, "not run: a step it needs failed")
     return failed

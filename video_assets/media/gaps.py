@@ -21,6 +21,11 @@ def normalized(gaps: Iterable[Sequence[float]] | None) -> list[Gap]:
     return sorted((round(float(a), 4), round(float(b), 4)) for a, b in (gaps or ()))
 
 
+def ffmpeg_message(exc: Exception) -> str:
+    """FFmpeg's words for a decoding error, without PyAV's errno and function name."""
+    return str(getattr(exc, "strerror", None) or exc)
+
+
 def in_gap(t: float, gaps: Sequence[Gap], slack: float = 0.0) -> bool:
     """The time lies inside a gap (``slack`` widens each gap at its start: a frame index rounds)."""
     return any(a - slack <= t < b for a, b in gaps)
@@ -63,7 +68,7 @@ class VideoAroundDamage:
 
     def _damage(self, exc: Exception) -> None:
         self.errors += 1
-        self.first_error = self.first_error or str(exc)
+        self.first_error = self.first_error or ffmpeg_message(exc)
         if self._damaged_from is None:
             self._damaged_from = self.last_pts + 1.0 / self.fps if self.next_index else 0.0
 
@@ -95,10 +100,15 @@ class VideoAroundDamage:
                 yield index, frame
 
     def close(self, duration_s: float) -> list[tuple[float, float]]:
-        """The gaps, with a damaged stretch that ran to the end of the stream as the last one."""
+        """The gaps, with a damaged stretch that ran to the end of the stream as the last one, and
+        so a stream that stops short of its declared duration (a file cut within the tolerance of
+        the completeness check) by more than three frames: its tail is named, not passed over."""
+        end = self.last_pts + 1.0 / self.fps
         if self._damaged_from is not None and self.next_index:
             self.gaps.append((round(self._damaged_from, 4), round(max(duration_s, self._damaged_from), 4)))
             self._damaged_from = None
+        elif self.next_index and duration_s - end > max(3.0 / self.fps, 0.1):
+            self.gaps.append((round(end, 4), round(duration_s, 4)))
         return list(self.gaps)
 
 
@@ -141,7 +151,7 @@ class AudioAroundDamage:
                 if isinstance(exc, MemoryError):
                     raise
                 self.errors += 1
-                self.first_error = self.first_error or str(exc)
+                self.first_error = self.first_error or ffmpeg_message(exc)
                 if self._damaged_from is None:
                     self._damaged_from = self.end_s
                 continue

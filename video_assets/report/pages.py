@@ -87,11 +87,19 @@ def collapsed_html(analyzer: str, weights: str) -> str:
             f"{html.escape(weights)} - plumbing and speed only, not results (hidden)</p>")
 
 
+def by_cause(failed: dict[str, str]) -> list[tuple[str, str]]:
+    """(steps, cause) with the steps that failed for one cause together ('audio_track, video_frames')."""
+    causes: dict[str, list[str]] = {}
+    for step, cause in failed.items():
+        causes.setdefault(cause, []).append(step)
+    return [(", ".join(sorted(steps)), cause) for cause, steps in causes.items()]
+
+
 def failed_html(failed: dict[str, str]) -> str:
-    """What did not materialize and why, one line each, above everything else on the page."""
+    """What did not materialize and why, one line per cause, above everything else on the page."""
     if not failed:
         return ""
-    lines = "".join(f"<li><b>{html.escape(step)}</b>: {html.escape(cause)}</li>" for step, cause in failed.items())
+    lines = "".join(f"<li><b>{html.escape(steps)}</b>: {html.escape(cause)}</li>" for steps, cause in by_cause(failed))
     return f'<div class="failed" data-failed="{len(failed)}"><b>Partial results: what failed and why</b><ul>{lines}</ul></div>'
 
 

@@ -25,6 +25,7 @@ from video_assets.analyzers.markup import html_img, html_table
 from video_assets.insights.plots import overview_png
 from video_assets.media import files
 from video_assets.media.gaps import describe
+from video_assets.report.pages import by_cause
 
 # The profile columns the report's corpus table shows (the dataset keeps them all).
 PROFILE_COLUMNS = ["video", "duration_s", "languages", "articulation_wpm", "speaking_share", "caption_count", "caption_share",
@@ -46,22 +47,22 @@ class VideoReport:
     gaps: dict[str, list] = field(default_factory=dict)  # 'video_frames' / 'audio_track' -> decode gaps
 
 
-def trouble_html(videos: list[VideoReport], link) -> str:
+def trouble_html(videos: list[VideoReport], analyzers, link) -> str:
     """The videos that failed whole or part-way, or were decoded around damage: what each has, what
     failed and why. Empty when every video is whole."""
     rows = []
     for v in videos:
         if not v.failed and not any(v.gaps.values()):
             continue
-        has = ", ".join(sorted({name.split("_summary")[0] for name in v.tables})) or "nothing"
-        failed = "<br>".join(f"{html.escape(step)}: {html.escape(cause)}" for step, cause in v.failed.items()) or "-"
+        has = ", ".join(a.name for a in analyzers if any(a.asset_key(t, "optimized") in v.tables for t in a.tables)) or "nothing"
+        failed = "<br>".join(f"{html.escape(steps)}: {html.escape(cause)}" for steps, cause in by_cause(v.failed)) or "-"
         gaps = "; ".join(describe(g, "video" if k == "video_frames" else "audio") for k, g in v.gaps.items() if g) or "-"
         rows.append(f'<tr data-video="{html.escape(v.key)}"><td>{link(v.key)}</td><td>{html.escape(has)}</td><td>{failed}</td>'
                     f"<td>{html.escape(gaps)}</td></tr>")
     if not rows:
         return ""
     return ('<section id="trouble"><h2>Failed or partial</h2><p><em>Each video below keeps what it has; its page shows it.</em></p>'
-            "<table><tr><th>video</th><th>tables it has</th><th>what failed, and why</th><th>damaged stretches decoded around</th></tr>"
+            "<table><tr><th>video</th><th>analyzers with tables</th><th>what failed, and why</th><th>damaged stretches decoded around</th></tr>"
             f"{''.join(rows)}</table></section>")
 
 
@@ -148,7 +149,7 @@ def render_html(videos: list[VideoReport], analyzers, title: str = "video-assets
         f"<tr><td>{link(v.key)}</td>" + "".join(f'<td class="{v.checks.get(c, "none")}">{v.checks.get(c, "")}</td>' for c in checks) + "</tr>" for v in videos
     )
     parts = [f"<h1>{html.escape(title)}</h1><p>{len(videos)} videos: "
-             + ", ".join(link(v.key) for v in videos) + " (each with its page: the video and its timeline)</p>", trouble_html(videos, link)]
+             + ", ".join(link(v.key) for v in videos) + " (each with its page: the video and its timeline)</p>", trouble_html(videos, analyzers, link)]
     if profiles is not None and not profiles.empty:
         parts += [
             '<section id="corpus"><h2>The corpus</h2>',
