@@ -128,7 +128,9 @@ def test_the_damaged_matrix_through_the_cli(damaged_inputs, tmp_path, monkeypatc
             assert tables == set() and 'class="failed"' in page, (case, tables)
         elif case.expect == "half":  # the frames failed with their cause; the audio analyzer's table is kept and shown
             assert len(mine) == 1 and mine[0].startswith(f"FAILED {key}: video_frames: ") and re.search(case.cause, mine[0]), mine
-            assert {"audio_track", "audio_events"} <= tables and "video_frames" not in tables, tables
+            assert {"audio_track", "audio_events", "video_profile"} <= tables and "video_frames" not in tables, tables
+            profile = pq.read_table(store / "video_profile" / f"{key}.parquet").to_pandas().iloc[0]
+            assert profile.failed.startswith("video_frames: ") and re.search(case.cause, profile.failed) and profile.duration_s == 8.0
             assert 'class="failed"' in page and 'data-track="music"' in page and f'<tr data-video="{key}">' in corpus_page
         else:
             assert not mine, mine

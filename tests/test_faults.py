@@ -261,8 +261,14 @@ def test_damaged_files_are_decoded_around_or_fail_part_way_and_the_corpus_report
     assert half.status == dg.DagsterRunStatus.FAILURE
     failures = _step_failures(daemon.instance, half.run_id)
     assert set(failures) == {"video_frames"} and "no decodable video frames" in failures["video_frames"], failures
+    # The sensor's next tick makes the insights of what it has: its profile row names what failed.
+    partial = daemon.wait("the insights run of video_broken", lambda: next(iter(daemon.runs(**{"video_assets/partial_of": half.run_id})), None),
+                          timeout=120)
+    daemon.wait("the insights run to finish", lambda: daemon.finished(partial), timeout=300)
+    assert daemon.instance.get_run_by_id(partial.run_id).status == dg.DagsterRunStatus.SUCCESS
     kept = set(_tables(daemon.store, "video_broken"))
-    assert {"speech_rate_summary", "audio_events"} <= kept and not kept & {"text_overlay", "scene_cuts", "faces"}, kept
+    assert {"speech_rate_summary", "audio_events", "video_profile"} <= kept and not kept & {"text_overlay", "scene_cuts", "faces"}, kept
+    assert "no decodable video frames" in _tables(daemon.store, "video_broken")["video_profile"].failed.iloc[0]
     store = VideoAssetsIOManager(root=str(daemon.store))
     result = dg.materialize([corpus_report], instance=daemon.instance, resources={"io_manager": store, "corpus": VideoCorpus(root=str(corpus))})
     assert result.success

@@ -67,6 +67,7 @@ def analyze(args: argparse.Namespace) -> int:
     from video_assets.media.container import MediaError, probe
     from video_assets.definitions import ALL_ASSETS, ALL_CHECKS, default_resources
     from video_assets.cli.demo import register_partitions
+    from video_assets.defs.batching import INSIGHTS, failed_part_way
     from video_assets.defs.jobs import decode_gaps_check_keys
     from video_assets.defs.partitions import videos_partitions_def
 
@@ -91,11 +92,15 @@ def analyze(args: argparse.Namespace) -> int:
             dg.AssetCheckKey(dg.AssetKey(s.main_key("optimized")), s.speed_check) for s in specs
         ])
     selection = selection | dg.AssetSelection.checks(*decode_gaps_check_keys())
+    # A video that failed part-way (its frames undecodable, its audio fine) gets its profile and
+    # spans from what it has: Dagster skips them in the failed run (batching.failed_part_way).
+    insights = dg.define_asset_job("insights", selection=dg.AssetSelection.assets(*INSIGHTS), partitions_def=videos_partitions_def)
     defs = dg.Definitions(
         assets=ALL_ASSETS, asset_checks=ALL_CHECKS, resources=resources,
-        jobs=[dg.define_asset_job("analyze", selection=selection, partitions_def=videos_partitions_def)],
+        jobs=[dg.define_asset_job("analyze", selection=selection, partitions_def=videos_partitions_def), insights],
     )
     job = defs.resolve_job_def("analyze").with_logger_defs({"progress": console.progress_logger})
+    insights_job = defs.resolve_job_def("insights").with_logger_defs({"progress": console.progress_logger})
     instance = dg.DagsterInstance.ephemeral()
     partitions = register_partitions(instance, corpus_root)
     if not partitions:
@@ -114,11 +119,13 @@ def analyze(args: argparse.Namespace) -> int:
             video_s = 0.0  # the run itself fails with the cause
         with console.video_progress(f"[{i}/{len(partitions)}] {key}", job, instance, video_s):
             result = job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False, run_config=console.RUN_CONFIG)
+        mats = {e.asset_key.to_user_string(): e.materialization.metadata for e in result.get_asset_materialization_events()}
         if not result.success:
             failures += [f"{key}: {line}" for line in console.failure_lines(result)] or [f"{key}: failed"]
+            if args.preset == "optimized" and failed_part_way(set(mats)):
+                insights_job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False, run_config=console.RUN_CONFIG)
         damaged += [f"{key}: {line}" for line in console.gap_lines(result)]
         row = [key, f"{time.perf_counter() - t0:.1f}"]
-        mats = {e.asset_key.to_user_string(): e.materialization.metadata for e in result.get_asset_materialization_events()}
         for spec in specs:
             md = mats.get(spec.main_key(args.preset), {})
             weights = md.get("weights")

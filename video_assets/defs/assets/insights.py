@@ -17,7 +17,7 @@ import pandas as pd
 from resources.corpus_index import CorpusIndexResource, search_encoder_name
 from video_assets.analyzers import ANALYZERS, by_name
 from video_assets.defs.assets.analysis import markdown_preview, table_schema
-from video_assets.defs.history import latest_metadata
+from video_assets.defs.history import latest_metadata, partition_failures
 from video_assets.defs.partitions import videos_partitions_def
 from video_assets.runtime import settings
 from video_assets.insights import TABLES_USED
@@ -93,7 +93,9 @@ def video_profile(context: dg.AssetExecutionContext):
     for key in keys:
         tables = analyzer_tables(io, key)
         facts = video_facts(context.instance, key)
-        rows[key] = build_profile(key, facts, tables, analyzer_weights(context.instance, key, tables), object_frames(facts.frame_count))
+        failed = "; ".join(f"{step}: {cause}" for step, cause in partition_failures(context.instance, key).items()) or None
+        rows[key] = build_profile(key, facts, tables, analyzer_weights(context.instance, key, tables), object_frames(facts.frame_count),
+                                  failed)
     first = rows[keys[0]].iloc[0]
     metadata: dict = {"videos_in_step": len(keys)}
     if len(keys) == 1:
