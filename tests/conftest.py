@@ -61,7 +61,8 @@ def video(corpus_dir: Path):
 
 @pytest.fixture(scope="session")
 def bad_inputs(corpus_dir: Path, session_dir: Path) -> dict[str, Path]:
-    """Broken and odd files, each in its own folder so a corpus scan sees only it."""
+    """Broken and odd files made from a sample clip at full size, each in its own folder so a corpus
+    scan sees only it (the matrix of damage kinds at small size: ``damaged_inputs``)."""
     import subprocess
 
     root = session_dir / "bad"
@@ -92,6 +93,15 @@ def bad_inputs(corpus_dir: Path, session_dir: Path) -> dict[str, Path]:
     )
     files["rotated"] = rotated / "rotated.mp4"
     return files
+
+
+@pytest.fixture(scope="session")
+def damaged_inputs(session_dir: Path) -> dict[str, Path]:
+    """The damaged-input matrix of #51 (tests/damage_matrix.py: a few seconds to write, no sample
+    corpus needed), all in one folder: file name -> path."""
+    import damage_matrix
+
+    return damage_matrix.build(session_dir / "damaged" / "corpus")
 
 
 def pytest_sessionfinish(session, exitstatus):

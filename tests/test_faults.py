@@ -9,6 +9,9 @@ daemon (sensors, run queue, run monitoring, run retries, backfills) and the real
 - A bad file (over the length limit, so it passes the completeness probe) dropped with three good
   ones: their batch run fails naming it; the sensor redoes the batch one video per run; the good
   ones end with their tables, the bad one fails alone with the same message and writes nothing.
+- Damaged files (#51): one with a damaged stretch is decoded around (a decode_gaps warning, every
+  table); one whose video cannot be decoded at all fails video_frames and keeps its audio tables;
+  the corpus report over every partition is written and names both.
 - A backfill of 16 missing videos through the backfill daemon: how many runs, how many model loads.
 
 Everything measured is written to test-artifacts/faults.json. Slow (a few minutes): processes start
@@ -224,6 +227,66 @@ def test_a_bad_file_in_a_batch_fails_alone_and_the_others_end_with_their_tables(
     assert len(daemon.runs(**{"video_assets/split_of": batch.run_id})) == 4
     report["bad_file_in_a_batch"] = {"batch_run": batch.run_id, "batch_step_failures": failures,
                                      "split_runs": {k: v.value for k, v in status.items()}}
+
+
+def _check_evaluations(instance, run_id: str) -> dict[tuple[str, str], object]:
+    out = {}
+    for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
+        evaluation = entry.dagster_event.event_specific_data
+        out[(evaluation.asset_key.to_user_string(), evaluation.check_name)] = evaluation
+    return out
+
+
+def test_damaged_files_are_decoded_around_or_fail_part_way_and_the_corpus_report_shows_them(faults, damaged_inputs):
+    """#51 through the sensor and the daemon: a video with a damaged stretch is materialized with a
+    decode_gaps warning and every analyzer's table; one whose video stream cannot be decoded at all
+    fails video_frames with its cause and keeps its audio tables; the corpus report, built over
+    every partition (good, truncated, damaged), names both and is written."""
+    from resources.corpus import VideoCorpus
+    from resources.storage import VideoAssetsIOManager
+    from video_assets.defs.assets.corpus_report import corpus_report
+
+    daemon, corpus, report = faults
+    runs = {}
+    for name, source in (("damaged_mid", "flip_video_mid.mp4"), ("video_broken", "flip_video_all.mp4")):  # one after the other: a run each
+        shutil.copy(damaged_inputs[source], corpus / f"{name}.mp4")
+        runs[name] = daemon.wait(f"the sensor's run for {name}", lambda: next(iter(daemon.runs(**{"dagster/partition": name})), None), timeout=180)
+        daemon.wait(f"the run of {name} to finish", lambda: daemon.finished(runs[name]), timeout=400)
+    mid = daemon.instance.get_run_by_id(runs["damaged_mid"].run_id)
+    assert mid.status == dg.DagsterRunStatus.SUCCESS, _step_failures(daemon.instance, mid.run_id)
+    gap = _check_evaluations(daemon.instance, mid.run_id)[("video_frames", "decode_gaps")]
+    assert not gap.passed and gap.severity == dg.AssetCheckSeverity.WARN and "4.00-4.50 s" in gap.description
+    assert {"text_overlay", "scene_cuts", "faces", "speech_rate_summary", "audio_events", "video_profile"} <= set(_tables(daemon.store, "damaged_mid"))
+    half = daemon.instance.get_run_by_id(runs["video_broken"].run_id)
+    assert half.status == dg.DagsterRunStatus.FAILURE
+    failures = _step_failures(daemon.instance, half.run_id)
+    assert set(failures) == {"video_frames"} and "no decodable video frames" in failures["video_frames"], failures
+    # The sensor's next tick makes the insights of what it has: its profile row names what failed.
+    partial = daemon.wait("the insights run of video_broken", lambda: next(iter(daemon.runs(**{"video_assets/partial_of": half.run_id})), None),
+                          timeout=120)
+    daemon.wait("the insights run to finish", lambda: daemon.finished(partial), timeout=300)
+    assert daemon.instance.get_run_by_id(partial.run_id).status == dg.DagsterRunStatus.SUCCESS
+    kept = set(_tables(daemon.store, "video_broken"))
+    assert {"speech_rate_summary", "audio_events", "video_profile"} <= kept and not kept & {"text_overlay", "scene_cuts", "faces"}, kept
+    assert "no decodable video frames" in _tables(daemon.store, "video_broken")["video_profile"].failed.iloc[0]
+    store = VideoAssetsIOManager(root=str(daemon.store))
+    result = dg.materialize([corpus_report], instance=daemon.instance, resources={"io_manager": store, "corpus": VideoCorpus(root=str(corpus))})
+    assert result.success
+    folder = daemon.store / "corpus_report"
+    page = (folder / "report.html").read_text()
+    partitions = set(daemon.instance.get_dynamic_partitions("videos"))
+    for key in {"video_broken", "damaged_mid"} | ({"cut"} & partitions):  # failed part-way, decoded around, failed whole (the first test's)
+        assert f'<tr data-video="{key}">' in page, key
+    assert all(f'href="videos/{key}.html"' in page for key in partitions), partitions
+    assert "no decodable video frames" in page and "video 4.00-4.50 s" in page
+    broken = (folder / "videos" / "video_broken.html").read_text()
+    assert 'class="failed"' in broken and 'data-track="speech"' in broken
+    assert 'class="gap"' in (folder / "videos" / "damaged_mid.html").read_text()
+    metadata = result.get_asset_materialization_events()[0].materialization.metadata
+    assert "video_broken" in metadata["failed_or_partial"].value and "damaged_mid" in metadata["decoded_around_damage"].value
+    report["damaged_files"] = {"decoded_around": {"run_status": "SUCCESS", "decode_gaps": gap.description},
+                               "video_undecodable": {"run_status": "FAILURE", "step_failures": failures, "tables_kept": sorted(kept)},
+                               "corpus_report": "written, both named"}
 
 
 def test_a_backfill_of_16_videos_through_the_daemon(tmp_path_factory, corpus_dir, artifacts):

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from video_assets.defs.history import latest_metadata
+from video_assets.defs.history import latest_metadata, one_line_cause
 
 _LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -206,16 +206,20 @@ def failure_lines(result) -> list[str]:
     for event in result.all_events:
         if not event.is_step_failure:
             continue
-        error = event.step_failure_data.error
-        while error is not None and error.cls_name in ("DagsterExecutionStepExecutionError", "RetryRequestedFromPolicy") and error.cause:
-            error = error.cause
-        message = (error.message if error else "failed").strip().splitlines()[0] if error else "failed"
-        for prefix in ("dagster._core.definitions.events.Failure: ", "Failure: "):
-            message = message.removeprefix(prefix)
+        message = one_line_cause(event.step_failure_data.error)
         line = f"{event.step_key}: {message}"
         if message not in " ".join(lines):
             lines.append(line)
     return lines
+
+
+def gap_lines(result) -> list[str]:
+    """One line per decoded input that was decoded around damage (its decode_gaps check warned),
+    e.g. ``video_frames: decoded around 1 damaged stretch(es): 1.43-2.00 s (0.57 s of 4.00 s)``."""
+    from video_assets.defs.checks import DECODE_GAPS_CHECK
+
+    return [f"{e.asset_key.to_user_string()}: {e.description}" for e in result.get_asset_check_evaluations()
+            if e.check_name == DECODE_GAPS_CHECK and not e.passed]
 
 
 def format_hits(hits) -> list[str]:

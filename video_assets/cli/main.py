@@ -16,6 +16,7 @@ prints video, source, time span, text and score, best first.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import tempfile
@@ -66,6 +67,8 @@ def analyze(args: argparse.Namespace) -> int:
     from video_assets.media.container import MediaError, probe
     from video_assets.definitions import ALL_ASSETS, ALL_CHECKS, default_resources
     from video_assets.cli.demo import register_partitions
+    from video_assets.defs.batching import INSIGHTS, failed_part_way
+    from video_assets.defs.jobs import decode_gaps_check_keys
     from video_assets.defs.partitions import videos_partitions_def
 
     specs = [s for s in ANALYZERS if not args.only or s.name in args.only]
@@ -88,11 +91,16 @@ def analyze(args: argparse.Namespace) -> int:
         selection = selection | dg.AssetSelection.checks(*[
             dg.AssetCheckKey(dg.AssetKey(s.main_key("optimized")), s.speed_check) for s in specs
         ])
+    selection = selection | dg.AssetSelection.checks(*decode_gaps_check_keys())
+    # A video that failed part-way (its frames undecodable, its audio fine) gets its profile and
+    # spans from what it has: Dagster skips them in the failed run (batching.failed_part_way).
+    insights = dg.define_asset_job("insights", selection=dg.AssetSelection.assets(*INSIGHTS), partitions_def=videos_partitions_def)
     defs = dg.Definitions(
         assets=ALL_ASSETS, asset_checks=ALL_CHECKS, resources=resources,
-        jobs=[dg.define_asset_job("analyze", selection=selection, partitions_def=videos_partitions_def)],
+        jobs=[dg.define_asset_job("analyze", selection=selection, partitions_def=videos_partitions_def), insights],
     )
     job = defs.resolve_job_def("analyze").with_logger_defs({"progress": console.progress_logger})
+    insights_job = defs.resolve_job_def("insights").with_logger_defs({"progress": console.progress_logger})
     instance = dg.DagsterInstance.ephemeral()
     partitions = register_partitions(instance, corpus_root)
     if not partitions:
@@ -101,6 +109,7 @@ def analyze(args: argparse.Namespace) -> int:
 
     print(f"{len(partitions)} video(s), analyzers: {', '.join(s.name for s in specs)} ({args.preset}); log: {log_path}", file=sys.stderr)
     failures: list[str] = []
+    damaged: list[str] = []
     rows: list[list[str]] = []
     for i, key in enumerate(partitions, 1):
         t0 = time.perf_counter()
@@ -110,10 +119,13 @@ def analyze(args: argparse.Namespace) -> int:
             video_s = 0.0  # the run itself fails with the cause
         with console.video_progress(f"[{i}/{len(partitions)}] {key}", job, instance, video_s):
             result = job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False, run_config=console.RUN_CONFIG)
+        mats = {e.asset_key.to_user_string(): e.materialization.metadata for e in result.get_asset_materialization_events()}
         if not result.success:
             failures += [f"{key}: {line}" for line in console.failure_lines(result)] or [f"{key}: failed"]
+            if args.preset == "optimized" and failed_part_way(set(mats)):
+                insights_job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False, run_config=console.RUN_CONFIG)
+        damaged += [f"{key}: {line}" for line in console.gap_lines(result)]
         row = [key, f"{time.perf_counter() - t0:.1f}"]
-        mats = {e.asset_key.to_user_string(): e.materialization.metadata for e in result.get_asset_materialization_events()}
         for spec in specs:
             md = mats.get(spec.main_key(args.preset), {})
             weights = md.get("weights")
@@ -127,13 +139,20 @@ def analyze(args: argparse.Namespace) -> int:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths)))
     from video_assets.defs.assets.corpus_report import build_report
 
-    html_url, _, _ = build_report(instance, resources["io_manager"], partitions, str(out / "report"), preset=args.preset,
-                                  corpus_root=corpus_root)
+    try:
+        html_url, _, _ = build_report(instance, resources["io_manager"], partitions, str(out / "report"), preset=args.preset,
+                                      corpus_root=corpus_root)
+    except Exception as exc:  # noqa: BLE001 - the summary and the causes below are printed whatever happens here
+        logging.getLogger(__name__).exception("the report failed")
+        failures.append(f"report: {type(exc).__name__}: {exc} (traceback in {log_path})")
+        html_url = None
     print(f"\ntables: {out / 'storage'} (one Parquet file per asset and video); all videos together: {out / 'report' / 'tables'}")
-    print(f"report: {html_url}")
+    print(f"report: {html_url or 'not written (see FAILED report below)'}")
     print(f"log: {log_path}")
     if any("*" in c for r in rows for c in r):
         print("* random-init weights: plumbing and speed only, not results")
+    for line in damaged:
+        print(f"DECODED AROUND DAMAGE {line}", file=sys.stderr)
     for failure in failures:
         print(f"FAILED {failure}", file=sys.stderr)
     if keep is not None:

@@ -1,4 +1,4 @@
-"""Alerts: failed speed or parity checks and failed runs, posted to a Slack-compatible webhook.
+"""Alerts: failed checks (speed, parity, decode gaps) and failed runs, posted to a Slack-compatible webhook.
 
 ``VIDEO_ASSETS_ALERT_WEBHOOK`` holds the URL; unset, the sensor is a no-op. Each failure is
 posted once (the sensor's cursor remembers the last event it has seen); a post that fails is
@@ -93,8 +93,8 @@ def alerts_since(instance, after_id: int, limit: int = 200) -> list[tuple[int, A
                 md = {k: v.value for k, v in evaluation.metadata.items()}
                 if evaluation.passed or STEP_SUMMARY_KEY in md:  # a step's summary: its partitions are posted one by one
                     continue
-                measured = md.get("realtime_factor", md.get("score", "-"))
-                target = md.get("target_rtf", md.get("threshold", "see check"))
+                measured = md.get("realtime_factor", md.get("score", md.get("gaps", "-")))  # gaps: decode_gaps
+                target = md.get("target_rtf", md.get("threshold", "no gap" if "gaps" in md else "see check"))
                 found.append((record.storage_id, Alert(
                     kind="check", title=f"check failed: {evaluation.check_name} ({evaluation.severity.value})",
                     asset=evaluation.asset_key.to_user_string(), partition=evaluation.partition or "",

@@ -1,6 +1,7 @@
 """Many videos per run: the corpus sensor and the nightly backfill hand out runs of up to
 ``VIDEO_ASSETS_VIDEOS_PER_RUN`` videos, and a batch that failed on a bad file is redone one video
-per run, so the bad file fails alone and the others end with their tables.
+per run, so the bad file fails alone and the others end with their tables; a single-video run that
+failed part-way gets a run of the insights over the tables it wrote.
 
 A run covers a range of the ``videos`` partitions (Dagster's ``asset_partition_range_*`` tags): every
 step of it takes all the range's videos, loads its models once and analyzes each video on its own
@@ -103,6 +104,39 @@ def split_failed_batches(instance: dg.DagsterInstance, jobs: Sequence[str], now:
         for key in keys:
             requests.append(dg.RunRequest(run_key=f"split:{run.run_id}:{key}", partition_key=key,
                                           tags={SPLIT_OF_TAG: run.run_id}, **selection))
+    return requests
+
+
+PARTIAL_OF_TAG = "video_assets/partial_of"  # the run that failed part-way whose insights a run makes
+INSIGHTS = ("video_profile", "corpus_index")
+
+
+def failed_part_way(written: set[str]) -> bool:
+    """A failed run wrote analyzer tables (``written``: asset keys it materialized) but no insights."""
+    return bool(written - {"video_frames", "audio_track"}) and not written & set(INSIGHTS)
+
+
+def insights_of_partial_runs(instance: dg.DagsterInstance, jobs: Sequence[str], now: float | None = None) -> list[dg.RunRequest]:
+    """For every single-video run of ``jobs`` that failed part-way (a step failed, and tables of
+    other steps were written: its video stream undecodable, its audio fine), one run of the
+    insights (``video_profile``, ``corpus_index``) over what it has: a partition that failed
+    part-way gets its profile row (naming what failed) and its spans in the index, as a whole one
+    does. Dagster skips them in the failed run itself, since a step they follow failed. The run key
+    ``partial:<run id>`` makes each happen once."""
+    now = time.time() if now is None else now
+    failed = instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.FAILURE], updated_after=_datetime(now - SPLIT_WINDOW_S)),
+                               limit=1000)
+    requests = []
+    for run in failed:
+        key = run.tags.get("dagster/partition")
+        if run.job_name not in jobs or key is None or run.tags.get("dagster/failure_reason", "STEP_FAILURE") != "STEP_FAILURE":
+            continue
+        if run.asset_selection is not None and not {dg.AssetKey(name) for name in INSIGHTS} <= set(run.asset_selection):
+            continue
+        written = {e.dagster_event.asset_key.to_user_string() for e in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)}
+        if failed_part_way(written):
+            requests.append(dg.RunRequest(run_key=f"partial:{run.run_id}", partition_key=key, tags={PARTIAL_OF_TAG: run.run_id},
+                                          asset_selection=[dg.AssetKey(name) for name in INSIGHTS]))
     return requests
 
 

@@ -1,5 +1,6 @@
 """Asset checks, two per analyzer: speed (realtime factor against the profile's target) and parity
-(optimized against its ``*_baseline`` twin on the same partition, with the analyzer's own measure).
+(optimized against its ``*_baseline`` twin on the same partition, with the analyzer's own measure);
+and ``decode_gaps`` on ``video_frames`` and ``audio_track`` (WARN: damaged stretches decoded around).
 
 Check names are ``<analyzer>_speed`` and ``<analyzer>_parity`` (``Analyzer.speed_check`` and
 ``.parity_check``: one home). The speed check is evaluated inside the analyzer's own step (a
@@ -92,6 +93,41 @@ def per_partition(keys: list[str], key: dg.AssetCheckKey, evaluate):
         metadata={STEP_SUMMARY_KEY: len(keys), "failed_partitions": ", ".join(failed) or "none"},
         description=f"{len(keys)} partitions in this step, {len(failed)} failed; each partition's evaluation is recorded on its own",
     )
+
+
+DECODE_GAPS_CHECK = "decode_gaps"
+
+
+def decode_gaps_key(asset: str) -> dg.AssetCheckKey:
+    return dg.AssetCheckKey(dg.AssetKey(asset), DECODE_GAPS_CHECK)
+
+
+def decode_gaps_check_spec(asset: str) -> dg.AssetCheckSpec:
+    """Declared on ``video_frames`` and ``audio_track``, evaluated in their step: a video decoded
+    around damaged packets is materialized (the analyzers get what could be decoded) and warns."""
+    return dg.AssetCheckSpec(name=DECODE_GAPS_CHECK, asset=asset, partitions_def=videos_partitions_def,
+                             description=f"{asset}: every packet decoded; WARN names the damaged stretches decoded around.")
+
+
+def evaluate_decode_gaps(asset: str, gaps: list[tuple[float, float]], duration_s: float) -> dg.AssetCheckResult:
+    """WARN (never ERROR: the asset holds everything that could be decoded) for each damaged stretch."""
+    from video_assets.media.gaps import describe, gap_seconds
+
+    missing = gap_seconds(gaps)
+    metadata = {"gaps": describe(gaps) or "none", "gap_seconds": round(missing, 3),
+                "decoded_share": round(1.0 - missing / duration_s, 4) if duration_s > 0 else None}
+    where = {"asset_key": dg.AssetKey(asset), "check_name": DECODE_GAPS_CHECK}
+    if not gaps:
+        return dg.AssetCheckResult(passed=True, metadata=metadata, description="every packet decoded", **where)
+    return dg.AssetCheckResult(
+        passed=False, severity=dg.AssetCheckSeverity.WARN, metadata=metadata, **where,
+        description=f"decoded around {len(gaps)} damaged stretch(es): {describe(gaps)} ({missing:.2f} s of {duration_s:.2f} s)",
+    )
+
+
+def decode_gaps_results(asset: str, found: dict[str, tuple[list, float]], keys: list[str]):
+    """The decode-gap check for each partition of the step (``found``: key -> (gaps, duration))."""
+    yield from per_partition(keys, decode_gaps_key(asset), lambda p: evaluate_decode_gaps(asset, *found[p]))
 
 
 def build_checks(spec: Analyzer) -> list[dg.AssetChecksDefinition]:

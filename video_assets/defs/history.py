@@ -44,3 +44,32 @@ def latest_check_status(instance: dg.DagsterInstance, limit: int = 10_000) -> di
         if key not in status:
             status[key] = "pass" if evaluation.passed else evaluation.severity.value.lower()
     return status
+
+
+def one_line_cause(error) -> str:
+    """A step failure's cause as one line: the innermost message past Dagster's wrappers, without
+    the exception's class name (``/x.mp4: truncated ...``)."""
+    while error is not None and error.cls_name in ("DagsterExecutionStepExecutionError", "RetryRequestedFromPolicy") and error.cause:
+        error = error.cause
+    message = error.message.strip().splitlines()[0] if error is not None and error.message.strip() else "failed"
+    for prefix in ("dagster._core.definitions.events.Failure: ", "Failure: "):
+        message = message.removeprefix(prefix)
+    return message
+
+
+def partition_failures(instance: dg.DagsterInstance, partition: str) -> dict[str, str]:
+    """step -> one-line cause of the steps that failed in the latest failed run of ``partition``,
+    left out where the step's asset materialized again since (a later run made it whole). Empty
+    when the partition has no failed run: a partition that failed whole or part-way is told apart
+    from a whole one here (the report)."""
+    runs = instance.get_runs(filters=dg.RunsFilter(tags={"dagster/partition": partition}, statuses=[dg.DagsterRunStatus.FAILURE]),
+                             limit=1)
+    if not runs:
+        return {}
+    failed: dict[str, str] = {}
+    for entry in instance.all_logs(runs[0].run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
+        step = entry.step_key
+        record = latest_record(instance, dg.AssetKey(step), partition) if step else None
+        if step and (record is None or record.timestamp <= entry.timestamp):
+            failed[step] = one_line_cause(entry.dagster_event.step_failure_data.error)
+    return failed

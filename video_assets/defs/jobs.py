@@ -3,6 +3,7 @@
 import dagster as dg
 
 from video_assets.analyzers import ANALYZERS
+from video_assets.defs.checks import decode_gaps_key
 from video_assets.defs.partitions import videos_partitions_def
 
 CORPUS_JOB_NAME = "corpus_job"
@@ -13,6 +14,11 @@ def speed_check_keys(analyzers=ANALYZERS) -> list[dg.AssetCheckKey]:
     return [dg.AssetCheckKey(dg.AssetKey(a.main_key()), a.speed_check) for a in analyzers]
 
 
+def decode_gaps_check_keys() -> list[dg.AssetCheckKey]:
+    """The decode-gap checks of the two decoded inputs (evaluated in their own steps)."""
+    return [decode_gaps_key("video_frames"), decode_gaps_key("audio_track")]
+
+
 def parity_check_keys(analyzers=ANALYZERS) -> list[dg.AssetCheckKey]:
     return [dg.AssetCheckKey(dg.AssetKey(a.main_key()), a.parity_check) for a in analyzers]
 
@@ -21,7 +27,7 @@ def parity_check_keys(analyzers=ANALYZERS) -> list[dg.AssetCheckKey]:
 # then its profile and its spans in the corpus index. Baseline twins and parity checks are left to
 # the canary parity job (the slow original configuration).
 corpus_selection = dg.AssetSelection.groups("ingest", "analysis", "insights").without_checks() | dg.AssetSelection.checks(
-    *speed_check_keys()
+    *speed_check_keys(), *decode_gaps_check_keys()
 )
 
 corpus_job = dg.define_asset_job(

@@ -85,6 +85,7 @@ def scan_corpus(context: dg.SensorEvaluationContext, corpus: VideoCorpus, now: f
     new_keys = [k for k in new_keys if k not in alone] + [k for k in new_keys if k in alone]
     runs = batch_runs(ready, alone, order + new_keys, per_run)
     runs += batching.split_failed_batches(context.instance, (CORPUS_JOB_NAME, BACKFILL_JOB_NAME), now)
+    runs += batching.insights_of_partial_runs(context.instance, (CORPUS_JOB_NAME, BACKFILL_JOB_NAME), now)
     if waiting:
         context.log.info(f"waiting for {len(waiting)} file(s) still being written: {waiting[:5]}")
     if incomplete:

@@ -57,6 +57,9 @@ PROFILE_SCHEMA = pa.schema([
     col("speech_over_music_share", pa.float64(), "share of the duration with speech and music at once"),
     col("singing_share", pa.float64(), "share of the duration with singing"),
     col("random_init", pa.string(), "analyzers whose weights are random-init, left out of this row (empty: none)"),
+    col("decode_gaps", pa.string(), "damaged stretches decoded around, e.g. 'video 4.93-6.00 s' (null: every packet decoded)"),
+    col("decoded_share", pa.float64(), "share of the duration decoded in the video and the audio stream (1 without gaps)"),
+    col("failed", pa.string(), "what did not materialize and why, e.g. 'video_frames: ...' (null: nothing failed)"),
 ])
 
 
@@ -70,6 +73,8 @@ class VideoFacts:
     fps: float
     frame_count: int
     has_audio: bool
+    video_gaps: tuple = ()  # (start_s, end_s) stretches decoded around (media/gaps.py)
+    audio_gaps: tuple = ()
 
 
 def object_frames(frame_count: int, preset: str = "optimized") -> int:
@@ -146,17 +151,29 @@ def _faces_and_sound(tables: dict[str, dict[str, pd.DataFrame]], random_init: li
     return row
 
 
+def _gaps(facts: VideoFacts) -> dict:
+    """The damaged stretches, named per stream, and the share of the duration both streams decoded."""
+    from video_assets.media.gaps import describe
+
+    named = "; ".join(d for d in (describe(list(facts.video_gaps), "video"), describe(list(facts.audio_gaps), "audio")) if d)
+    lost = covered_seconds([(a, b) for a, b in (*facts.video_gaps, *facts.audio_gaps)])
+    share = round(max(0.0, 1.0 - lost / facts.duration_s), 4) if facts.duration_s > 0 else None
+    return {"decode_gaps": named or None, "decoded_share": share}
+
+
 def build_profile(video: str, facts: VideoFacts, tables: dict[str, dict[str, pd.DataFrame]], weights: dict[str, str],
-                  object_frames: int) -> pd.DataFrame:
+                  object_frames: int, failed: str | None = None) -> pd.DataFrame:
     """The profile row of one video. ``tables``: analyzer name -> table name -> DataFrame (the
     optimized preset's); ``weights``: analyzer name -> 'real' | 'random-init' (absent: no model);
-    ``object_frames``: how many frames object_detection sampled (for each class's share)."""
+    ``object_frames``: how many frames object_detection sampled (for each class's share);
+    ``failed``: what did not materialize and why (a partition that failed part-way keeps the row of
+    what it has). A duration of 0 (nothing told it) leaves every per-time column null."""
     duration = facts.duration_s
     random_init = sorted(name for name, w in weights.items() if w and w != "real")
     row: dict = {
-        "video": video, "duration_s": round(duration, 3), "orientation": orientation(facts.width, facts.height),
-        "width": facts.width, "height": facts.height, "fps": round(facts.fps, 3), "has_audio": facts.has_audio,
-        "random_init": ", ".join(random_init),
+        "video": video, "duration_s": round(duration, 3), "orientation": orientation(facts.width, facts.height) if facts.width else None,
+        "width": facts.width or None, "height": facts.height or None, "fps": round(facts.fps, 3) or None, "has_audio": facts.has_audio,
+        "random_init": ", ".join(random_init), **_gaps(facts), "failed": failed or None,
     }
     speech = tables.get("speech_rate")
     if speech is not None and "speech_rate" not in random_init:

@@ -169,6 +169,8 @@ def check_complete(source: str) -> VideoInfo:
         for stream in container.streams:
             if stream.type not in ("video", "audio"):
                 continue
+            if stream.type == "audio" and stream.index not in ends:
+                continue  # an audio stream without a single packet: no sound to decode (decode_audio says so), not a cut
             declared = _stream_seconds(stream)
             if declared is None:
                 if stream.type == "audio":

@@ -10,6 +10,10 @@ keeps them, then encoded at once; a full-resolution array never outlives one loo
 a ``spool`` file, the encoded frames go to it a row group at a time (``media/framestore.py``), so a
 long video costs decoding time, not memory. ``VideoLimits`` refuses a video longer than the
 settings allow before any decoding, with a message naming the setting.
+
+Damaged packets in the middle of a stream are decoded around (``media/gaps.py``): skipped to the
+next keyframe (video) or the next good frame (audio, filled with silence), the stretch kept as a
+gap on the bundle or track; only a stream with nothing decodable fails.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import time
 import numpy as np
 
 from video_assets.media.container import MediaError, VideoLimits, _probe_open, check_complete, open_container, probe
+from video_assets.media.gaps import AudioAroundDamage, VideoAroundDamage
 from video_assets.media.frames import AUDIO_SAMPLE_RATE, AudioTrack, FrameBundle, VideoInfo
 from video_assets.media.images import encode_image
 from video_assets.media.sampling import FramePlan, fit_long_side, SamplingPlan
@@ -68,13 +73,11 @@ def decode_frames(
             rotation = None
             decoded = 0
             last_pts = 0.0
+            walk = VideoAroundDamage(info.fps)
             try:
-                for index, frame in enumerate(container.decode(stream)):
+                for index, frame in walk.frames(container, stream):
                     decoded += 1
-                    if frame.pts is not None and frame.time_base is not None:
-                        last_pts = float(frame.pts * frame.time_base)
-                    else:
-                        last_pts = index / info.fps
+                    last_pts = walk.last_pts
                     if rotation is None:
                         rotation = int(frame.rotation or 0) % 360
                     if index not in plan.sizes:
@@ -88,21 +91,24 @@ def decode_frames(
                         bundle.add(index, last_pts, image, quality)
                     else:
                         writer.add(index, last_pts, int(image.shape[1]), int(image.shape[0]), encode_image(image, codec, quality))
-            except av.error.FFmpegError as exc:
+            except av.error.FFmpegError as exc:  # the container itself, not a packet: nothing to decode around
                 raise MediaError(source, f"decoding failed after {decoded} frames (~{last_pts:.2f} s): {exc}") from exc
         if decoded == 0:
-            raise MediaError(source, "no decodable video frames (truncated or corrupt file)")
+            cause = f" ({walk.errors} damaged packets; FFmpeg: {walk.first_error})" if walk.errors else ""
+            raise MediaError(source, f"no decodable video frames (truncated or corrupt file){cause}")
+        gaps = walk.close(info.duration_s)
         decoded_span = decoded / info.fps
-        if decoded_span < 0.9 * info.duration_s - 0.5:
+        if not gaps and decoded_span < 0.9 * info.duration_s - 0.5:
             raise MediaError(
                 source,
                 f"truncated: decoded {decoded} frames ({decoded_span:.2f} s) of the declared "
                 f"{info.duration_s:.2f} s",
             )
+        bundle.gaps = gaps
         rotation = rotation or 0
         width, height = (info.height, info.width) if rotation in (90, 270) else (info.width, info.height)
         bundle.info = VideoInfo(
-            **{**info.__dict__, "rotation": rotation, "width": width, "height": height, "frame_count": decoded}
+            **{**info.__dict__, "rotation": rotation, "width": width, "height": height, "frame_count": walk.next_index}
         )
         bundle.decode_seconds = time.perf_counter() - t0
         if writer is None:
@@ -123,7 +129,8 @@ def decode_frames(
 def decode_audio(source: str, sample_rate: int = AUDIO_SAMPLE_RATE, limits: VideoLimits | None = None) -> AudioTrack:
     """The first audio stream as mono float32 at ``sample_rate``; sample 0 is t = 0 of the video.
 
-    A video without an audio stream gives an empty track with has_audio=False (not an error).
+    A video without an audio stream, or with one that holds no packet, gives an empty track with
+    has_audio=False (not an error). Damaged packets are decoded around (silence, and a gap).
     """
     import av
 
@@ -139,19 +146,14 @@ def decode_audio(source: str, sample_rate: int = AUDIO_SAMPLE_RATE, limits: Vide
                 decode_seconds=time.perf_counter() - t0,
             )
         stream = container.streams.audio[0]
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
-        chunks: list[np.ndarray] = []
-        start_s: float | None = None
+        walk = AudioAroundDamage(sample_rate)
         try:
-            for frame in container.decode(stream):
-                if start_s is None and frame.pts is not None and frame.time_base is not None:
-                    start_s = float(frame.pts * frame.time_base)
-                for out in resampler.resample(frame):
-                    chunks.append(out.to_ndarray().reshape(-1))
-            for out in resampler.resample(None):
-                chunks.append(out.to_ndarray().reshape(-1))
-        except av.error.FFmpegError as exc:
+            walk.run(container, stream)
+        except av.error.FFmpegError as exc:  # the container itself, not a packet
             raise MediaError(source, f"audio decoding failed: {exc}") from exc
+    chunks, start_s = walk.chunks, walk.start_s
+    if walk.errors and not chunks:
+        raise MediaError(source, f"no decodable audio ({walk.errors} damaged packets; FFmpeg: {walk.first_error})")
     samples = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
     offset = int(round((start_s or 0.0) * sample_rate))
     if offset > 0:
@@ -159,6 +161,6 @@ def decode_audio(source: str, sample_rate: int = AUDIO_SAMPLE_RATE, limits: Vide
     elif offset < 0:
         samples = samples[-offset:]
     return AudioTrack(
-        source=source, samples=samples, has_audio=True, sample_rate=sample_rate,
-        video_duration_s=info.duration_s, decode_seconds=time.perf_counter() - t0,
+        source=source, samples=samples, has_audio=bool(chunks), sample_rate=sample_rate,
+        video_duration_s=info.duration_s, decode_seconds=time.perf_counter() - t0, gaps=walk.close(info.duration_s),
     )

@@ -19,6 +19,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
+from video_assets.media.gaps import in_gap, normalized
 from video_assets.media.images import decode_image, decode_jpeg_gray, encode_image, gray_of, resize_to
 from video_assets.media.sampling import SamplingPlan, fit_long_side
 
@@ -97,6 +98,7 @@ class FrameBundle:
     decode_seconds: float = 0.0
     stored_bytes: int | None = None
     spool: str | None = None
+    gaps: list[tuple[float, float]] = field(default_factory=list)  # damaged stretches decoded around (media/gaps.py)
 
     def __len__(self) -> int:
         return len(self.source_index)
@@ -125,15 +127,19 @@ class FrameBundle:
             info=info, plan_frame_count=count, codec=self.codec,
             source_index=[self.source_index[i] for i in keep], pts_s=[self.pts_s[i] for i in keep],
             sizes=[self.sizes[i] for i in keep], data=[self.data[i] for i in keep], decode_seconds=self.decode_seconds,
+            gaps=[(a, min(b, info.duration_s)) for a, b in self.gaps if a < info.duration_s],
         )
 
     def positions(self, plan: SamplingPlan) -> list[tuple[int, int]]:
         """(source index, position in this bundle) of the plan's frames, ascending. Raises if the
         bundle was stored under a different set of plans (then ``video_frames`` is stale and must be
-        re-materialized: its code version includes the plans' fingerprint)."""
+        re-materialized: its code version includes the plans' fingerprint). A frame inside a decode
+        gap is not missing: the damage took it, and the plan gets the frames around it."""
         wanted = plan.indices(self.plan_frame_count, self.info.fps)
         where = {idx: i for i, idx in enumerate(self.source_index)}
-        missing = [idx for idx in wanted if idx not in where and idx < self.info.frame_count]
+        fps = self.info.fps
+        missing = [idx for idx in wanted if idx not in where and idx < self.info.frame_count
+                   and not in_gap(idx / fps, self.gaps, slack=0.5 / fps)]
         if missing:
             raise LookupError(f"{self.info.source}: stored frames lack {len(missing)} frame(s) that plan '{plan.name}' "
                               f"needs (first: {missing[:5]}); re-materialize video_frames")
@@ -223,6 +229,7 @@ class AudioTrack:
     sample_rate: int = AUDIO_SAMPLE_RATE
     video_duration_s: float = 0.0
     decode_seconds: float = 0.0
+    gaps: list[tuple[float, float]] = field(default_factory=list)  # damaged stretches, silent here (media/gaps.py)
 
     @property
     def duration_s(self) -> float:
@@ -250,6 +257,7 @@ class AudioTrack:
                         "sample_rate": self.sample_rate,
                         "video_duration_s": self.video_duration_s,
                         "decode_seconds": self.decode_seconds,
+                        "gaps": self.gaps,
                     }
                 ).encode(),
                 dtype=np.uint8,
@@ -261,4 +269,5 @@ class AudioTrack:
     def from_npz_bytes(cls, payload: bytes) -> "AudioTrack":
         with np.load(io.BytesIO(payload)) as z:
             meta = json.loads(z["meta"].tobytes())
+            meta["gaps"] = normalized(meta.get("gaps"))
             return cls(samples=z["samples"], **meta)

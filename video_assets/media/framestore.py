@@ -9,7 +9,8 @@ whatever the video's length, and the batch size changes nothing but memory: the 
 same order, whichever row group they sit in.
 
 The video's properties travel in the file's key-value metadata (``video_assets``), written last,
-when decoding has seen every frame.
+when decoding has seen every frame: among them ``gaps``, the damaged stretches decoded around
+(``[[start_s, end_s], ...]``, empty for an undamaged video).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from video_assets.media.frames import FrameBundle, VideoInfo
+from video_assets.media.gaps import normalized
 from video_assets.runtime import settings
 
 FRAMES_SCHEMA = pa.schema(
@@ -146,7 +148,7 @@ class FrameWriter:
 
 def bundle_meta(bundle: Any, data_bytes: int) -> dict:
     return {"info": asdict(bundle.info), "plan_frame_count": bundle.plan_frame_count, "codec": bundle.codec,
-            "decode_seconds": bundle.decode_seconds, "data_bytes": data_bytes}
+            "decode_seconds": bundle.decode_seconds, "data_bytes": data_bytes, "gaps": list(bundle.gaps)}
 
 
 def write_bundle(bundle: Any, sink: Any, batch: int | None = None) -> None:
@@ -182,6 +184,7 @@ def open_bundle(source: str | bytes) -> FrameBundle:
         info=VideoInfo(**meta["info"]), plan_frame_count=meta["plan_frame_count"], codec=meta["codec"],
         source_index=cols["source_index"], pts_s=cols["pts_s"], sizes=list(zip(cols["width"], cols["height"])),
         data=blobs, decode_seconds=meta.get("decode_seconds", 0.0), stored_bytes=meta.get("data_bytes"),
+        gaps=normalized(meta.get("gaps")),
     )
 
 

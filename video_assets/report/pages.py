@@ -5,7 +5,9 @@ position is a line across every track, and the items under it are highlighted. B
 analyzer's own section (its tables and plots).
 
 Where an analyzer ran on random-init weights its tracks and section collapse to one line that says
-so: plumbing, not results, is never drawn as if it were. The page is plain HTML with a few lines of
+so: plumbing, not results, is never drawn as if it were. A partition that failed whole or part-way
+gets its page with what it has, and a box naming what failed and why; stretches that could not be
+decoded are hatched across the lanes of their input and named in a line above. The page is plain HTML with a few lines of
 script, no network: opened from the file or served by any static file server."""
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import pandas as pd
 
 from video_assets.analyzers.base import Track
 from video_assets.analyzers.markup import html_img
+from video_assets.media.gaps import describe
 
 PAGE_STYLE = (
     "body{font-family:sans-serif;max-width:1100px;margin:1em auto;padding:0 1em}"
@@ -49,8 +52,22 @@ mark();
 """
 
 
-def track_html(track: Track, duration: float) -> str:
-    """One lane: an item per span (left and width in % of the video), its label as text and title."""
+def gap_bands(gaps, duration: float) -> str:
+    """Hatched bands over a lane where the video or audio could not be decoded (media/gaps.py)."""
+    if duration <= 0:
+        return ""
+    return "".join(f'<div class="gap" data-gap="{a:.2f}-{b:.2f}" style="left:{100 * a / duration:.2f}%;'
+                   f'width:{max(0.4, 100 * (min(b, duration) - a) / duration):.2f}%" title="not decodable: {a:.2f}-{b:.2f} s"></div>'
+                   for a, b in gaps if a < duration)
+
+
+def track_html(track: Track, duration: float, gaps=()) -> str:
+    """One lane: an item per span (left and width in % of the video), its label as text and title;
+    ``gaps`` (the stretches its input could not decode) hatched over it. Without a duration there is
+    no timeline to place items on: the lane says so instead of dividing by zero."""
+    if duration <= 0:
+        return (f'<div class="track" data-track="{html.escape(track.name)}"><h4>{html.escape(track.name)}</h4>'
+                f'<p class="gaps">{len(track.items)} item(s); no timeline: the video\'s duration is unknown</p></div>')
     items = []
     for start, end, label in track.items:
         left = 100 * start / duration if duration > 0 else 0.0
@@ -62,7 +79,7 @@ def track_html(track: Track, duration: float) -> str:
             f'title="{start:.2f}-{end:.2f} s: {html.escape(label)}">{"" if moment else html.escape(label)}</div>')
     empty = "" if items else '<span style="font-size:11px;color:#777;padding-left:4px">none</span>'
     return (f'<div class="track" data-track="{html.escape(track.name)}"><h4>{html.escape(track.name)}</h4>'
-            f'<div class="lane">{"".join(items)}{empty}<div class="playhead"></div></div></div>')
+            f'<div class="lane">{"".join(items)}{empty}{gap_bands(gaps, duration)}<div class="playhead"></div></div></div>')
 
 
 def collapsed_html(analyzer: str, weights: str) -> str:
@@ -70,10 +87,37 @@ def collapsed_html(analyzer: str, weights: str) -> str:
             f"{html.escape(weights)} - plumbing and speed only, not results (hidden)</p>")
 
 
+def by_cause(failed: dict[str, str]) -> list[tuple[str, str]]:
+    """(steps, cause) with the steps that failed for one cause together ('audio_track, video_frames')."""
+    causes: dict[str, list[str]] = {}
+    for step, cause in failed.items():
+        causes.setdefault(cause, []).append(step)
+    return [(", ".join(sorted(steps)), cause) for cause, steps in causes.items()]
+
+
+def failed_html(failed: dict[str, str]) -> str:
+    """What did not materialize and why, one line per cause, above everything else on the page."""
+    if not failed:
+        return ""
+    lines = "".join(f"<li><b>{html.escape(steps)}</b>: {html.escape(cause)}</li>" for steps, cause in by_cause(failed))
+    return f'<div class="failed" data-failed="{len(failed)}"><b>Partial results: what failed and why</b><ul>{lines}</ul></div>'
+
+
+def gaps_html(gaps: dict[str, list]) -> str:
+    """The line naming the damaged stretches decoded around (hatched on the timeline)."""
+    named = "; ".join(describe(g, what) for what, g in gaps.items() if g)
+    return (f'<p class="gaps" data-gaps="{html.escape(named)}">Damaged, decoded around (hatched on the timeline; '
+            f"the analyzers saw what could be decoded): {html.escape(named)}</p>") if named else ""
+
+
 def video_page(key: str, duration_s: float, video_src: str | None, tables: dict[str, dict[str, pd.DataFrame]],
-               weights: dict[str, str], analyzers, contact_sheet: bytes = b"", corpus_link: str = "../report.html") -> str:
+               weights: dict[str, str], analyzers, contact_sheet: bytes = b"", corpus_link: str = "../report.html",
+               gaps: dict[str, list] | None = None, failed: dict[str, str] | None = None) -> str:
     """The page of one video. ``tables``: analyzer -> table name -> DataFrame; ``weights``: analyzer
-    -> its weights label; ``video_src``: the player's source relative to the page (None: no player)."""
+    -> its weights label; ``video_src``: the player's source relative to the page (None: no player);
+    ``gaps``: decoded input ('video_frames', 'audio_track') -> its decode gaps; ``failed``: step ->
+    one-line cause, for a partition that failed whole or part-way (shown with what it has)."""
+    gaps = gaps or {}
     lanes, sections = [], []
     for analyzer in analyzers:
         mine = tables.get(analyzer.name)
@@ -84,13 +128,14 @@ def video_page(key: str, duration_s: float, video_src: str | None, tables: dict[
             lanes.append(collapsed_html(analyzer.name, label))
             sections.append(f"<h3>{html.escape(analyzer.report_title or analyzer.name)}</h3>{collapsed_html(analyzer.name, label)}")
             continue
-        lanes += [track_html(t, duration_s) for t in analyzer.tracks(mine, duration_s)]
+        lanes += [track_html(t, duration_s, gaps.get(analyzer.input, ())) for t in analyzer.tracks(mine, duration_s)]
         sections.append(f"<h3>{html.escape(analyzer.report_title or analyzer.name)}</h3>{analyzer.report_section(mine, duration_s)}")
     player = (f'<video controls preload="metadata" src="{html.escape(video_src)}"></video>' if video_src
               else "<p><em>the video file was not found in the corpus when the report was written</em></p>")
     axis = f'<div class="axis"><span>0 s</span><span id="clock">0.0 s</span><span>{duration_s:.1f} s</span></div>'
+    named = {"video": gaps.get("video_frames", []), "audio": gaps.get("audio_track", [])}
     body = (f'<p><a href="{html.escape(corpus_link)}">&larr; the corpus</a></p><h1>{html.escape(key)} ({duration_s:.1f} s)</h1>'
-            f'<div class="player">{player}<div class="tracks">{axis}{"".join(lanes)}</div></div>'
+            f'{failed_html(failed or {})}{gaps_html(named)}<div class="player">{player}<div class="tracks">{axis}{"".join(lanes)}</div></div>'
             f"<h2>Tables</h2>{html_img(contact_sheet, f'{key} contact sheet', 540) if contact_sheet else ''}{''.join(sections)}")
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(key)} - video-assets</title>"
             f"<style>{PAGE_STYLE}</style></head><body data-duration='{max(duration_s, 1e-6):.3f}'>{body}"

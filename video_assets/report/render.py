@@ -4,7 +4,8 @@ the corpus page (``report.html``) and one page per video (``videos/<video>.html`
 beside it: ``report/pages.py``).
 
 The corpus page opens with the corpus, as a content team reads it: plots of the profile's
-distributions and the profile of every video (pace, speech, text on screen, cuts, faces, music,
+distributions, the videos that failed whole or part-way (what each has, what failed and why, the
+stretches decoded around damage), and the profile of every video (pace, speech, text on screen, cuts, faces, music,
 the hook) as a sortable table linking to each video's page. Last, for engineers: realtime factor
 per analyzer and video, and the latest status of every check. Outputs made with random-init
 weights are left out of the profile and collapsed on the video pages.
@@ -23,11 +24,14 @@ import pyarrow.parquet as pq
 from video_assets.analyzers.markup import html_img, html_table
 from video_assets.insights.plots import overview_png
 from video_assets.media import files
+from video_assets.media.gaps import describe
+from video_assets.report.pages import by_cause
 
 # The profile columns the report's corpus table shows (the dataset keeps them all).
 PROFILE_COLUMNS = ["video", "duration_s", "languages", "articulation_wpm", "speaking_share", "caption_count", "caption_share",
                    "onscreen_wpm", "cuts_per_minute", "mean_shot_s", "face_share", "talking_head_share", "music_share",
-                   "speech_over_music_share", "top_objects", "first_caption_s", "first_word_s", "first_cut_s", "random_init"]
+                   "speech_over_music_share", "top_objects", "first_caption_s", "first_word_s", "first_cut_s", "random_init",
+                   "decoded_share"]
 
 
 @dataclass
@@ -39,6 +43,27 @@ class VideoReport:
     rtf: dict[str, float] = field(default_factory=dict)  # analyzer -> realtime factor
     weights: dict[str, str] = field(default_factory=dict)  # analyzer -> weights label
     checks: dict[str, str] = field(default_factory=dict)  # check name -> status
+    failed: dict[str, str] = field(default_factory=dict)  # step -> one-line cause (failed whole or part-way)
+    gaps: dict[str, list] = field(default_factory=dict)  # 'video_frames' / 'audio_track' -> decode gaps
+
+
+def trouble_html(videos: list[VideoReport], analyzers, link) -> str:
+    """The videos that failed whole or part-way, or were decoded around damage: what each has, what
+    failed and why. Empty when every video is whole."""
+    rows = []
+    for v in videos:
+        if not v.failed and not any(v.gaps.values()):
+            continue
+        has = ", ".join(a.name for a in analyzers if any(a.asset_key(t, "optimized") in v.tables for t in a.tables)) or "nothing"
+        failed = "<br>".join(f"{html.escape(steps)}: {html.escape(cause)}" for steps, cause in by_cause(v.failed)) or "-"
+        gaps = "; ".join(describe(g, "video" if k == "video_frames" else "audio") for k, g in v.gaps.items() if g) or "-"
+        rows.append(f'<tr data-video="{html.escape(v.key)}"><td>{link(v.key)}</td><td>{html.escape(has)}</td><td>{failed}</td>'
+                    f"<td>{html.escape(gaps)}</td></tr>")
+    if not rows:
+        return ""
+    return ('<section id="trouble"><h2>Failed or partial</h2><p><em>Each video below keeps what it has; its page shows it.</em></p>'
+            "<table><tr><th>video</th><th>analyzers with tables</th><th>what failed, and why</th><th>damaged stretches decoded around</th></tr>"
+            f"{''.join(rows)}</table></section>")
 
 
 def write_dataset(videos: list[VideoReport], root: str, preset: str = "optimized", profiles: pd.DataFrame | None = None) -> dict[str, int]:
@@ -124,7 +149,7 @@ def render_html(videos: list[VideoReport], analyzers, title: str = "video-assets
         f"<tr><td>{link(v.key)}</td>" + "".join(f'<td class="{v.checks.get(c, "none")}">{v.checks.get(c, "")}</td>' for c in checks) + "</tr>" for v in videos
     )
     parts = [f"<h1>{html.escape(title)}</h1><p>{len(videos)} videos: "
-             + ", ".join(link(v.key) for v in videos) + " (each with its page: the video and its timeline)</p>"]
+             + ", ".join(link(v.key) for v in videos) + " (each with its page: the video and its timeline)</p>", trouble_html(videos, analyzers, link)]
     if profiles is not None and not profiles.empty:
         parts += [
             '<section id="corpus"><h2>The corpus</h2>',

@@ -12,6 +12,7 @@ import pyarrow as pa
 from video_assets.analyzers.base import AnalyzerResult, ParityReport, col, f1_parity, matching_f1, typed_table
 from video_assets.analyzers.scene_cuts.presets import Config, plan
 from video_assets.media.frames import FrameBundle, luma
+from video_assets.media.gaps import crosses_gap
 
 CUTS_SCHEMA = pa.schema([
     col("cut", pa.int32(), "cut number from 0"),
@@ -34,7 +35,8 @@ def difference(a: np.ndarray, b: np.ndarray, config: Config) -> float:
 
 
 def run(bundle: FrameBundle, config: Config, model: None = None) -> AnalyzerResult:
-    """Streams the plan's frames: only the previous frame's luma is kept."""
+    """Streams the plan's frames: only the previous frame's luma is kept. Two frames with a decode
+    gap between them are not compared: the change across the damage is not a cut."""
     t0 = time.perf_counter()
     rows: list[dict] = []
     scores: list[float] = []
@@ -43,7 +45,7 @@ def run(bundle: FrameBundle, config: Config, model: None = None) -> AnalyzerResu
     for frame in bundle.frames(plan(config)):
         current = (frame.pts_s, luma(frame.image))
         compared += 1
-        if previous is not None:
+        if previous is not None and not crosses_gap(previous[0], current[0], bundle.gaps):
             score = difference(previous[1], current[1], config)
             scores.append(score)
             if score > config.threshold:

@@ -19,7 +19,9 @@ from video_assets.media.container import MediaError
 from video_assets.media.decode import decode_audio, decode_frames
 from video_assets.media import framestore
 from video_assets.media.frames import AudioTrack, FrameBundle
+from video_assets.media.gaps import describe, gap_seconds
 from video_assets.media.images import image_markdown
+from video_assets.defs.checks import decode_gaps_check_spec, decode_gaps_key, decode_gaps_results
 from video_assets.defs.partitions import videos_partitions_def
 from video_assets.media.sampling import plans_fingerprint
 
@@ -98,6 +100,7 @@ def _frames_of(corpus: VideoCorpus, key: str, plans) -> tuple[FrameBundle, dict,
             "bytes_per_video_s": int(bundle.nbytes / max(info.duration_s, 1e-9)),
             "plans": ", ".join(p.name for p in plans) or "none",
             "frames_per_row_group": framestore.frame_batch(),
+            **gap_metadata(bundle.gaps, info.duration_s),
         }
         if sheet:
             metadata["contact_sheet"] = dg.MetadataValue.md(image_markdown(sheet, f"{key} contact sheet"))
@@ -107,16 +110,23 @@ def _frames_of(corpus: VideoCorpus, key: str, plans) -> tuple[FrameBundle, dict,
     return bundle, metadata, sha
 
 
+def gap_metadata(gaps: list[tuple[float, float]], duration_s: float) -> dict:
+    """What a person reads about damaged stretches decoded around ('none' for an undamaged file)."""
+    return {"decode_gaps": describe(gaps) or "none", "decode_gap_spans": dg.MetadataValue.json([list(g) for g in gaps]),
+            "decoded_share": round(1.0 - gap_seconds(gaps) / duration_s, 4) if duration_s > 0 else 0.0}
+
+
 @dg.asset(
     partitions_def=videos_partitions_def,
     deps=[video_file],
     group_name=INGEST_GROUP,
     kinds={"pyav", "parquet"},
+    check_specs=[decode_gaps_check_spec("video_frames")],
     code_version=_frames_code_version(),
     backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=settings.videos_per_run()),
     description="Frames each analyzer needs, decoded once per video (JPEG in Parquet, with timestamps).",
 )
-def video_frames(context: dg.AssetExecutionContext, corpus: VideoCorpus) -> dg.Output:
+def video_frames(context: dg.AssetExecutionContext, corpus: VideoCorpus):
     plans = analyzers.sampling_plans()
     bundles: dict[str, FrameBundle] = {}
     metadata: dict[str, dict] = {}
@@ -131,7 +141,9 @@ def video_frames(context: dg.AssetExecutionContext, corpus: VideoCorpus) -> dg.O
             os.remove(bundle.spool)
         raise
     summary = {"decode_seconds_in_step": round(sum(b.decode_seconds for b in bundles.values()), 3)}
-    return _one_or_many(context, bundles, metadata, shas, summary)
+    yield _one_or_many(context, bundles, metadata, shas, summary)
+    if decode_gaps_key("video_frames") in context.selected_asset_check_keys:
+        yield from decode_gaps_results("video_frames", {k: (b.gaps, b.info.duration_s) for k, b in bundles.items()}, list(bundles))
 
 
 @dg.asset(
@@ -139,11 +151,12 @@ def video_frames(context: dg.AssetExecutionContext, corpus: VideoCorpus) -> dg.O
     deps=[video_file],
     group_name=INGEST_GROUP,
     kinds={"pyav", "numpy"},
+    check_specs=[decode_gaps_check_spec("audio_track")],
     code_version="audio-1-16k-mono-f32",
     backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=settings.videos_per_run()),
     description="16 kHz mono float32 PCM of the video's first audio stream; explicit has_audio=False when there is none.",
 )
-def audio_track(context: dg.AssetExecutionContext, corpus: VideoCorpus) -> dg.Output:
+def audio_track(context: dg.AssetExecutionContext, corpus: VideoCorpus):
     tracks: dict[str, AudioTrack] = {}
     metadata: dict[str, dict] = {}
     shas: dict[str, str] = {}
@@ -165,6 +178,9 @@ def audio_track(context: dg.AssetExecutionContext, corpus: VideoCorpus) -> dg.Ou
             "decode_seconds": round(track.decode_seconds, 3),
             "decode_cpu_seconds": round(cpu_s, 3),
             "peak": round(float(abs(track.samples).max()) if track.samples.size else 0.0, 4),
+            **gap_metadata(track.gaps, track.video_duration_s),
         }
     summary = {"decode_seconds_in_step": round(sum(t.decode_seconds for t in tracks.values()), 3)}
-    return _one_or_many(context, tracks, metadata, shas, summary)
+    yield _one_or_many(context, tracks, metadata, shas, summary)
+    if decode_gaps_key("audio_track") in context.selected_asset_check_keys:
+        yield from decode_gaps_results("audio_track", {k: (t.gaps, t.video_duration_s) for k, t in tracks.items()}, list(tracks))

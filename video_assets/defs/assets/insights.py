@@ -17,7 +17,7 @@ import pandas as pd
 from resources.corpus_index import CorpusIndexResource, search_encoder_name
 from video_assets.analyzers import ANALYZERS, by_name
 from video_assets.defs.assets.analysis import markdown_preview, table_schema
-from video_assets.defs.history import latest_metadata
+from video_assets.defs.history import latest_metadata, partition_failures
 from video_assets.defs.partitions import videos_partitions_def
 from video_assets.runtime import settings
 from video_assets.insights import TABLES_USED
@@ -48,13 +48,22 @@ def analyzer_weights(instance: dg.DagsterInstance, key: str, names) -> dict[str,
 
 
 def video_facts(instance: dg.DagsterInstance, key: str) -> VideoFacts:
+    """What decoding said, from the latest materializations of the two decoded inputs. A video whose
+    frames failed but whose audio decoded (a partition that failed part-way) gets the audio's facts:
+    its profile keeps what the audio analyzers found."""
     frames = latest_metadata(instance, "video_frames", key)
-    if frames is None:
-        raise dg.Failure(description=f"video_frames has no materialization for {key}: materialize it first", allow_retries=False)
-    width, height = (int(v) for v in str(frames["resolution"]).split("x"))
     audio = latest_metadata(instance, "audio_track", key) or {}
+    if frames is None and not audio:
+        raise dg.Failure(description=f"neither video_frames nor audio_track has a materialization for {key}: materialize them first",
+                         allow_retries=False)
+    gaps = {name: tuple(tuple(g) for g in (md or {}).get("decode_gap_spans") or ()) for name, md in (("video", frames), ("audio", audio))}
+    if frames is None:
+        return VideoFacts(duration_s=float(audio.get("video_duration_s", 0.0)), width=0, height=0, fps=0.0, frame_count=0,
+                          has_audio=bool(audio.get("has_audio", False)), audio_gaps=gaps["audio"])
+    width, height = (int(v) for v in str(frames["resolution"]).split("x"))
     return VideoFacts(duration_s=float(frames["duration_s"]), width=width, height=height, fps=float(frames["fps"]),
-                      frame_count=int(frames["frames_decoded"]), has_audio=bool(audio.get("has_audio", False)))
+                      frame_count=int(frames["frames_decoded"]), has_audio=bool(audio.get("has_audio", False)),
+                      video_gaps=gaps["video"], audio_gaps=gaps["audio"])
 
 
 def _plain(value):
@@ -71,7 +80,7 @@ def _plain(value):
     kinds={"pandas", "parquet"},
     required_resource_keys={"io_manager"},
     backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=settings.videos_per_run()),
-    code_version="profile-4",
+    code_version="profile-5",
     metadata={"schema": table_schema(PROFILE_SCHEMA)},
     description="One row per video: duration, orientation, language, pace of speech, text on screen, cuts, objects and the "
                 "hook (first caption, word and cut, and whether each is in the first 3 s), faces and talking head, music and speech over "
@@ -84,7 +93,9 @@ def video_profile(context: dg.AssetExecutionContext):
     for key in keys:
         tables = analyzer_tables(io, key)
         facts = video_facts(context.instance, key)
-        rows[key] = build_profile(key, facts, tables, analyzer_weights(context.instance, key, tables), object_frames(facts.frame_count))
+        failed = "; ".join(f"{step}: {cause}" for step, cause in partition_failures(context.instance, key).items()) or None
+        rows[key] = build_profile(key, facts, tables, analyzer_weights(context.instance, key, tables), object_frames(facts.frame_count),
+                                  failed)
     first = rows[keys[0]].iloc[0]
     metadata: dict = {"videos_in_step": len(keys)}
     if len(keys) == 1:
