@@ -29,6 +29,8 @@ PAGE_STYLE = (
     "white-space:nowrap;cursor:pointer;border-radius:2px;padding:0 3px;box-sizing:border-box;opacity:.85}"
     ".item.moment{width:3px!important;padding:0}.item.now{opacity:1;outline:2px solid #111}"
     ".playhead{position:absolute;top:0;bottom:0;width:2px;background:#e00;pointer-events:none}"
+    ".gap{position:absolute;top:0;bottom:0;background:repeating-linear-gradient(45deg,#555 0 2px,#ddd 2px 6px);"
+    "opacity:.8;border-left:1px solid #333;border-right:1px solid #333}"
     ".collapsed{color:#b00;font-size:12px;margin:.3em 0}.axis{display:flex;justify-content:space-between;font-size:11px}"
     "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 6px;font-size:12px}"
     ".timeline{position:relative;height:28px;background:#eee}.bar{position:absolute;top:2px;height:24px;color:#fff;"
