@@ -98,7 +98,7 @@ def test_assets_and_checks_through_materialize(corpus_dir, materialize_analyzer)
     assert {"audio_events", "audio_events_baseline"} <= set(mats)
     md = mats["audio_events"]
     assert md["weights"].value == "real" and md["music_share"].value > 0.5 and md["singing_share"].value > 0.2
-    assert set(checks) == {"audio_events_speed", "audio_events_parity"}
+    assert set(checks) == {"audio_events_speed", "audio_events_parity", "decode_gaps"} and checks["decode_gaps"].passed  # its input's check (#51)
     assert checks["audio_events_parity"].passed
     assert checks["audio_events_speed"].metadata["target_rtf"].value == audio_events.SPEED_TARGET_RTF["cpu"]
 

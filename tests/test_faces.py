@@ -127,6 +127,6 @@ def test_assets_and_checks_through_materialize(corpus_dir, materialize_analyzer)
     assert {"faces", "faces_samples", "faces_baseline", "faces_samples_baseline"} <= set(mats)
     md = mats["faces"]
     assert md["weights"].value == "real" and md["face_share"].value > 0.5 and md["model"].value == "blazeface-full"
-    assert set(checks) == {"faces_speed", "faces_parity"}
+    assert set(checks) == {"faces_speed", "faces_parity", "decode_gaps"} and checks["decode_gaps"].passed  # its input's check (#51)
     assert checks["faces_parity"].passed and checks["faces_parity"].metadata["score"].value >= 0.9
     assert checks["faces_speed"].metadata["target_rtf"].value == faces.SPEED_TARGET_RTF["cpu"]

@@ -127,6 +127,6 @@ def test_assets_and_checks_through_materialize(corpus_dir, materialize_analyzer)
     assert md["engine"].value == "openvino"
     assert "data:image/png;base64," in md["annotated_frame"].value
     assert mats["object_detection_baseline"]["engine"].value == "torch"
-    assert set(checks) == {"object_detection_speed", "object_detection_parity"}
+    assert set(checks) == {"object_detection_speed", "object_detection_parity", "decode_gaps"} and checks["decode_gaps"].passed  # its input's check (#51)
     parity = checks["object_detection_parity"]
     assert parity.severity == dg.AssetCheckSeverity.WARN and "not meaningful" in parity.description
