@@ -46,6 +46,22 @@ def describe(gaps: Sequence[Gap], what: str = "") -> str:
     return f"{what} {spans}".strip() if gaps else ""
 
 
+def decoded_packets(container, stream, on_damage):
+    """Each packet's decoded frames, in order; a packet FFmpeg rejects goes to ``on_damage(exc)``
+    and yields nothing (the one loop both streams decode around damage with)."""
+    import av
+
+    for packet in container.demux(stream):
+        try:
+            decoded = packet.decode()
+        except av.error.FFmpegError as exc:
+            if isinstance(exc, MemoryError):
+                raise
+            on_damage(exc)
+            continue
+        yield decoded
+
+
 class VideoAroundDamage:
     """A video stream's frames with their indices, decoded around damaged packets.
 
@@ -73,16 +89,7 @@ class VideoAroundDamage:
             self._damaged_from = self.last_pts + 1.0 / self.fps if self.next_index else 0.0
 
     def frames(self, container, stream):
-        import av
-
-        for packet in container.demux(stream):
-            try:
-                decoded = packet.decode()
-            except av.error.FFmpegError as exc:
-                if isinstance(exc, MemoryError):
-                    raise
-                self._damage(exc)
-                continue
+        for decoded in decoded_packets(container, stream, self._damage):
             for frame in decoded:
                 pts = float(frame.pts * frame.time_base) if frame.pts is not None and frame.time_base is not None else None
                 if self._damaged_from is not None:
@@ -129,6 +136,12 @@ class AudioAroundDamage:
         self.first_error = ""
         self._damaged_from: float | None = None
 
+    def _damage(self, exc: Exception) -> None:
+        self.errors += 1
+        self.first_error = self.first_error or ffmpeg_message(exc)
+        if self._damaged_from is None:
+            self._damaged_from = self.end_s
+
     def _resampler(self):
         import av
 
@@ -141,20 +154,8 @@ class AudioAroundDamage:
             self.produced += len(chunk)
 
     def run(self, container, stream) -> None:
-        import av
-
         resampler = self._resampler()
-        for packet in container.demux(stream):
-            try:
-                decoded = packet.decode()
-            except av.error.FFmpegError as exc:
-                if isinstance(exc, MemoryError):
-                    raise
-                self.errors += 1
-                self.first_error = self.first_error or ffmpeg_message(exc)
-                if self._damaged_from is None:
-                    self._damaged_from = self.end_s
-                continue
+        for decoded in decoded_packets(container, stream, self._damage):
             for frame in decoded:
                 pts = float(frame.pts * frame.time_base) if frame.pts is not None and frame.time_base is not None else None
                 if self.start_s is None and pts is not None:
