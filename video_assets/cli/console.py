@@ -120,8 +120,20 @@ RUN_CONFIG = {"loggers": {"progress": {}}}
 SILENT_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
+class _RunLog(logging.FileHandler):
+    """The log file of one CLI run. Closed, it drops records instead of reopening its file: the run
+    is over, and its folder may be gone (a test's tmp_path), where a reopening FileHandler raised
+    FileNotFoundError into whatever logged next in the process."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.stream is None and self._closed:
+            return
+        super().emit(record)
+
+
 def quiet_to_file(path: Path) -> Path:
-    """Python logging (libraries and Dagster's own) and warnings go to ``path``, nothing to the terminal."""
+    """Python logging (libraries and Dagster's own) and warnings go to ``path``, nothing to the
+    terminal. A process that runs the CLI again (tests, notebooks) logs to the newest file only."""
     import os
 
     os.environ.setdefault("YOLO_VERBOSE", "False")  # Ultralytics prints engine exports to stdout otherwise
@@ -129,9 +141,12 @@ def quiet_to_file(path: Path) -> Path:
     # over ours: off (read when they are first imported, which is after this).
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(path, encoding="utf-8")
+    handler = _RunLog(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter(_LOG_FORMAT))
     root = logging.getLogger()
+    for old in [h for h in root.handlers if isinstance(h, _RunLog)]:  # an earlier run's file in this process
+        root.removeHandler(old)
+        old.close()
     for old in list(root.handlers):  # handlers printing to the terminal (a test runner's capture stays)
         if isinstance(old, logging.StreamHandler) and getattr(old, "stream", None) in (sys.stderr, sys.stdout):
             root.removeHandler(old)
