@@ -63,17 +63,16 @@ def detect_units(samples: np.ndarray, units: list[list[tuple[float, float]]], as
     video's speech (issue #50: 5.9 GB for 6 minutes of talk). A fixed size keeps it flat and the
     result the same for the same track."""
     out: list[dict[str, float]] = []
-    n = int(window_s * SR)
-    for first in range(0, len(units), max(1, batch)):
+    n, batch = int(window_s * SR), max(1, batch)
+    for first in range(0, len(units), batch):
         feats = []
-        for unit in units[first : first + max(1, batch)]:
+        for unit in units[first : first + batch]:
             piece = samples[int(unit[0][0] * SR) : int(unit[-1][1] * SR)][:n]
             piece = np.concatenate([piece, np.zeros(n - piece.size, np.float32)]).astype(np.float32, copy=False)
             feats.append(asr.feature_extractor(piece, padding=0)[:, : n // asr.feature_extractor.hop_length])
         encoded = asr.encode(np.stack(feats))
         for ranked in asr.model.detect_language(encoded):
             out.append({token[2:-2]: float(p) for token, p in ranked})
-        del encoded
     return out
 
 
