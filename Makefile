@@ -27,7 +27,7 @@ bench bench-decode: export VIDEO_ASSETS_YOLO_OPTIMIZED ?= random:yolov8l
 bench bench-decode: export VIDEO_ASSETS_QWEN_BASELINE ?= random:2b
 bench bench-decode: export VIDEO_ASSETS_QWEN_OPTIMIZED ?= random:2b
 
-.PHONY: demo demo-parity test dev bench bench-captions bench-decode bench-memory bench-overhead bench-ray-services gpu-kit system-deps test-system-deps install clean
+.PHONY: demo demo-parity test dev sample-real bench bench-captions bench-decode bench-memory bench-overhead bench-ray-services gpu-kit system-deps test-system-deps install clean
 
 demo: install $(DAGSTER_HOME)/dagster.yaml
 	$(PY) -m video_assets.cli.demo
@@ -42,6 +42,11 @@ test: install test-system-deps
 
 dev: install $(DAGSTER_HOME)/dagster.yaml
 	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+# The corpus of real recordings (docs/real-recordings.md): seven clips and their ground truth.
+REAL_CORPUS ?= data/real_corpus
+sample-real: install
+	$(PY) -m video_assets.sample.real.build $(REAL_CORPUS)
 
 bench: install
 	$(PY) -m benchmark --long-audio 68.4
@@ -108,4 +113,4 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	cp dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
 clean:
-	rm -rf $(DAGSTER_HOME) data/storage data/sample_corpus
+	rm -rf $(DAGSTER_HOME) data/storage data/sample_corpus data/real_corpus

@@ -3,7 +3,7 @@
     video-assets analyze PATH [--preset optimized|baseline] [--only ANALYZER ...] [--out DIR]
     video-assets search "QUERY" [--source caption|scene_text|speech|description] [--video KEY] [--limit N]
                                [--mode keyword|semantic] [--index URI]
-    video-assets sample-corpus DIR
+    video-assets sample-corpus DIR [--real] [--only NAME ...]
     video-assets demo
 
 ``analyze`` takes one video or a folder of videos, runs video_frames, audio_track and the chosen
@@ -206,9 +206,13 @@ def main(argv: list[str] | None = None) -> int:
     q.add_argument("--mode", choices=["keyword", "semantic"], default="keyword")
     q.add_argument("--index", help="the index folder (default: VIDEO_ASSETS_INDEX, else STORAGE/corpus_index)")
     q.set_defaults(func=search)
-    s = sub.add_parser("sample-corpus", help="write the deterministic sample corpus and its ground truth to DIR")
+    s = sub.add_parser("sample-corpus", help="write the deterministic sample corpus and its ground truth to DIR "
+                                              "(--real: the corpus of real recordings, docs/real-recordings.md)")
     s.add_argument("out_dir")
-    s.set_defaults(func=lambda a: __import__("video_assets.sample.build", fromlist=["main"]).main([a.out_dir]))
+    s.add_argument("--real", action="store_true", help="the clips made of real recordings instead of the synthetic ones")
+    s.add_argument("--only", nargs="*", help="clip names to write (default: all)")
+    s.set_defaults(func=lambda a: __import__("video_assets.sample.real.build" if a.real else "video_assets.sample.build",
+                                             fromlist=["main"]).main([a.out_dir] + (["--only", *a.only] if a.only else [])))
     d = sub.add_parser("demo", help="the sample corpus through every asset on the instance in $DAGSTER_HOME (make demo)")
     d.set_defaults(func=lambda a: __import__("video_assets.cli.demo", fromlist=["main"]).main([]))
     args = parser.parse_args(argv)
