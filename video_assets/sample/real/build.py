@@ -124,6 +124,8 @@ def build_audio(clip: RealClip, work: Path) -> tuple[Path, dict | None, dict]:
         w.writeframes((np.clip(track, -1.0, 32767 / 32768) * 32768.0).astype(np.int16).tobytes())
     events = {"music": music, "singing": singing, "lyrics": lyrics,
               "music_below_speech_db": [s.below_speech_db for s in clip.sounds if s.kind == "bed"]}
+    if not utterances:  # nothing said (as the synthetic corpus' clips without speech; a song's words are its lyrics)
+        return out, None, events
     words = sum(len(u["text"].split()) for u in utterances)
     speech_time = sum(u["end"] - u["start"] for u in utterances)
     by_language = {lang: sum(u["end"] - u["start"] for u in utterances if u["language"] == lang) for lang in {u["language"] for u in utterances}}
@@ -135,7 +137,7 @@ def build_audio(clip: RealClip, work: Path) -> tuple[Path, dict | None, dict]:
         "word_count": words,
         "espeak_wpm_setting": None,  # real recordings: the speakers' own rate
         "speech_time_s": round(speech_time, 3),
-        "words_per_minute_speaking": round(words / speech_time * 60.0, 2) if speech_time else 0.0,
+        "words_per_minute_speaking": round(words / speech_time * 60.0, 2),
         "pauses": [{"start": a["end"], "end": b["start"]} for a, b in zip(utterances, utterances[1:])],
         "speakers": sorted({u["speaker"] for u in utterances}),
     }
