@@ -143,6 +143,7 @@ def compare_paths(against: str, clips: list[str], reps: int) -> dict:
     """This tree's decode path against ``against``'s: interleaved, a fresh process per run."""
     from benchmark.__main__ import commit, machine
 
+    load_start = [round(x, 2) for x in os.getloadavg()]  # other users of the cores show here
     sha = subprocess.run(["git", "rev-parse", against], cwd=settings.PROJECT_DIR, capture_output=True, text=True, check=True).stdout.strip()
     old_tree = Path(tempfile.mkdtemp(prefix=f"decode-{sha[:7]}-"))
     try:
@@ -159,7 +160,7 @@ def compare_paths(against: str, clips: list[str], reps: int) -> dict:
     assert all(str(trees["this"]) in r["module"] for r in runs["this"]), "this tree's video_assets was not the one imported"
     assert all(str(old_tree) in r["module"] for r in runs["against"]), f"{against}'s video_assets was not the one imported"
     out = {"this": commit(), "against": sha, "machine": machine(), "reps": reps, "clips": [Path(c).stem for c in clips],
-           "load_average_before": [round(x, 2) for x in os.getloadavg()]}
+           "load_average_start": load_start, "load_average_end": [round(x, 2) for x in os.getloadavg()]}
     for part in PARTS:
         this, old = (statistics.median(r[part] for r in runs[k]) for k in ("this", "against"))
         out[part] = {"this": round(this, 3), "against": round(old, 3), "ratio": round(this / old, 4),
@@ -186,7 +187,9 @@ def markdown(results: dict) -> str:
         m = paths["machine"]
         lines += ["", f"The decode path (`decode_frames` spooled as `video_frames` does, and `decode_audio`) of `{paths['this'][:12]}` against "
                       f"`{paths['against'][:7]}`: {len(paths['clips'])} clips, {paths['frames_kept']} frames kept, a fresh process per run, "
-                      f"interleaved, median of {paths['reps']}; {m['cpu']}, {m['cores']} cores; same frames and samples: {paths['same_output']}.", "",
+                      f"interleaved, median of {paths['reps']}; {m['cpu']}, {m['cores']} cores, load average (1, 5, 15 min) "
+                      f"{paths.get('load_average_start')} at the start and {paths.get('load_average_end')} at the end; "
+                      f"same frames and samples: {paths['same_output']}.", "",
                   "| part | this | against | ratio | this, every run | against, every run |", "|---|---|---|---|---|---|"]
         for part in PARTS:
             d = paths[part]
