@@ -51,8 +51,10 @@ sample-real: install
 bench: install
 	$(PY) -m benchmark --long-audio 68.4
 
+# DECODE_AGAINST=<rev>: the decode path of this tree against that commit's instead (interleaved, medians).
+DECODE_AGAINST ?=
 bench-decode: install
-	$(PY) -m benchmark.decode
+	$(PY) -m benchmark.decode $(if $(DECODE_AGAINST),--against $(DECODE_AGAINST))
 
 # Captions: following the text vs fixed 0.5 s sampling (text_overlay, optimized preset).
 bench-captions: install

@@ -62,6 +62,39 @@ def test_the_sensor_groups_ready_videos_into_runs_and_runs_a_broken_file_alone(t
     assert [_covers(r) for r in _tick(fresh, corpus, None, now, per_run=8).run_requests] == [["v0", "v4"], ["v2_cut"]]
 
 
+def test_the_sensor_runs_only_the_analyzers_named_and_names_the_setting_for_a_wrong_one(tmp_path, corpus_dir, monkeypatch):
+    """VIDEO_ASSETS_SENSOR_ANALYZERS: the sensor's runs (a batch and a file run alone) carry the
+    narrowed selection, which the code location's corpus_job accepts; unset, they are the whole job."""
+    import pytest
+
+    from video_assets.definitions import defs
+    from video_assets.defs.jobs import sensor_run_selection
+
+    selection = sensor_run_selection(["scene_cuts", "audio_events"])
+    assert [k.to_user_string() for k in selection["asset_selection"]] == [
+        "video_frames", "audio_track", "scene_cuts", "audio_events", "video_profile", "corpus_index"]
+    assert {(c.asset_key.to_user_string(), c.name) for c in selection["asset_check_keys"]} == {
+        ("scene_cuts", "scene_cuts_speed"), ("audio_events", "audio_events_speed"),
+        ("video_frames", "decode_gaps"), ("audio_track", "decode_gaps")}
+    job = defs.resolve_job_def("corpus_job")
+    assert set(selection["asset_selection"]) <= job.asset_layer.selected_asset_keys
+    assert sensor_run_selection([]) == {}
+    with pytest.raises(ValueError, match=r"VIDEO_ASSETS_SENSOR_ANALYZERS=scene_cut: choose from \["):
+        sensor_run_selection(["scene_cut"])
+    instance = dg.DagsterInstance.ephemeral()
+    corpus = VideoCorpus(root=str(tmp_path), settle_seconds=1, incomplete_grace_seconds=0)
+    clips = sorted(corpus_dir.glob("*.mp4"))[:2]
+    for i, clip in enumerate(clips):
+        shutil.copyfile(clip, tmp_path / f"v{i}.mp4")
+    (tmp_path / "v_empty.mp4").write_bytes(b"")  # not whole: a run of its own
+    monkeypatch.setenv("VIDEO_ASSETS_SENSOR_ANALYZERS", "scene_cuts, audio_events")
+    requests = _tick(instance, corpus, None, time.time() + 60, per_run=8).run_requests
+    assert [_covers(r) for r in requests] == [["v0", "v1"], ["v_empty"]] and all(list(r.asset_selection) == selection["asset_selection"] and list(r.asset_check_keys) == selection["asset_check_keys"]
+                            for r in requests)
+    monkeypatch.delenv("VIDEO_ASSETS_SENSOR_ANALYZERS")
+    assert all(r.asset_selection is None for r in _tick(dg.DagsterInstance.ephemeral(), corpus, None, time.time() + 60, per_run=8).run_requests)
+
+
 def _run(instance, store, corpus, keys, selection, tags=None):
     from video_assets.definitions import ALL_ASSETS, default_resources
 

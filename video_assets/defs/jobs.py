@@ -1,8 +1,10 @@
 """Jobs: what the corpus sensor and the schedules launch."""
 
+from typing import Sequence
+
 import dagster as dg
 
-from video_assets.analyzers import ANALYZERS
+from video_assets.analyzers import ANALYZERS, by_name, names
 from video_assets.defs.checks import decode_gaps_key
 from video_assets.defs.partitions import videos_partitions_def
 
@@ -36,6 +38,26 @@ corpus_job = dg.define_asset_job(
     partitions_def=videos_partitions_def,
     description="Decode a video, run every optimized analyzer on it (with speed checks), then its profile and index spans.",
 )
+
+INPUTS = ("video_frames", "audio_track")
+INSIGHT_ASSETS = ("video_profile", "corpus_index")
+
+
+def sensor_run_selection(analyzer_names: Sequence[str]) -> dict[str, list]:
+    """What a corpus sensor run materializes when VIDEO_ASSETS_SENSOR_ANALYZERS names analyzers:
+    both decoded inputs (with their decode_gaps checks), those analyzers' optimized tables (with
+    their speed checks) and the insights, as RunRequest arguments; ``{}`` (the whole corpus_job)
+    without names. A name that is no analyzer fails naming the setting and the choices."""
+    if not analyzer_names:
+        return {}
+    try:
+        chosen = [by_name(name) for name in analyzer_names]
+    except KeyError:
+        raise ValueError(f"VIDEO_ASSETS_SENSOR_ANALYZERS={','.join(analyzer_names)}: choose from {names()}") from None
+    assets = [*INPUTS, *(a.asset_key(t, "optimized") for a in chosen for t in a.tables), *INSIGHT_ASSETS]
+    return {"asset_selection": [dg.AssetKey(k) for k in assets],
+            "asset_check_keys": [*speed_check_keys(chosen), *decode_gaps_check_keys()]}
+
 
 # The baseline twins, then every parity check, for the canary partitions (see canary.py).
 canary_parity_selection = dg.AssetSelection.groups("baselines").without_checks() | dg.AssetSelection.checks(

@@ -5,8 +5,9 @@ sha256 is then its data version, recorded as an observation of ``video_file``, s
 makes everything downstream stale in the UI and the run requested for it redoes only that video.
 The cursor remembers size, mtime and hash per key, so unchanged files are never re-hashed.
 The videos a tick finds ready go out in runs of up to ``VIDEO_ASSETS_VIDEOS_PER_RUN`` (see
-``batching``); a file that failed the completeness probe past its grace time runs alone, and a
-batch that failed on a bad file is redone one video per run. With no
+``batching``), of the whole corpus_job or of the analyzers ``VIDEO_ASSETS_SENSOR_ANALYZERS`` names
+(``jobs.sensor_run_selection``); a file that failed the completeness probe past its grace time
+runs alone, and a batch that failed on a bad file is redone one video per run. With no
 cursor entry (a new sensor, a reset cursor, an instance the demo or the CLI filled), a file whose
 hash equals the instance's last observed data version and whose frames are materialized is not run
 again; what is missing downstream of it is the nightly backfill's job.
@@ -24,7 +25,7 @@ from video_assets.media.listing import Seen, content_hash, is_stable, quiet_sinc
 from video_assets.media.container import MediaError, check_complete
 from video_assets.defs import batching
 from video_assets.defs.history import DATA_VERSION_TAG, latest_record
-from video_assets.defs.jobs import CORPUS_JOB_NAME, corpus_job
+from video_assets.defs.jobs import CORPUS_JOB_NAME, corpus_job, sensor_run_selection
 from video_assets.defs.partitions import VIDEOS_PARTITION_NAME, videos_partitions_def
 from video_assets.runtime import settings
 
@@ -83,7 +84,7 @@ def scan_corpus(context: dg.SensorEvaluationContext, corpus: VideoCorpus, now: f
         )
     # Whole files first, so that the ones that will run alone do not cut the ranges of the others.
     new_keys = [k for k in new_keys if k not in alone] + [k for k in new_keys if k in alone]
-    runs = batch_runs(ready, alone, order + new_keys, per_run)
+    runs = batch_runs(ready, alone, order + new_keys, per_run, sensor_run_selection(settings.sensor_analyzers()))
     runs += batching.split_failed_batches(context.instance, (CORPUS_JOB_NAME, BACKFILL_JOB_NAME), now)
     runs += batching.insights_of_partial_runs(context.instance, (CORPUS_JOB_NAME, BACKFILL_JOB_NAME), now)
     if waiting:
@@ -98,13 +99,15 @@ def scan_corpus(context: dg.SensorEvaluationContext, corpus: VideoCorpus, now: f
     )
 
 
-def batch_runs(ready: dict[str, str], alone: set[str], order: list[str], per_run: int) -> list[dg.RunRequest]:
+def batch_runs(ready: dict[str, str], alone: set[str], order: list[str], per_run: int, selection: dict | None = None) -> list[dg.RunRequest]:
     """Runs for the ready videos: contiguous ranges of up to ``per_run``; a file that is not whole
-    alone. The run key names each video's bytes, so the same bytes are never run twice."""
+    alone. The run key names each video's bytes, so the same bytes are never run twice.
+    ``selection``: RunRequest arguments narrowing what the runs materialize (``sensor_run_selection``;
+    a failed batch's split runs and a partial run's insights keep it)."""
     runs = []
     for keys in batching.ranges(set(ready) - alone, order, per_run) + [[k] for k in order if k in alone]:
         run_key = f"{keys[0]}:{ready[keys[0]][:16]}" if len(keys) == 1 else batching.batch_key("batch", (f"{k}:{ready[k]}" for k in keys))
-        runs.append(batching.run_request(keys, run_key))
+        runs.append(batching.run_request(keys, run_key, **(selection or {})))
     return runs
 
 

@@ -46,6 +46,11 @@ def describe(gaps: Sequence[Gap], what: str = "") -> str:
     return f"{what} {spans}".strip() if gaps else ""
 
 
+def _seconds(frame) -> float | None:
+    """A decoded frame's time in seconds (None without a timestamp)."""
+    return float(frame.pts * frame.time_base) if frame.pts is not None and frame.time_base is not None else None
+
+
 def decoded_packets(container, stream, on_damage):
     """Each packet's decoded frames, in order; a packet FFmpeg rejects goes to ``on_damage(exc)``
     and yields nothing (the one loop both streams decode around damage with)."""
@@ -91,7 +96,7 @@ class VideoAroundDamage:
     def frames(self, container, stream):
         for decoded in decoded_packets(container, stream, self._damage):
             for frame in decoded:
-                pts = float(frame.pts * frame.time_base) if frame.pts is not None and frame.time_base is not None else None
+                pts = _seconds(frame)
                 if self._damaged_from is not None:
                     if not frame.key_frame or pts is None:
                         continue
@@ -130,8 +135,8 @@ class AudioAroundDamage:
         self.chunks: list[np.ndarray] = []
         self.produced = 0  # samples in chunks
         self.start_s: float | None = None
-        self.end_s = 0.0  # end of the last good frame, video time
         self.gaps: list[tuple[float, float]] = []
+        self._last = None  # the last good frame with a time (its end is read only when damage follows it)
         self.errors = 0
         self.first_error = ""
         self._damaged_from: float | None = None
@@ -141,6 +146,14 @@ class AudioAroundDamage:
         self.first_error = self.first_error or ffmpeg_message(exc)
         if self._damaged_from is None:
             self._damaged_from = self.end_s
+
+    @property
+    def end_s(self) -> float:
+        """The end of the last good frame, video time (0 before any)."""
+        frame = self._last
+        if frame is None:
+            return 0.0
+        return _seconds(frame) + frame.samples / frame.sample_rate
 
     def _resampler(self):
         import av
@@ -157,20 +170,24 @@ class AudioAroundDamage:
         resampler = self._resampler()
         for decoded in decoded_packets(container, stream, self._damage):
             for frame in decoded:
-                pts = float(frame.pts * frame.time_base) if frame.pts is not None and frame.time_base is not None else None
-                if self.start_s is None and pts is not None:
-                    self.start_s = pts
-                if self._damaged_from is not None and pts is not None:
-                    # What the resampler holds, then silence up to this frame's time, then a fresh resampler.
-                    self._emit(resampler.resample(None))
-                    missing = int(round((pts - (self.start_s or 0.0)) * self.sample_rate)) - self.produced
-                    if missing > 0:
-                        self._emit_silence(missing)
-                    self.gaps.append((round(self._damaged_from, 4), round(pts, 4)))
-                    self._damaged_from = None
-                    resampler = self._resampler()
-                if pts is not None and frame.sample_rate:
-                    self.end_s = pts + frame.samples / frame.sample_rate
+                # A frame's time (a Fraction product, slow next to the resampling of ~1024 samples) is
+                # computed for the first frame and after damage only; otherwise the frame is kept
+                # and its end read if damage follows it.
+                if self.start_s is None or self._damaged_from is not None:
+                    pts = _seconds(frame)
+                    if self.start_s is None and pts is not None:
+                        self.start_s = pts
+                    if self._damaged_from is not None and pts is not None:
+                        # What the resampler holds, then silence up to this frame's time, then a fresh resampler.
+                        self._emit(resampler.resample(None))
+                        missing = int(round((pts - (self.start_s or 0.0)) * self.sample_rate)) - self.produced
+                        if missing > 0:
+                            self._emit_silence(missing)
+                        self.gaps.append((round(self._damaged_from, 4), round(pts, 4)))
+                        self._damaged_from = None
+                        resampler = self._resampler()
+                if frame.pts is not None and frame.sample_rate:
+                    self._last = frame
                 self._emit(resampler.resample(frame))
         self._emit(resampler.resample(None))
 

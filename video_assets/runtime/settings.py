@@ -52,3 +52,12 @@ def videos_per_run() -> int:
     their first tables later. Default 32, chosen by measurement (64 videos through the daemon on 2
     cores: runs of 32 took 0.99x the in-process time, of 16 1.13x; docs/operating.md, "Which path, when")."""
     return max(1, int(env("VIDEO_ASSETS_VIDEOS_PER_RUN", "32")))
+
+
+def sensor_analyzers() -> list[str]:
+    """The analyzers the corpus sensor's runs materialize (VIDEO_ASSETS_SENSOR_ANALYZERS, names
+    comma-separated; unset: every one). The runs still decode both inputs and make the profile and
+    the index spans; what they leave out the nightly backfill fills (when its schedule is on). For a deployment that wants a
+    few cheap tables of a new video at once and the rest overnight, and for tests that drive the
+    real sensor and daemon over many files without loading every model in every run."""
+    return [name.strip() for name in env("VIDEO_ASSETS_SENSOR_ANALYZERS", "").split(",") if name.strip()]
