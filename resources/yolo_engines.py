@@ -53,10 +53,14 @@ class TorchDetector:
 
 
 # A CPU engine runs a preset's batch (64 for the GPU's sake) this many frames at a time. On a CPU a
-# larger call brings no speed, only memory (random-init YOLOv8l, OpenVINO, 64 frames of 640x384 on
-# 2 AMD EPYC cores: one call 17.1 s and 4.3 GB RSS; slices of 8: 15.9 s, 1.7 GB; of 1: 16.8 s,
-# 1.37 GB), and the outputs are identical to the bit: each frame's activations are its own.
-CPU_SLICE = 8
+# larger call brings no speed, only memory, and the outputs are identical to the bit: each frame's
+# activations are its own (about 110 MB per 640x384 frame for YOLOv8l). Random-init YOLOv8l,
+# OpenVINO FP32, 2 AMD EPYC cores (shared with other jobs), 2026-12-07, /tmp scripts described in
+# benchmark/results/README.md: peak RSS over the loaded model for 32 frames, slices of 8: +890 MiB,
+# of 4: +524, of 2: +335, of 1: +100; time for 16 frames, 3 interleaved reps, medians: slices of 8
+# 25.2 s, of 2 25.6 s (+2 %), of 1 29.8 s (+18 %). Slices of 2: most of the memory, none of the speed.
+# (Issue #50: with every analyzer in one process, object_detection's 8-frame slices set the peak.)
+CPU_SLICE = 2
 
 
 def _in_slices(run, batch: np.ndarray) -> np.ndarray:
