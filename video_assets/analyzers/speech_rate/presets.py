@@ -65,9 +65,9 @@ class Config:
     cpu_batch_size: int = 1
     # Nothing said is lost (coverage.py): VAD speech no word covers (words widened by word_pad_s) is
     # decoded again alone. A stretch is a whole region with no word, or a part of a region at least
-    # min_s long: under a music bed Silero's regions run on 0.3-0.55 s past the last word (measured on
-    # real_music_bed), a cut sentence's lost rest is longer. A wordless stretch under short_s that
-    # decodes to nothing is reported too_short.
+    # min_s long: under a music bed Silero's regions run on 0.3-0.55 s past the last word's widened
+    # time (measured on real_music_bed), a cut sentence's lost rest is longer. A wordless stretch
+    # under short_s that decodes to nothing is reported too_short.
     coverage_recover: bool = True
     coverage_word_pad_s: float = 0.2
     coverage_min_s: float = 1.0

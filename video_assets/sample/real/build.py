@@ -353,24 +353,6 @@ def write_clip(clip: RealClip, out_dir: Path) -> dict:
                             "media": [{"file": f, "licence": LICENCES[f]} for f in media]}
 
 
-def write_sound(name: str, out_dir: Path) -> tuple[Path, dict]:
-    """A clip's sound alone: its audio track encoded as in the clip (AAC 96 kb/s, 44.1 kHz, bit-exact),
-    under a 16x16 black picture at 1 fps (a video file, as the decoders expect), in a second where
-    the whole clip takes minutes; and the clip's truth with ``speech`` and ``audio_events``. For the
-    speech tests and their measurement (benchmark/speech_real.py): the audio is the clip's."""
-    clip = {c.name: c for c in REAL_CLIPS}[name]
-    out = Path(out_dir) / f"{name}.sound.mp4"
-    with tempfile.TemporaryDirectory() as tmp:
-        wav, speech, events = build_audio(clip, Path(tmp))
-        subprocess.run([
-            "ffmpeg", "-nostdin", "-loglevel", "error", "-y",
-            "-f", "lavfi", "-i", f"color=black:s=16x16:r=1:d={clip.duration}", "-i", str(wav),
-            "-c:a", "aac", "-b:a", "96k", "-ar", "44100", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
-            "-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact", "-map_metadata", "-1", str(out),
-        ], check=True)
-    return out, {"file": out.name, "duration": clip.duration, "speech": speech, "audio_events": events}
-
-
 def write_corpus(out_dir: Path, names: list[str] | None = None) -> dict:
     """Write the real-recording clips (all, or those named) and ground_truth.json into out_dir."""
     out_dir.mkdir(parents=True, exist_ok=True)
