@@ -13,8 +13,9 @@ on its own (``recover``): what it says is added; what still has no word is repor
 * ``no_speech``: decoded alone, the recognizer writes nothing (music, noise or a breath the VAD
   took for speech); its no-speech probability is in the text;
 * ``unintelligible``: decoded to text that is not kept, by Whisper's own filters (average
-  log-probability below -1, a gzip compression ratio above 2.4: a repetition, or no-speech
-  probability above 0.6 with a low log-probability), or to no word (symbols such as ``♪``).
+  log-probability below -1, which holds its no-speech skip: no-speech probability above 0.6 with
+  such a log-probability; a gzip compression ratio above 2.4: a repetition), or to no word inside
+  the stretch (symbols such as ``♪``).
 """
 
 from __future__ import annotations
@@ -80,10 +81,9 @@ def _kept(seg: Any) -> str | None:
     """Why Whisper's own filters would not keep a decoded segment (None: kept)."""
     if seg.compression_ratio > COMPRESSION_MAX:
         return f"repetitive (compression {seg.compression_ratio:.1f} > {COMPRESSION_MAX})"
-    if seg.avg_logprob < LOG_PROB_MIN:
-        return f"log-probability {seg.avg_logprob:.2f} < {LOG_PROB_MIN}"
-    if seg.no_speech_prob > NO_SPEECH_MAX and seg.avg_logprob < LOG_PROB_MIN:
-        return f"no-speech probability {seg.no_speech_prob:.2f}"
+    if seg.avg_logprob < LOG_PROB_MIN:  # Whisper's no-speech skip (no-speech > 0.6 and this) is inside this one
+        said = f", no-speech probability {seg.no_speech_prob:.2f}" if seg.no_speech_prob > NO_SPEECH_MAX else ""
+        return f"log-probability {seg.avg_logprob:.2f} < {LOG_PROB_MIN}{said}"
     return None
 
 
