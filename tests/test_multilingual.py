@@ -175,6 +175,9 @@ def test_word_error_rate_ignores_case_punctuation_and_the_spelling_of_numbers():
     assert word_error_rate("zwölf Tage", "12 tage") == 0.0
     assert word_error_rate("ich zeige euch meinen schönsten Spaziergang", "ich sage euch meinen schwarze gang") == 3 / 6
     assert word_error_rate("a b", "") == 1.0 and word_error_rate("", "") == 0.0
+    # A year said as two numbers, as LibriSpeech-style transcripts spell it and Whisper writes it (#49).
+    assert word_error_rate("IN EIGHTEEN THIRTEEN", "In 1813,") == 0.0 and normalize_words("nineteen eighty four") == ["1984"]
+    assert normalize_words("eighteen people came") == ["18", "people", "came"]
 
 
 def test_a_short_weak_unit_takes_its_neighbours_language_and_a_strong_one_keeps_its_own():

@@ -172,7 +172,11 @@ def test_assets_and_checks_through_materialize(corpus_dir, materialize_analyzer)
     assert md["weights"].value == "real" and md["realtime_factor"].value > 0
     assert md["summary/total_words"].value > 10
     assert "data:image/png;base64," in md["wpm_plot"].value
-    assert set(checks) == {"speech_rate_speed", "speech_rate_parity", "decode_gaps"} and checks["decode_gaps"].passed  # its input's check (#51)
+    assert set(checks) == {"speech_rate_speed", "speech_rate_parity", "speech_rate_coverage", "decode_gaps"} and checks["decode_gaps"].passed  # its input's check (#51)
+    # Nothing said is lost (#49): evaluated in the step, with what a person reads in the UI.
+    coverage = checks["speech_rate_coverage"]
+    assert coverage.passed and coverage.metadata["share_without_words"].value == 0.0 and coverage.metadata["stretches"].value == "none"
+    assert coverage.metadata["threshold"].value == "2 %" and "0.0 % of the speech" in coverage.description
     assert checks["speech_rate_parity"].metadata["score"].value > 0.9
     assert checks["speech_rate_speed"].metadata["target_rtf"].value == core.SPEED_TARGET_RTF["cpu"]
     # A target no run can meet fails the speed check (the check can fail).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -38,6 +39,17 @@ class ParityReport:
     parts: dict[str, float]
     passed: bool
     detail: str = ""
+
+
+@dataclass
+class CheckOutcome:
+    """A check of one video's result, judged by the analyzer (plain values: the Dagster layer turns
+    it into an asset check result). severity: "warn" or "error" when not passed."""
+
+    passed: bool
+    description: str
+    metadata: dict[str, Any]
+    severity: str = "warn"
 
 
 def typed_table(rows: list[dict], schema: pa.Schema) -> pd.DataFrame:

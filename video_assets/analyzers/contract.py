@@ -21,7 +21,7 @@ from typing import Any, Callable, ClassVar, Mapping
 import pandas as pd
 import pyarrow as pa
 
-from video_assets.analyzers.base import AnalyzerResult, ParityReport, Track
+from video_assets.analyzers.base import AnalyzerResult, CheckOutcome, ParityReport, Track
 from video_assets.media.sampling import SamplingPlan
 
 INPUTS = ("video_frames", "audio_track")
@@ -69,6 +69,9 @@ class Analyzer(ABC):
     run: ClassVar[Callable[[Any, Any, Any], AnalyzerResult]]  # the core: (inputs, config, model) -> result
     compare: ClassVar[Callable[[dict, dict], ParityReport]]  # the parity measure: (baseline, optimized) tables
     plan: ClassVar[Callable[[Any], SamplingPlan] | None] = None  # frame readers: config -> the frames it reads
+    # Checks of each video's tables evaluated in the optimized step, beside speed: check name -> what
+    # it checks (``result_check`` judges one video). E.g. speech_rate_coverage.
+    result_checks: ClassVar[Mapping[str, str]] = {}
 
     def process(self, inputs: Any, config: Any, model: Any) -> AnalyzerResult:
         """One video (a FrameBundle, read as a stream, or an AudioTrack), one preset, the preset's
@@ -113,6 +116,10 @@ class Analyzer(ABC):
         """Extra benchmark entries from both presets' outputs (``outputs[preset][clip]``); ``loaded``:
         each preset's loaded models; ``models``: the model resource."""
         return {}
+
+    def result_check(self, name: str, tables: dict[str, pd.DataFrame]) -> CheckOutcome:
+        """One of ``result_checks`` on one video's tables (the optimized preset's)."""
+        raise NotImplementedError(f"{self.name} declares the check {name!r} but no result_check")
 
     # Derived names (one home) -------------------------------------------------------------------
 

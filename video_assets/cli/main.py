@@ -68,7 +68,7 @@ def analyze(args: argparse.Namespace) -> int:
     from video_assets.definitions import ALL_ASSETS, ALL_CHECKS, default_resources
     from video_assets.cli.demo import register_partitions
     from video_assets.defs.batching import INSIGHTS, failed_part_way
-    from video_assets.defs.jobs import decode_gaps_check_keys
+    from video_assets.defs.jobs import decode_gaps_check_keys, result_check_keys
     from video_assets.defs.partitions import videos_partitions_def
 
     specs = [s for s in ANALYZERS if not args.only or s.name in args.only]
@@ -90,7 +90,7 @@ def analyze(args: argparse.Namespace) -> int:
     if args.preset == "optimized":
         selection = selection | dg.AssetSelection.checks(*[
             dg.AssetCheckKey(dg.AssetKey(s.main_key("optimized")), s.speed_check) for s in specs
-        ])
+        ], *result_check_keys(specs))
     selection = selection | dg.AssetSelection.checks(*decode_gaps_check_keys())
     # A video that failed part-way (its frames undecodable, its audio fine) gets its profile and
     # spans from what it has: Dagster skips them in the failed run (batching.failed_part_way).

@@ -93,7 +93,7 @@ def alerts_since(instance, after_id: int, limit: int = 200) -> list[tuple[int, A
                 md = {k: v.value for k, v in evaluation.metadata.items()}
                 if evaluation.passed or STEP_SUMMARY_KEY in md:  # a step's summary: its partitions are posted one by one
                     continue
-                measured = md.get("realtime_factor", md.get("score", md.get("gaps", "-")))  # gaps: decode_gaps
+                measured = md.get("realtime_factor", md.get("score", md.get("gaps", md.get("measured", "-"))))  # gaps: decode_gaps
                 target = md.get("target_rtf", md.get("threshold", "no gap" if "gaps" in md else "see check"))
                 found.append((record.storage_id, Alert(
                     kind="check", title=f"check failed: {evaluation.check_name} ({evaluation.severity.value})",

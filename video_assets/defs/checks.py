@@ -1,6 +1,8 @@
 """Asset checks, two per analyzer: speed (realtime factor against the profile's target) and parity
 (optimized against its ``*_baseline`` twin on the same partition, with the analyzer's own measure);
-and ``decode_gaps`` on ``video_frames`` and ``audio_track`` (WARN: damaged stretches decoded around).
+an analyzer's own checks of its result (``Analyzer.result_checks``, e.g. ``speech_rate_coverage``:
+WARN when speech came back with no words), evaluated in its step as speed is; and ``decode_gaps``
+on ``video_frames`` and ``audio_track`` (WARN: damaged stretches decoded around).
 
 Check names are ``<analyzer>_speed`` and ``<analyzer>_parity`` (``Analyzer.speed_check`` and
 ``.parity_check``: one home). The speed check is evaluated inside the analyzer's own step (a
@@ -69,6 +71,35 @@ def speed_check_spec(spec: Analyzer) -> dg.AssetCheckSpec:
 def speed_results(spec: Analyzer, metadata: dict[str, Any], keys: list[str], settings: CheckSettings):
     """The speed check's results for the partitions of the step that just materialized them."""
     yield from per_partition(keys, speed_key(spec), lambda p: evaluate_speed(spec, metadata, p, settings))
+
+
+def result_check_key(spec: Analyzer, name: str) -> dg.AssetCheckKey:
+    return dg.AssetCheckKey(dg.AssetKey(spec.main_key("optimized")), name)
+
+
+def result_check_specs(spec: Analyzer) -> list[dg.AssetCheckSpec]:
+    """The analyzer's own checks of its result, declared on the optimized multi-asset and evaluated
+    in its step (``result_check_results``), as the speed check is."""
+    return [dg.AssetCheckSpec(name=name, asset=result_check_key(spec, name).asset_key, partitions_def=videos_partitions_def,
+                              description=f"{spec.name}: {about}") for name, about in spec.result_checks.items()]
+
+
+def evaluate_result_check(spec: Analyzer, name: str, tables: dict) -> dg.AssetCheckResult:
+    """One partition's tables judged by the analyzer (``Analyzer.result_check``): WARN or ERROR as it says."""
+    outcome = spec.result_check(name, tables)
+    key = result_check_key(spec, name)
+    severity = dg.AssetCheckSeverity.ERROR if outcome.severity == "error" else dg.AssetCheckSeverity.WARN
+    return dg.AssetCheckResult(asset_key=key.asset_key, check_name=key.name, passed=outcome.passed, metadata=outcome.metadata,
+                               description=outcome.description, **({} if outcome.passed else {"severity": severity}))
+
+
+def result_checks_in_step(spec: Analyzer, selected, values: dict[str, dict], keys: list[str]):
+    """Each selected result check for each partition of the step that just materialized them
+    (``values``: table -> partition -> its table)."""
+    for name in spec.result_checks:
+        if result_check_key(spec, name) in selected:
+            yield from per_partition(keys, result_check_key(spec, name),
+                                     lambda p: evaluate_result_check(spec, name, {t: v[p] for t, v in values.items()}))
 
 
 STEP_SUMMARY_KEY = "partitions_in_step"

@@ -16,6 +16,11 @@ def speed_check_keys(analyzers=ANALYZERS) -> list[dg.AssetCheckKey]:
     return [dg.AssetCheckKey(dg.AssetKey(a.main_key()), a.speed_check) for a in analyzers]
 
 
+def result_check_keys(analyzers=ANALYZERS) -> list[dg.AssetCheckKey]:
+    """The analyzers' own checks of their results (evaluated in their optimized steps, as speed is)."""
+    return [dg.AssetCheckKey(dg.AssetKey(a.main_key()), name) for a in analyzers for name in a.result_checks]
+
+
 def decode_gaps_check_keys() -> list[dg.AssetCheckKey]:
     """The decode-gap checks of the two decoded inputs (evaluated in their own steps)."""
     return [decode_gaps_key("video_frames"), decode_gaps_key("audio_track")]
@@ -25,11 +30,11 @@ def parity_check_keys(analyzers=ANALYZERS) -> list[dg.AssetCheckKey]:
     return [dg.AssetCheckKey(dg.AssetKey(a.main_key()), a.parity_check) for a in analyzers]
 
 
-# Everything a new or changed video needs: decoding, the optimized analyzers and their speed checks,
+# Everything a new or changed video needs: decoding, the optimized analyzers and their speed and result checks,
 # then its profile and its spans in the corpus index. Baseline twins and parity checks are left to
 # the canary parity job (the slow original configuration).
 corpus_selection = dg.AssetSelection.groups("ingest", "analysis", "insights").without_checks() | dg.AssetSelection.checks(
-    *speed_check_keys(), *decode_gaps_check_keys()
+    *speed_check_keys(), *result_check_keys(), *decode_gaps_check_keys()
 )
 
 corpus_job = dg.define_asset_job(

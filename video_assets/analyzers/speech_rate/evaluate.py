@@ -36,6 +36,25 @@ def by_language(segments: pd.DataFrame, truth: dict) -> dict[str, dict[str, floa
                 "words_true": sum(len(t.split()) for t in refs[k])} for k in sorted(refs)}
 
 
+def words_lost(segments: pd.DataFrame, truth: dict, slack_s: float = 0.5) -> tuple[int, int]:
+    """(lost, total) truth words. The truth has sentence windows, not word times: each utterance's
+    words (as the word error rate counts them) are spread evenly over its window, and a word is
+    lost when no recognized segment comes within slack_s of its place. A pause between two
+    segments inside a sentence is not a loss; a sentence with no segment, or a cut sentence's rest, is."""
+    from video_assets.analyzers.speech_rate.wer import normalize_words
+
+    spans = [(float(r.start_s) - slack_s, float(r.end_s) + slack_s) for r in segments.itertuples()]
+    lost = total = 0
+    for u in truth.get("utterances", []):
+        words = normalize_words(u["text"])
+        step = (u["end"] - u["start"]) / max(len(words), 1)
+        for i in range(len(words)):
+            a, b = u["start"] + i * step, u["start"] + (i + 1) * step
+            lost += not any(min(b, e) > max(a, s) for s, e in spans)
+        total += len(words)
+    return lost, total
+
+
 def language_alone(truth: dict, language: str, pad_s: float = 0.3) -> tuple[float, float, dict]:
     """(start, end, truth) of one language's speech in a code-switching clip, cut out as a track of
     its own (first utterance to last, pad_s either side): its utterances' times from the cut."""
@@ -78,6 +97,9 @@ def accuracy(summary: pd.DataFrame, truth: dict, segments: pd.DataFrame | None =
     }
     if segments is not None:
         out["wer"] = round(word_error_rate(truth["transcript"], " ".join(segments.text)), 4)
+        lost, total = words_lost(segments, truth)
+        out["words_lost"] = lost
+        out["words_lost_share"] = round(lost / total, 4) if total else 0.0
         for lang, m in by_language(segments, truth).items():
             out[f"wer_{lang}"] = m["wer"]
         right, judged = language_right(segments, truth)

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from video_assets.analyzers.base import AnalyzerResult, typed_table
+from video_assets.analyzers.speech_rate.coverage import Unheard
 from video_assets.analyzers.speech_rate.pitch import pitch_track
 from video_assets.analyzers.speech_rate.presets import Config
 from video_assets.analyzers.speech_rate.schemas import SEGMENTS_SCHEMA, SUMMARY_SCHEMA
@@ -90,6 +91,7 @@ def _no_audio(audio: AudioTrack) -> AnalyzerResult:
         "has_audio": False, "duration_s": audio.video_duration_s, "total_words": 0, "speaking_time_s": 0.0,
         "speech_rate_wpm": 0.0, "articulation_rate_wpm": 0.0, "pause_count": 0, "pause_total_s": 0.0,
         "speaking_pct": 0.0, "language": None, "language_probability": None, "languages": [],
+        "speech_without_words_s": 0.0, "speech_without_words_share": 0.0, "speech_without_words": [],
     }
     return AnalyzerResult(
         tables={"segments": typed_table([], SEGMENTS_SCHEMA), "summary": typed_table([summary], SUMMARY_SCHEMA)},
@@ -99,7 +101,7 @@ def _no_audio(audio: AudioTrack) -> AnalyzerResult:
 
 
 def _finish(audio: AudioTrack, config: Config, regions: list[tuple[float, float]], segments: list[_Segment],
-            timings: dict[str, float]) -> AnalyzerResult:
+            timings: dict[str, float], unheard: list[Unheard] = (), counts: dict[str, int] | None = None) -> AnalyzerResult:
     samples = audio.samples
     duration = audio.duration_s or audio.video_duration_s
     t0 = time.perf_counter()
@@ -137,11 +139,15 @@ def _finish(audio: AudioTrack, config: Config, regions: list[tuple[float, float]
         "language": lang,
         "language_probability": lang_p,
         "languages": languages,
+        "speech_without_words_s": round(sum(u.end - u.start for u in unheard), 3),
+        "speech_without_words_share": round(sum(u.end - u.start for u in unheard) / speaking, 4) if speaking > 0 else 0.0,
+        "speech_without_words": [u.row() for u in unheard],
     }
     notes = [] if total_words else ["no speech found"]
+    notes += [f"speech with no words {u.start:.2f}-{u.end:.2f} s: {u.reason}" + (f" ({u.text})" if u.text else "") for u in unheard]
     seconds = sum(v for k, v in timings.items() if k.endswith("_s"))
     return AnalyzerResult(
         tables={"segments": typed_table(rows, SEGMENTS_SCHEMA), "summary": typed_table([summary], SUMMARY_SCHEMA)},
-        stats={"seconds": round(seconds, 3)} | {k: round(v, 3) for k, v in timings.items()} | {"speech_regions": len(regions)},
+        stats={"seconds": round(seconds, 3)} | {k: round(v, 3) for k, v in timings.items()} | {"speech_regions": len(regions)} | (counts or {}),
         notes=notes,
     )

@@ -63,6 +63,15 @@ class Config:
     # Xeon 2 cores: 32-35 s against 25-27 s) and held ~80 MB of attention per 30 s window, so memory
     # grew with the video until the batch was full (issue #50; docs/operating.md, "Memory").
     cpu_batch_size: int = 1
+    # Nothing said is lost (coverage.py): VAD speech no word covers (words widened by word_pad_s) is
+    # decoded again alone. A stretch is a whole region with no word, or a part of a region at least
+    # min_s long: under a music bed Silero's regions run on 0.3-0.55 s past the last word's widened
+    # time (measured on real_music_bed), a cut sentence's lost rest is longer. A wordless stretch
+    # under short_s that decodes to nothing is reported too_short.
+    coverage_recover: bool = True
+    coverage_word_pad_s: float = 0.2
+    coverage_min_s: float = 1.0
+    coverage_short_s: float = 0.5
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -92,6 +101,11 @@ OPTIMIZED = Config(
 
 
 PRESETS = {"baseline": BASELINE, "optimized": OPTIMIZED}
+
+
+# The speech-coverage check (speech_rate_coverage) warns above this share of the VAD's speech time
+# coming back with no words (issue #49: "warn above 2 %").
+COVERAGE_WARN_SHARE = 0.02
 
 
 # Halved on out-of-memory (video_assets.runtime.resilience).

@@ -28,6 +28,10 @@ SEGMENTS_SCHEMA = pa.schema(
 )
 
 
+UNHEARD_TYPE = pa.list_(pa.struct([pa.field("start_s", pa.float64()), pa.field("end_s", pa.float64()),
+                                    pa.field("reason", pa.string()), pa.field("text", pa.string())]))
+
+
 SUMMARY_SCHEMA = pa.schema(
     [
         col("has_audio", pa.bool_(), "false when the video has no audio stream"),
@@ -42,6 +46,10 @@ SUMMARY_SCHEMA = pa.schema(
         col("language", pa.string(), "the language spoken longest, ISO 639-1, detected by the recognizer or configured (null without speech)"),
         col("language_probability", pa.float64(), "the recognizer's probability for that language, time-weighted over its segments (1.0 for an English-only model; null without speech)"),
         col("languages", LANGUAGES_TYPE, "every language spoken with its share of the speaking time (segments' durations), largest first; empty without speech"),
+        col("speech_without_words_s", pa.float64(), "VAD speech time that came back with no words, after each such stretch was decoded again alone"),
+        col("speech_without_words_share", pa.float64(), "that time over speaking_time_s (0.0 without speech); the speech_rate_coverage check warns above 2 %"),
+        col("speech_without_words", UNHEARD_TYPE, "each such stretch (start_s, end_s) with why: too_short, no_speech (decoded alone, nothing written) or "
+            "unintelligible (decoded, not kept by Whisper's filters; text: what and why)"),
     ]
 )
 

@@ -25,11 +25,41 @@ _TENS = {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "ei
 _DIGITS = {w: str(i) for words in _NUMBERS.values() for i, w in enumerate(words)} | {k: str(v) for k, v in _TENS.items()}
 
 
+_EN = {w: i for i, w in enumerate(_NUMBERS["en"])}
+_EN_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+
+
+def _years(tokens: list[str]) -> list[str]:
+    """An English year said as two numbers, as transcripts spell it and Whisper writes it in digits:
+    ``eighteen thirteen`` and ``nineteen eighty four`` are ``1813`` and ``1984``. The century is
+    eleven to twenty; the rest ten to nineteen, or a tens word with an optional unit."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        century = _EN.get(tokens[i], 0)
+        rest, used = None, 0
+        if 11 <= century <= 20 and i + 1 < len(tokens):
+            nxt = tokens[i + 1]
+            if 10 <= _EN.get(nxt, 0) <= 19:
+                rest, used = _EN[nxt], 1
+            elif nxt in _EN_TENS:
+                unit = _EN.get(tokens[i + 2], 0) if i + 2 < len(tokens) else 0
+                rest, used = (_EN_TENS[nxt] + unit, 2) if 1 <= unit <= 9 else (_EN_TENS[nxt], 1)
+        if rest is not None:
+            out.append(f"{century}{rest:02d}")
+            i += 1 + used
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out
+
+
 def normalize_words(text: str) -> list[str]:
-    """Lower case, NFC, punctuation dropped (apostrophes inside words kept), number words as digits."""
+    """Lower case, NFC, punctuation dropped (apostrophes inside words kept), number words as digits
+    (an English year said as two numbers as one: ``_years``)."""
     text = unicodedata.normalize("NFC", text).lower()
-    tokens = re.findall(r"[\w']+", text.replace("-", " "))
-    return [_DIGITS.get(t.strip("'"), t.strip("'")) for t in tokens if t.strip("'")]
+    tokens = [t.strip("'") for t in re.findall(r"[\w']+", text.replace("-", " ")) if t.strip("'")]
+    return [_DIGITS.get(t, t) for t in _years(tokens)]
 
 
 def word_error_rate(reference: str, hypothesis: str) -> float:

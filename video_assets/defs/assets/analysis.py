@@ -23,7 +23,7 @@ from video_assets.runtime import settings
 from video_assets.analyzers import Analyzer
 from video_assets.cluster.executor import ray_address
 from video_assets.defs import send_ahead
-from video_assets.defs.checks import build_checks, speed_check_spec, speed_key, speed_results
+from video_assets.defs.checks import build_checks, result_check_specs, result_checks_in_step, speed_check_spec, speed_key, speed_results
 from video_assets.media.frames import duration_of
 from video_assets.media.images import image_markdown
 from video_assets.defs.partitions import videos_partitions_def
@@ -103,10 +103,9 @@ def _metadata_value(key: str, value: Any, partition: str) -> Any:
 def build_analyzer_assets(analyzer: Analyzer, preset: str, model_id: str, peers: dict[str, Any] | None = None) -> dg.AssetsDefinition:
     """``peers``: the code location's model resources by key (they name the other analyzers' pools),
     so that on the pools the run's first model step can send the others their videos (send_ahead.py)."""
-    config = analyzer.presets[preset]
-    tables = analyzer.tables
-    # The speed check runs in this step, on this step's timings (no step, process or lookup of its own).
-    check_specs = [speed_check_spec(analyzer)] if preset == "optimized" else []
+    config, tables = analyzer.presets[preset], analyzer.tables
+    # The speed check runs in this step, on this step's timings (no step, process or lookup of its own); result checks on its tables.
+    check_specs = [speed_check_spec(analyzer), *result_check_specs(analyzer)] if preset == "optimized" else []
     outs = {
         table: dg.AssetOut(
             key=analyzer.asset_key(table, preset),
@@ -228,6 +227,7 @@ def build_analyzer_assets(analyzer: Analyzer, preset: str, model_id: str, peers:
             yield dg.Output(value, output_name=t, metadata=md)
         if check_specs and speed_key(analyzer) in context.selected_asset_check_keys:
             yield from speed_results(analyzer, {**common, "per_partition": per_partition}, keys, context.resources.check_settings)
+        yield from result_checks_in_step(analyzer, context.selected_asset_check_keys, values, keys)  # none on a baseline twin
 
     return _analyzer
 
