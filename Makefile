@@ -46,7 +46,7 @@ dev: install $(DAGSTER_HOME)/dagster.yaml
 # The corpus of real recordings (docs/real-recordings.md): seven clips and their ground truth.
 REAL_CORPUS ?= data/real_corpus
 sample-real: install
-	$(PY) -m video_assets.sample.real.build $(REAL_CORPUS)
+	$(PY) -m video_assets.sample.real.recordings $(REAL_CORPUS)
 
 bench: install
 	$(PY) -m benchmark --long-audio 68.4

@@ -4,7 +4,7 @@ VAD's speech that came back with no words, with the second pass (``Config.covera
 Whisper's 30 s (where the batched decoder drops what ends a window).
 
 Usage: ``python -m benchmark.speech_real [--clips NAME ...] [--out benchmark/results]``
-Each clip's sound is built alone (``video_assets.sample.real.sound.write_sound``: the clip's exact
+Each clip's sound is built alone (``video_assets.sample.real.soundtrack.write_sound``: the clip's exact
 audio track) in a temporary folder; writes ``speech-real.json`` and ``speech-real.md``.
 """
 
@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     from resources.speech import SpeechModelsResource
     from video_assets.analyzers import speech_rate as core
     from video_assets.media.decode import decode_audio
-    from video_assets.sample.real.sound import write_sound
+    from video_assets.sample.real.soundtrack import write_sound
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clips", nargs="*", default=list(SPEECH_CLIPS))

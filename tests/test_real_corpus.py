@@ -10,8 +10,8 @@ import subprocess
 
 import pytest
 
-from video_assets.sample.real import build
-from video_assets.sample.real.clips import REAL_CLIPS
+from video_assets.sample.real import recordings
+from video_assets.sample.real.catalogue import REAL_CLIPS
 from video_assets.sample.real.media import LICENCES, MEDIA_DIR, lyrics_lines, sung_phrases
 
 ALLOWED = ("public domain", "CC0-1.0", "CC-BY-3.0", "CC-BY-4.0")
@@ -48,7 +48,7 @@ def test_the_clips_use_only_recorded_media_and_fit_their_length():
         for scene in clip.scenes:
             for layer in scene.layers:
                 assert layer.source in LICENCES or not layer.source.endswith((".jpg", ".mp4")), layer.source
-        assert build.media_of(clip), clip.name
+        assert recordings.media_of(clip), clip.name
 
 
 def test_the_song_s_lyrics_line_up_with_its_annotated_phrases():
@@ -59,21 +59,21 @@ def test_the_song_s_lyrics_line_up_with_its_annotated_phrases():
 
 def test_faces_truth_counts_the_portraits_in_view():
     by_name = {c.name: c for c in REAL_CLIPS}
-    counts = [f["count"] for f in build.faces_truth(by_name["real_faces_sizes"])]
+    counts = [f["count"] for f in recordings.faces_truth(by_name["real_faces_sizes"])]
     assert counts == [1, 1, 2, 0]
-    shares = [face["height_share"] for f in build.faces_truth(by_name["real_faces_sizes"]) for face in f["faces"]]
+    shares = [face["height_share"] for f in recordings.faces_truth(by_name["real_faces_sizes"]) for face in f["faces"]]
     assert shares[0] > 0.3 and shares[1] < 0.13  # a third of the frame, then about a tenth
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     out = tmp_path_factory.mktemp("real_corpus")
-    return out, build.write_corpus(out, ["real_spontaneous_duet"])
+    return out, recordings.write_corpus(out, ["real_spontaneous_duet"])
 
 
 def test_a_real_clip_builds_with_consistent_ground_truth(built):
     out, truth = built
-    assert truth["corpus"] == "real" and truth["version"] == build.VERSION
+    assert truth["corpus"] == "real" and truth["version"] == recordings.VERSION
     assert json.loads((out / "ground_truth.json").read_text()) == truth
     clip = truth["clips"]["real_spontaneous_duet"]
     probe = json.loads(subprocess.run(

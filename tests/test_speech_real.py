@@ -17,7 +17,7 @@ from resources.speech import SpeechModelsResource
 from video_assets.analyzers import speech_rate as core
 from video_assets.analyzers.speech_rate.coverage import stretches_without_words
 from video_assets.media.decode import decode_audio
-from video_assets.sample.real.sound import write_sound
+from video_assets.sample.real.soundtrack import write_sound
 
 # issue #49: words lost <= 1 %; word error rate per clip, English <= 0.08, German <= 0.15 (base model).
 LOST_MAX = 0.01

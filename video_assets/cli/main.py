@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("out_dir")
     s.add_argument("--real", action="store_true", help="the clips made of real recordings instead of the synthetic ones")
     s.add_argument("--only", nargs="*", help="clip names to write (default: all)")
-    s.set_defaults(func=lambda a: __import__("video_assets.sample.real.build" if a.real else "video_assets.sample.build",
+    s.set_defaults(func=lambda a: __import__("video_assets.sample.real.recordings" if a.real else "video_assets.sample.build",
                                              fromlist=["main"]).main([a.out_dir] + (["--only", *a.only] if a.only else [])))
     d = sub.add_parser("demo", help="the sample corpus through every asset on the instance in $DAGSTER_HOME (make demo)")
     d.set_defaults(func=lambda a: __import__("video_assets.cli.demo", fromlist=["main"]).main([]))

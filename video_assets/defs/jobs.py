@@ -51,7 +51,7 @@ INSIGHT_ASSETS = ("video_profile", "corpus_index")
 def sensor_run_selection(analyzer_names: Sequence[str]) -> dict[str, list]:
     """What a corpus sensor run materializes when VIDEO_ASSETS_SENSOR_ANALYZERS names analyzers:
     both decoded inputs (with their decode_gaps checks), those analyzers' optimized tables (with
-    their speed checks) and the insights, as RunRequest arguments; ``{}`` (the whole corpus_job)
+    their speed and result checks) and the insights, as RunRequest arguments; ``{}`` (the whole corpus_job)
     without names. A name that is no analyzer fails naming the setting and the choices."""
     if not analyzer_names:
         return {}
@@ -61,7 +61,7 @@ def sensor_run_selection(analyzer_names: Sequence[str]) -> dict[str, list]:
         raise ValueError(f"VIDEO_ASSETS_SENSOR_ANALYZERS={','.join(analyzer_names)}: choose from {names()}") from None
     assets = [*INPUTS, *(a.asset_key(t, "optimized") for a in chosen for t in a.tables), *INSIGHT_ASSETS]
     return {"asset_selection": [dg.AssetKey(k) for k in assets],
-            "asset_check_keys": [*speed_check_keys(chosen), *decode_gaps_check_keys()]}
+            "asset_check_keys": [*speed_check_keys(chosen), *result_check_keys(chosen), *decode_gaps_check_keys()]}
 
 
 # The baseline twins, then every parity check, for the canary partitions (see canary.py).

@@ -1,11 +1,11 @@
 """Deterministic corpus of real recordings: short vertical clips made of recorded speech, song and
 music, photographs of people and camera footage, with captions burned in as creators do.
 
-Usage: ``python -m video_assets.sample.real.build DIR [--only NAME ...]``
+Usage: ``python -m video_assets.sample.real.recordings DIR [--only NAME ...]``
 (or ``video-assets sample-corpus --real DIR``).
 
 The recordings and photographs are in ``media/`` with their sources and licences (``media/SOURCES.md``);
-``clips`` places them. Captions are drawn by the synthetic corpus' code (``sample/drawing.py``) and the
+``catalogue`` places them (``scenes``: the shapes; ``soundtrack``: the sound). Captions are drawn by the synthetic corpus' code (``sample/drawing.py``) and the
 ground truth has the synthetic corpus' shape (``sample/build.py``: captions, lines, scenes, cuts,
 speech, faces, audio_events), with what only real recordings need added: each utterance's speaker and
 style (read, spontaneous, a public address), each face's pose and height, the song's lyrics lines,
@@ -23,7 +23,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import wave
 from dataclasses import asdict
 from pathlib import Path
 
@@ -32,116 +31,13 @@ from PIL import Image, ImageFilter
 
 from video_assets.sample.build import ClipTruth, _caption_truth, _lines_truth
 from video_assets.sample.drawing import HEIGHT, WIDTH, CaptionLayer, render_caption
-from video_assets.sample.real.clips import REAL_CLIPS
-from video_assets.sample.real.media import LICENCES, PHOTO_FACES, lyrics_lines, path, sung_phrases
-from video_assets.sample.real.specs import SPEECH_DBFS, TRIM_SHARE, Layer, RealClip, RealScene, Speech
+from video_assets.sample.real.catalogue import REAL_CLIPS
+from video_assets.sample.real.media import LICENCES, PHOTO_FACES, path
+from video_assets.sample.real.soundtrack import build_audio
+from video_assets.sample.real.scenes import Layer, RealClip, RealScene
 from video_assets.sample.specs import FACE_VISIBLE
 
 VERSION = 1
-SR = 22050
-
-
-def _decode(name: str, sr: int = SR) -> np.ndarray:
-    """A media file's audio as mono float32 at ``sr`` (ffmpeg's decoder and resampler)."""
-    out = subprocess.run(
-        ["ffmpeg", "-nostdin", "-loglevel", "error", "-i", str(path(name)), "-ac", "1", "-ar", str(sr), "-f", "f32le", "-"],
-        check=True, capture_output=True,
-    ).stdout
-    return np.frombuffer(out, dtype=np.float32).astype(np.float64)
-
-
-def _frame_rms(x: np.ndarray, sr: int = SR, hop: float = 0.02) -> np.ndarray:
-    n = int(hop * sr)
-    k = x.size // n
-    return np.sqrt((x[: k * n].reshape(k, n) ** 2).mean(axis=1))
-
-
-def speech_window(x: np.ndarray, sr: int = SR) -> tuple[float, float]:
-    """Where the one sentence of a quiet studio recording is: the first and last 20 ms frame whose
-    RMS passes ``TRIM_SHARE`` of the loudest frame's."""
-    rms = _frame_rms(x, sr)
-    on = np.flatnonzero(rms > TRIM_SHARE * rms.max())
-    return round(on[0] * 0.02, 3), round((on[-1] + 1) * 0.02, 3)
-
-
-def _level(x: np.ndarray, windows: list[tuple[float, float]], sr: int = SR) -> float:
-    """RMS over the given windows (seconds into x)."""
-    parts = [x[int(a * sr): int(b * sr)] for a, b in windows]
-    joined = np.concatenate(parts) if parts else x
-    return float(np.sqrt(np.mean(joined ** 2))) or 1e-9
-
-
-def _place(track: np.ndarray, sound: np.ndarray, at: float, name: str, sr: int = SR) -> None:
-    a = int(round(at * sr))
-    if a + sound.size > track.size:
-        raise ValueError(f"{name}: runs past the clip end")
-    track[a: a + sound.size] += sound
-
-
-def build_audio(clip: RealClip, work: Path) -> tuple[Path, dict | None, dict]:
-    """The clip's audio track (16-bit WAV at 22.05 kHz), its speech truth and its audio events."""
-    track = np.zeros(int(round(clip.duration * SR)))
-    target = 10 ** (SPEECH_DBFS / 20)
-    utterances = []
-    for part in clip.speech:
-        x = _decode(part.file)
-        if part.until is not None:
-            x = x[: int(part.until * SR)].copy()
-            fade = int(0.05 * SR)
-            x[-fade:] *= np.linspace(1, 0, fade)
-        windows = [(a, b) if a is not None else speech_window(x) for _, a, b in part.utterances]
-        x = x * (target / _level(x, windows))
-        _place(track, x, part.at, part.file)
-        speakers = part.speakers or (part.speaker,) * len(part.utterances)
-        for (text, _, _), (a, b), speaker in zip(part.utterances, windows, speakers):
-            utterances.append({"text": text, "start": round(part.at + a, 3), "end": round(part.at + b, 3),
-                               "language": part.language, "speaker": speaker, "style": part.style, "source": part.file})
-    utterances.sort(key=lambda u: u["start"])
-    for a, b in zip(utterances, utterances[1:]):
-        if b["start"] < a["end"]:
-            raise ValueError(f"{clip.name}: {b['text']!r} overlaps {a['text']!r}")
-    music, singing, lyrics = [], [], []
-    for sound in clip.sounds:
-        x = _decode(sound.file)[int(sound.offset * SR):][: int(round((sound.end - sound.start) * SR))].copy()
-        fade = min(int(0.5 * SR), x.size // 4) if sound.kind == "bed" else 0
-        if fade:
-            x[:fade] *= np.linspace(0, 1, fade)
-            x[-fade:] *= np.linspace(1, 0, fade)
-        if sound.kind == "a_cappella":
-            phrases = [(round(sound.start + a, 3), round(sound.start + b, 3)) for a, b in sung_phrases()]
-            x = x * (target * 10 ** (-sound.below_speech_db / 20) / _level(x, [(a - sound.start, b - sound.start) for a, b in phrases]))
-            singing += [[a, b] for a, b in phrases]
-            lyrics += [{"text": line, "start": a, "end": b, "language": "tl"} for line, (a, b) in zip(lyrics_lines(), phrases)]
-        else:
-            x = x * (target * 10 ** (-sound.below_speech_db / 20) / _level(x, []))
-            music.append([sound.start, sound.end])
-        _place(track, x, sound.start, sound.file)
-    out = work / "audio.wav"
-    with wave.open(str(out), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(SR)
-        w.writeframes((np.clip(track, -1.0, 32767 / 32768) * 32768.0).astype(np.int16).tobytes())
-    events = {"music": music, "singing": singing, "lyrics": lyrics,
-              "music_below_speech_db": [s.below_speech_db for s in clip.sounds if s.kind == "bed"]}
-    if not utterances:  # nothing said (as the synthetic corpus' clips without speech; a song's words are its lyrics)
-        return out, None, events
-    words = sum(len(u["text"].split()) for u in utterances)
-    speech_time = sum(u["end"] - u["start"] for u in utterances)
-    by_language = {lang: sum(u["end"] - u["start"] for u in utterances if u["language"] == lang) for lang in {u["language"] for u in utterances}}
-    speech = {
-        "transcript": " ".join(u["text"] for u in utterances),
-        "language": max(sorted(by_language), key=by_language.get) if by_language else None,
-        "languages": {k: round(v / speech_time, 3) for k, v in sorted(by_language.items())},
-        "utterances": utterances,
-        "word_count": words,
-        "espeak_wpm_setting": None,  # real recordings: the speakers' own rate
-        "speech_time_s": round(speech_time, 3),
-        "words_per_minute_speaking": round(words / speech_time * 60.0, 2),
-        "pauses": [{"start": a["end"], "end": b["start"]} for a, b in zip(utterances, utterances[1:])],
-        "speakers": sorted({u["speaker"] for u in utterances}),
-    }
-    return out, speech, events
 
 
 def _load_photo(source: str) -> np.ndarray:

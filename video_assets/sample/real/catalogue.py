@@ -6,7 +6,7 @@ as numbers: a caption's window is what is drawn, so its truth is exact either wa
 from __future__ import annotations
 
 from video_assets.sample.real.media import lyrics_lines, sung_phrases
-from video_assets.sample.real.specs import Layer, RealClip, RealScene, Sound, Speech
+from video_assets.sample.real.scenes import Layer, RealClip, RealScene, Sound, Speech
 from video_assets.sample.specs import Caption, chunks
 
 OBAMA = "obama_official_portrait_2012.jpg"
