@@ -171,8 +171,8 @@ def test_index_merges_and_drops_removed(tmp_path):
     fps = {}
     for i in range(9):
         n = 500
-        fps[f"v{i}"] = sound.SoundFingerprint(np.sort(rng.uniform(0, 900, n)).astype(np.float32), rng.uniform(1, 20, n).astype(np.float32),
-                                              rng.uniform(7.3, 11.8, n).astype(np.float32), rng.uniform(7.3, 11.8, n).astype(np.float32), 30.0)
+        fps[f"v{i}"] = sound.SoundFingerprint(np.sort(rng.uniform(0, 900, n)).astype(np.float32),
+                                              rng.uniform(7.3, 11.8, n).astype(np.float32), 30.0)
         idx.add(f"v{i}", fps[f"v{i}"])
     runs = idx.store.manifest()["runs"]
     assert len(runs) <= 4  # merged like a binary counter

@@ -68,8 +68,8 @@ class SoundIndex:
         self.store = PostingStore(_nonempty(folder))
 
     def add(self, video: str, fp: S.SoundFingerprint) -> None:
-        keys, _ = fp.hashes(1.0)
-        self.store.add([(video, keys, np.arange(keys.size), {"time": (fp.t1 * S.FRAME_S).astype(np.float32)})])
+        keys, t, logf = fp.hashes()
+        self.store.add([(video, keys, np.arange(keys.size), {"time": t, "logf": logf.astype(np.float32)})])
 
     def remove(self, video: str) -> None:
         self.store.remove([video])
@@ -80,25 +80,27 @@ class SoundIndex:
     def query(self, video: str, fp: S.SoundFingerprint) -> list[Match]:
         if len(fp) == 0:
             return []
-        per_speed = []
-        for s in S.SPEEDS:
-            k, t = fp.hashes(s, spread=True)
-            per_speed.append((k, t))
-        sizes = np.array([k.size for k, _ in per_speed])
-        keys = np.concatenate([k for k, _ in per_speed])
-        tq = np.concatenate([t for _, t in per_speed])
-        speed_of = np.repeat(np.arange(len(S.SPEEDS)), sizes)
+        keys, tq_s, lfq = fp.hashes(spread=True)
         hits_v, hits_s, hits_tq, hits_tr = [], [], [], []
         names: list[str] = []
+        ns = len(S.SPEEDS)
         for run, q, rows, live in self.store.lookup(keys):
             vid = run.items["video"][rows]
             ok = live[vid]
+            q, rows, vid = q[ok], rows[ok], vid[ok]
+            # The speed of each hit: its anchor's frequency over the indexed anchor's, on the
+            # speed grid (one frequency quantum a step); the neighbouring steps vote too (peak
+            # frequencies are good to about a quantum).
+            k = np.rint((lfq[q] - run.items["logf"][rows]) * S.BINS_PER_OCTAVE).astype(np.int64) - S.SPEED_STEPS[0]
             base = len(names)
             names += run.videos
-            hits_v.append(vid[ok].astype(np.int64) + base)
-            hits_s.append(speed_of[q[ok]])
-            hits_tq.append(tq[q[ok]])
-            hits_tr.append(run.items["time"][rows[ok]])
+            for step in (-1, 0, 1):
+                sp = k + step
+                inside = (sp >= 0) & (sp < ns)
+                hits_v.append(vid[inside].astype(np.int64) + base)
+                hits_s.append(sp[inside])
+                hits_tq.append(tq_s[q[inside]] * np.asarray(S.SPEEDS, np.float32)[sp[inside]])
+                hits_tr.append(run.items["time"][rows[inside]])
         if not hits_v:
             return []
         v, sp, tq_, tr = (np.concatenate(a) for a in (hits_v, hits_s, hits_tq, hits_tr))
@@ -107,7 +109,6 @@ class SoundIndex:
         if v.size == 0:
             return []
         obin = np.floor((tr - tq_) / OFFSET_BIN_S).astype(np.int64)
-        ns = len(S.SPEEDS)
         omin = obin.min()
         span = int(obin.max() - omin + 2)
         cell = (v * ns + sp) * span + (obin - omin)

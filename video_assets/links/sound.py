@@ -31,12 +31,11 @@ FRAME_S = HOP / RATE
 FMIN, FMAX = 150.0, 3800.0  # below 150 Hz: kick drums shared by a whole genre; above: little music at 8 kHz
 BINS_PER_OCTAVE = 36  # frequency quantum of a hash: 1/3 semitone (1.9 %)
 PEAKS_PER_S = 40  # peak density kept (the most prominent first): a voice-over takes many of them
-FANOUT = 6  # landmarks per anchor peak
+NEAR = 4  # later peaks paired with each anchor: C(4, 2) = 6 triplets per anchor
 MAX_DT = 24  # frames (0.77 s) from anchor to target
 MAX_DF_OCTAVES = 1.0
 ONSET_POLE = 0.9
 SUSTAIN_FRAMES = 1
-DT_QUANTUM = 1.0  # frames per dt step of a hash
 SPREAD = 0.25  # a query also asks for the neighbouring cell within this share of a step from its edge
 MAX_REPEATS = 3  # a hash repeated more often per 30 s is a drum or a drone, not the song (_unrepeated)
 # Speeds a query is hashed at: one frequency quantum apart, 0.75x .. 1.26x.
@@ -46,70 +45,104 @@ SPEEDS = tuple(float(2.0 ** (k / BINS_PER_OCTAVE)) for k in SPEED_STEPS)
 
 @dataclass
 class SoundFingerprint:
-    """One video's landmarks, speed-free (see the module docstring). Times in frames of ``FRAME_S``.
+    """One video's spectral peaks, speed-free (see the module docstring): frame times (``FRAME_S``)
+    and log2 Hz, sorted by time. Hashes are triplets of them (``triplets``, ``hashes``)."""
 
-    t1: anchor frame; dt: frames from anchor to target; logf1, logf2: log2 Hz of the two peaks."""
-
-    t1: np.ndarray  # float32, frames
-    dt: np.ndarray  # float32, frames
-    logf1: np.ndarray  # float32
-    logf2: np.ndarray  # float32
+    t: np.ndarray  # float32, frames
+    logf: np.ndarray  # float32, log2 Hz
     duration_s: float
-    peaks: int = 0
 
     def __len__(self) -> int:
-        return int(self.t1.size)
+        return int(self.t.size)
 
-    def hashes(self, speed: float = 1.0, spread: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """(uint32 keys, anchor times in seconds of the *reference* clock) as if this sound were the
-        reference played ``speed`` times faster: what the index is asked for at that speed.
+    def hashes(self, spread: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(uint32 keys, anchor times in seconds, anchor log2 Hz) of this sound's triplets, drums
+        and drones (hashes repeated within the video) left out.
 
-        ``spread`` (queries): a landmark whose quantities lie near a quantization boundary also
+        ``spread`` (queries): a triplet whose invariants lie near a quantization boundary also
         asks for the neighbouring cell, so a peak that moved a little still finds its hash; the
-        index stores each landmark once."""
-        keys = landmark_keys(self.logf1, self.logf2, self.dt, speed)
-        t = (self.t1 * FRAME_S * speed).astype(np.float32)
+        index stores each triplet once."""
+        ti, lfi, q = triplets(self.t, self.logf)
+        keys = _pack(np.floor(q).astype(np.int64))
+        keep = _unrepeated(keys, ti)
+        ti, lfi, q, keys = ti[keep], lfi[keep], q[keep], keys[keep]
+        t = (ti * FRAME_S).astype(np.float32)
         if not spread or keys.size == 0:
-            return keys, t
-        ls = np.log2(speed)
-        u1 = (self.logf1 - ls - _LOG_FMIN) * BINS_PER_OCTAVE
-        ud = (self.logf2 - self.logf1) * BINS_PER_OCTAVE + 0.5
-        ut = self.dt * speed / DT_QUANTUM + 0.5
-        out_k, out_t = [keys], [t]
-        for u, shift in ((u1, 14), (ud, 7), (ut, 0)):
-            frac = u - np.floor(u)
-            lo, hi = frac < SPREAD, frac > 1 - SPREAD
-            out_k += [keys[lo] - np.uint32(1 << shift), keys[hi] + np.uint32(1 << shift)]
-            out_t += [t[lo], t[hi]]
-        return np.concatenate(out_k), np.concatenate(out_t)
-
-    def window(self, start_s: float, end_s: float) -> "SoundFingerprint":
-        """The landmarks whose anchor lies in [start_s, end_s), times unchanged."""
-        keep = (self.t1 * FRAME_S >= start_s) & (self.t1 * FRAME_S < end_s)
-        return SoundFingerprint(self.t1[keep], self.dt[keep], self.logf1[keep], self.logf2[keep], self.duration_s)
+            return keys, t, lfi
+        cell = np.floor(q).astype(np.int64)
+        frac = q - cell
+        out_k, out_t, out_f = [keys], [t], [lfi]
+        for d in range(q.shape[1]):
+            for sel, step in ((frac[:, d] < SPREAD, -1), (frac[:, d] > 1 - SPREAD, 1)):
+                c = cell[sel].copy()
+                c[:, d] += step
+                out_k.append(_pack(c))
+                out_t.append(t[sel])
+                out_f.append(lfi[sel])
+        return np.concatenate(out_k), np.concatenate(out_t), np.concatenate(out_f)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
-        return {"t1": self.t1, "dt": self.dt, "logf1": self.logf1, "logf2": self.logf2,
-                "meta": np.array([self.duration_s, self.peaks], dtype=np.float64)}
+        return {"t": self.t, "logf": self.logf, "meta": np.array([self.duration_s], dtype=np.float64)}
 
     @classmethod
     def from_arrays(cls, arrays) -> "SoundFingerprint":
-        meta = arrays["meta"]
-        return cls(np.asarray(arrays["t1"]), np.asarray(arrays["dt"]), np.asarray(arrays["logf1"]),
-                   np.asarray(arrays["logf2"]), float(meta[0]), int(meta[1]))
+        return cls(np.asarray(arrays["t"]), np.asarray(arrays["logf"]), float(arrays["meta"][0]))
 
 
-_LOG_FMIN = np.log2(FMIN / 1.3)  # room below FMIN for a query slowed down 25 %
+# Triplet quantization (module docstring): log-frequency steps of the two intervals, steps of the
+# time ratio, steps per octave of span x f1. Bits: 7 + 7 + 6 + 7 = 27.
+DF_PER_OCTAVE = 36
+RATIO_STEPS = 64
+SPAN_PER_OCTAVE = 12
+_LOG_SPANF0 = np.log2(1.0 * FRAME_S * FMIN / 1.3) - 0.5
+_BITS = (7, 7, 6, 7)
 
 
-def landmark_keys(logf1: np.ndarray, logf2: np.ndarray, dt: np.ndarray, speed: float = 1.0) -> np.ndarray:
-    """The 32-bit hash of each landmark: 8 bits log f1, 7 bits log-frequency interval, 7 bits dt,
-    at the reference clock (frequencies divided by ``speed``, intervals multiplied by it)."""
-    ls = np.log2(speed)
-    f1 = np.clip(np.floor((logf1 - ls - _LOG_FMIN) * BINS_PER_OCTAVE), 0, 255).astype(np.uint32)
-    df = np.clip(np.floor((logf2 - logf1) * BINS_PER_OCTAVE + 0.5) + 63, 0, 127).astype(np.uint32)
-    d = np.clip(np.floor(dt * speed / DT_QUANTUM + 0.5), 0, 127).astype(np.uint32)
-    return (f1 << 14) | (df << 7) | d
+def triplets(t: np.ndarray, logf: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each peak (anchor) with pairs of the ``NEAR`` nearest later peaks (1..MAX_DT frames later,
+    within ``MAX_DF_OCTAVES``, the two at least a frame apart): (anchor frame, anchor log2 Hz,
+    (n, 4) float quantities in hash steps: the two log-frequency intervals, the time ratio and
+    log2 of span x anchor frequency, all unchanged by a change of speed)."""
+    n = t.size
+    if n < 3:
+        return np.zeros(0, np.float32), np.zeros(0, np.float32), np.zeros((0, 4), np.float64)
+    ahead = 48
+    i = np.arange(n)[:, None]
+    j = i + np.arange(1, ahead + 1)[None, :]
+    inside = j < n
+    j = np.minimum(j, n - 1)
+    dt = t[j] - t[i]
+    ok = inside & (dt >= 1.0) & (dt <= MAX_DT) & (np.abs(logf[j] - logf[i]) <= MAX_DF_OCTAVES)
+    ok &= np.cumsum(ok, axis=1) <= NEAR
+    rows, cols = np.nonzero(ok)
+    # The partners of each anchor, NEAR columns (padded): all pairs (a, b), a before b.
+    part = np.full((n, NEAR), -1, np.int64)
+    rank = np.cumsum(ok, axis=1)[rows, cols] - 1
+    part[rows, rank] = j[rows, cols]
+    a_idx, b_idx = np.triu_indices(NEAR, 1)
+    A, B = part[:, a_idx], part[:, b_idx]
+    anchor = np.broadcast_to(np.arange(n)[:, None], A.shape)
+    valid = (A >= 0) & (B >= 0)
+    A, B, anchor = A[valid], B[valid], anchor[valid]
+    # Two partners of one onset (a chord: within half a frame): ordered by frequency, and their
+    # time ratio is the last cell (exactly 1 would sit on a boundary).
+    together = np.abs(t[B] - t[A]) < 0.5
+    swap = together & (logf[B] < logf[A])
+    A, B = np.where(swap, B, A), np.where(swap, A, B)
+    span = np.maximum(t[B], t[A]).astype(np.float64) - t[anchor]
+    ratio = np.where(together, (RATIO_STEPS - 0.5) / RATIO_STEPS, np.minimum((t[A] - t[anchor]) / span, (RATIO_STEPS - 1) / RATIO_STEPS))
+    q = np.stack([(logf[A] - logf[anchor]) * DF_PER_OCTAVE + 64.5,
+                  (logf[B] - logf[anchor]) * DF_PER_OCTAVE + 64.5,
+                  ratio * RATIO_STEPS,
+                  (np.log2(span * FRAME_S) + logf[anchor] - _LOG_SPANF0) * SPAN_PER_OCTAVE], axis=1)
+    return t[anchor].astype(np.float32), logf[anchor].astype(np.float32), q
+
+
+def _pack(cells: np.ndarray) -> np.ndarray:
+    out = np.zeros(cells.shape[0], np.uint32)
+    for d, bits in enumerate(_BITS):
+        out = (out << np.uint32(bits)) | np.clip(cells[:, d], 0, (1 << bits) - 1).astype(np.uint32)
+    return out
 
 
 def spectrogram(samples: np.ndarray, sample_rate: int = INPUT_RATE) -> np.ndarray:
@@ -172,39 +205,15 @@ def find_peaks(spec: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return tf[order].astype(np.float32), np.log2(hz[order]).astype(np.float32), p[order].astype(np.float32)
 
 
-def landmarks(t: np.ndarray, logf: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs each peak with the ``FANOUT`` nearest later peaks (1..MAX_DT frames later, within
-    ``MAX_DF_OCTAVES``): (t1, dt, logf1, logf2)."""
-    n = t.size
-    if n < 2:
-        z = np.zeros(0, np.float32)
-        return z, z, z, z
-    ahead = 64
-    i = np.arange(n)[:, None]
-    j = i + np.arange(1, ahead + 1)[None, :]
-    inside = j < n
-    j = np.minimum(j, n - 1)
-    dt = t[j] - t[i]
-    df = np.abs(logf[j] - logf[i])
-    ok = inside & (dt >= 1.0) & (dt <= MAX_DT) & (df <= MAX_DF_OCTAVES)
-    rank = np.cumsum(ok, axis=1)
-    ok &= rank <= FANOUT
-    ii, kk = np.nonzero(ok)
-    jj = j[ii, kk]
-    return t[ii].astype(np.float32), (t[jj] - t[ii]).astype(np.float32), logf[ii], logf[jj]
-
-
 def fingerprint(samples: np.ndarray, sample_rate: int = INPUT_RATE) -> SoundFingerprint:
     """One video's sound fingerprint from its audio (``AudioTrack.samples``: 16 kHz mono float32).
     A silent or missing track gives an empty fingerprint (it matches nothing)."""
     samples = np.asarray(samples, dtype=np.float32)
     duration = samples.size / float(sample_rate)
     if samples.size == 0 or not np.any(samples):
-        return SoundFingerprint(np.zeros(0, np.float32), np.zeros(0, np.float32), np.zeros(0, np.float32), np.zeros(0, np.float32), duration)
+        return SoundFingerprint(np.zeros(0, np.float32), np.zeros(0, np.float32), duration)
     t, logf, _ = find_peaks(spectrogram(samples, sample_rate))
-    t1, dt, f1, f2 = landmarks(t, logf)
-    keep = _unrepeated(landmark_keys(f1, f2, dt), t1)
-    return SoundFingerprint(t1[keep], dt[keep], f1[keep], f2[keep], duration, int(t.size))
+    return SoundFingerprint(t, logf, duration)
 
 
 def _unrepeated(keys: np.ndarray, t1: np.ndarray) -> np.ndarray:
