@@ -69,10 +69,7 @@ def _build(index, fakes, batch: int = 250) -> float:
                 keys, t, logf = fp.hashes()
                 entries.append((name, keys, np.arange(keys.size), {"time": t, "logf": logf}))
             else:
-                keys = FootageIndex._keys(fp.hashes)
-                entries.append((name, keys, np.repeat(np.arange(len(fp)), FootageIndex.CHUNKS),
-                                {"time": fp.times, "view": fp.view, "hash": fp.hashes,
-                                 "frames": np.full(len(fp), fp.frames, np.uint32)}))
+                entries.append(FootageIndex.entry(name, fp, fp.frames))
         index.store.add(entries)
     return time.perf_counter() - t0
 

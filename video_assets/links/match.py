@@ -172,26 +172,41 @@ def _lis(values: np.ndarray) -> np.ndarray:
 
 class FootageIndex:
     """Footage fingerprints of a corpus in ``folder``. Lookup: multi-index hashing (each 256-bit
-    hash split in 16 chunks of 16 bits, each chunk a key: a frame within d bits shares at least one
-    chunk with probability 1-(1-(1-d/256)^16)^16, 0.66 at 40 bits), then every frame of each
-    candidate compared in full, and the in-order share decides re-upload or shared footage."""
+    hash split in ``CHUNKS`` chunks of ``CHUNK_BITS`` bits, each chunk a key: a frame d bits away
+    shares at least one chunk exactly with probability 1-(1-(1-d/256)^CHUNK_BITS)^CHUNKS, and a
+    video shares many frames, so a few frames found name the candidate), then every frame of each
+    candidate compared in full, and the in-order share decides re-upload or shared footage.
 
-    CHUNKS = 16
+    Which views meet which: the query's picture asks for every stored view (its crops included),
+    the query's crops ask for stored pictures only; so a crop of either video is met whichever
+    was added first, and crops never meet crops (the 5 x 5 pairs that found nothing new)."""
+
+    CHUNK_BITS = 21
+    CHUNKS = 256 // CHUNK_BITS
 
     def __init__(self, folder: str | Path):
         self.store = PostingStore(_nonempty(folder))
 
     @classmethod
-    def _keys(cls, hashes: np.ndarray) -> np.ndarray:
-        words = hashes.reshape(-1, cls.CHUNKS, 2).astype(np.uint32)
-        vals = (words[..., 0] << 8) | words[..., 1]
-        return ((np.arange(cls.CHUNKS, dtype=np.uint32)[None, :] << 16) | vals).ravel()
+    def _keys(cls, hashes: np.ndarray, crop: np.ndarray) -> np.ndarray:
+        """(n x CHUNKS) keys, row-major: namespace (1: a stored crop), chunk number, chunk value."""
+        bits = np.unpackbits(hashes, axis=1)[:, :cls.CHUNKS * cls.CHUNK_BITS].reshape(-1, cls.CHUNKS, cls.CHUNK_BITS)
+        vals = (bits.astype(np.uint32) << np.arange(cls.CHUNK_BITS - 1, -1, -1, dtype=np.uint32)).sum(axis=2, dtype=np.uint32)
+        chunk = np.arange(cls.CHUNKS, dtype=np.uint32)[None, :] << np.uint32(cls.CHUNK_BITS)
+        ns = np.asarray(crop, np.uint32)[:, None] << np.uint32(cls.CHUNK_BITS + 5)
+        return (ns | chunk | vals).ravel()
+
+    @classmethod
+    def entry(cls, video: str, fp: F.FootageFingerprint, frames: int | None = None):
+        """What ``add`` stores for one video: (video, keys, row of each key, items)."""
+        keys = cls._keys(fp.hashes, fp.view != 0)
+        rows = np.repeat(np.arange(len(fp)), cls.CHUNKS)
+        frames = frames if frames is not None else max(1, int((fp.view == 0).sum()))
+        return (video, keys, rows, {"time": fp.times.astype(np.float32), "view": fp.view, "hash": fp.hashes,
+                                    "frames": np.full(len(fp), frames, np.uint32)})
 
     def add(self, video: str, fp: F.FootageFingerprint) -> None:
-        keys = self._keys(fp.hashes)
-        rows = np.repeat(np.arange(len(fp)), self.CHUNKS)
-        self.store.add([(video, keys, rows, {"time": fp.times.astype(np.float32), "view": fp.view, "hash": fp.hashes,
-                                             "frames": np.full(len(fp), max(1, int((fp.view == 0).sum())), np.uint32)})])
+        self.store.add([self.entry(video, fp)])
 
     def remove(self, video: str) -> None:
         self.store.remove([video])
@@ -202,17 +217,18 @@ class FootageIndex:
     def query(self, video: str, fp: F.FootageFingerprint) -> list[Match]:
         if len(fp) == 0:
             return []
-        # Every view of the query (its picture and its crops) against every stored view: a crop
-        # of the older video is found whichever of the two was added first.
         qt = fp.times
         out = []
+        pic = fp.view == 0
         for mirrored, qh in ((False, fp.hashes), (True, fp.mirrored)):
-            keys = self._keys(qh)
+            # The picture asks for stored pictures and crops; a crop asks for stored pictures.
+            keys = np.concatenate([self._keys(qh, np.zeros(len(qh), bool)), self._keys(qh[pic], np.ones(int(pic.sum()), bool))])
+            key_row = np.concatenate([np.repeat(np.arange(len(qh)), self.CHUNKS), np.repeat(np.nonzero(pic)[0], self.CHUNKS)])
             for run, q, rows, live in self.store.lookup(keys):
                 # Each hit is one (query row, stored row) pair sharing a chunk: compare the two
                 # whole hashes at once, keep the close ones; only videos with close frames are
                 # compared frame by frame (at scale most chunk hits are chance).
-                qrow = q // self.CHUNKS
+                qrow = key_row[q]
                 pair = np.unique(qrow.astype(np.int64) << 32 | rows.astype(np.int64))
                 qrow, rows = (pair >> 32).astype(np.int64), (pair & 0xFFFFFFFF).astype(np.int64)
                 vid = run.items["video"][rows]
