@@ -213,7 +213,8 @@ def _search(run: Run, keys: np.ndarray, side: str) -> np.ndarray:
     """``np.searchsorted(run.keys, keys, side)``, the first levels in the in-memory fence and the
     last ``log2(FENCE)`` in the mapped keys, all keys a level at a time. Measured: 11 ms instead
     of 30 for 18,600 keys in 70 M (the plain search's cache misses on the mapped array)."""
-    n = run.keys.size
+    arr = np.asarray(run.keys)  # a plain view of the mapped file: no memmap wrapper per access
+    n = arr.size
     i = np.searchsorted(run.fence, keys, side).astype(np.int64)
     lo = np.clip((i - 1) * FENCE, 0, n)
     hi = np.clip(i * FENCE, 0, n)
@@ -223,7 +224,7 @@ def _search(run: Run, keys: np.ndarray, side: str) -> np.ndarray:
         if not act.any():
             return lo
         mid = (lo + hi) >> 1
-        v = np.asarray(run.keys[np.minimum(mid, n - 1)])
+        v = arr[np.minimum(mid, n - 1)]
         go = act & ((v <= keys) if right else (v < keys))
         lo = np.where(go, mid + 1, lo)
         hi = np.where(act & ~go, mid, hi)
