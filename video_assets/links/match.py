@@ -62,7 +62,8 @@ def _nonempty(folder: str | Path) -> Path:
 
 class SoundIndex:
     """Sound fingerprints of a corpus in ``folder``; ``query`` finds the indexed videos that use
-    the same sound, at any offset and at speeds 0.75-1.26 (``sound.SPEEDS``)."""
+    the same sound, at any offset and at speeds 0.75-1.26 (``sound.SPEEDS``). Each posting is a
+    triplet hash with its anchor's time and log frequency (the speed of a hit)."""
 
     def __init__(self, folder: str | Path):
         self.store = PostingStore(_nonempty(folder))

@@ -1,14 +1,21 @@
-"""Sound fingerprints: spectral-peak landmarks (the constellation idea of Shazam, Wang 2003), kept in
-continuous coordinates so one fingerprint can be hashed at any playback speed.
+"""Sound fingerprints: spectral peaks (the constellation idea of Shazam, Wang 2003) hashed as
+speed-invariant triplets (Panako, Six & Leman 2014).
 
-Why continuous: a sped-up sound (``asetrate``/resampling, as the "sped up" versions of a sound are
-made) scales every frequency by the speed ``r`` and every time interval by ``1/r``. A landmark is a
-pair of peaks (t1, f1), (t2, f2); its hash quantizes (log f1, log f2 - log f1, t2 - t1). Stored with
-sub-bin frequency (parabolic interpolation) and frame times, the query can be re-hashed as if it
-were played at speed ``s`` (log f1 - log s, the same interval in log frequency, dt * s) for every
-``s`` on a grid of ``SPEED_STEPS`` (one frequency quantum apart): the index holds each video once, at
-its own speed, and a sped-up reuse is found by the factor that undoes it. The log-frequency
-interval is speed-invariant by itself; only f1 and dt move.
+Why triplets: a sped-up sound (``asetrate``/resampling, as the "sped up" versions of a sound are
+made) scales every frequency by the speed ``r`` and every time interval by ``1/r``. For three peaks
+(t1, f1), (t2, f2), (t3, f3) in a window, four quantities do not move: the log-frequency intervals
+log f2 - log f1 and log f3 - log f1, the time ratio (t2 - t1) / (t3 - t1), and (t3 - t1) * f1 (time
+shrinks as frequency grows). Quantized (``DF_PER_OCTAVE``, ``RATIO_STEPS``, ``SPAN_PER_OCTAVE``)
+they make a 27-bit key: one lookup per hash finds a reuse at any speed, where a pair hash had to be
+asked at 28 speeds (and a pair has only two invariants: too few bits). The speed of a hit is the
+ratio of the two anchors' frequencies, its offset follows from the anchors' times; the matcher
+votes on (video, speed, offset). Peaks keep sub-bin frequency and sub-frame time (parabolic
+interpolation), so the invariants are measured finely enough to be quantized.
+
+Measured (links test signals, music without a voice on top; 2 cores, shared): true reuses 120-1066
+votes at their offset (the pair hashes: 107-747), decoy songs of the same style (same drums and
+tempo) up to 177 but never dominant; at 10,000 generated videos a query hits ~330 k postings where
+the pair hashes hit 6.8 M at 1,000 (benchmark/results/links.md).
 
 Robustness: peaks are local maxima that stand out of their neighbourhood (prominence, not level),
 so a music bed 10 dB under a voice still leaves its peaks where the voice has no energy (between
@@ -31,12 +38,13 @@ FRAME_S = HOP / RATE
 FMIN, FMAX = 150.0, 3800.0  # below 150 Hz: kick drums shared by a whole genre; above: little music at 8 kHz
 BINS_PER_OCTAVE = 36  # frequency quantum of a hash: 1/3 semitone (1.9 %)
 PEAKS_PER_S = 40  # peak density kept (the most prominent first): a voice-over takes many of them
-NEAR = 4  # later peaks paired with each anchor: C(4, 2) = 6 triplets per anchor
+NEAR = 4  # later peaks paired with each anchor at query time: C(4, 2) = 6 triplets per anchor
+NEAR_INDEX = 3  # ... and in the index: C(3, 2) = 3, a subset of the query's
 MAX_DT = 24  # frames (0.77 s) from anchor to target
 MAX_DF_OCTAVES = 1.0
 ONSET_POLE = 0.9
 SUSTAIN_FRAMES = 1
-SPREAD = 0.25  # a query also asks for the neighbouring cell within this share of a step from its edge
+SPREAD = 0.2  # a query also asks for the neighbouring cell within this share of a step from its edge
 MAX_REPEATS = 3  # a hash repeated more often per 30 s is a drum or a drone, not the song (_unrepeated)
 # Speeds a query is hashed at: one frequency quantum apart, 0.75x .. 1.26x.
 SPEED_STEPS = tuple(range(-15, 13))
@@ -55,14 +63,14 @@ class SoundFingerprint:
     def __len__(self) -> int:
         return int(self.t.size)
 
-    def hashes(self, spread: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def hashes(self, spread: bool = False, near: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(uint32 keys, anchor times in seconds, anchor log2 Hz) of this sound's triplets, drums
         and drones (hashes repeated within the video) left out.
 
         ``spread`` (queries): a triplet whose invariants lie near a quantization boundary also
         asks for the neighbouring cell, so a peak that moved a little still finds its hash; the
         index stores each triplet once."""
-        ti, lfi, q = triplets(self.t, self.logf)
+        ti, lfi, q = triplets(self.t, self.logf, near or (NEAR if spread else NEAR_INDEX))
         keys = _pack(np.floor(q).astype(np.int64))
         keep = _unrepeated(keys, ti)
         ti, lfi, q, keys = ti[keep], lfi[keep], q[keep], keys[keep]
@@ -98,7 +106,7 @@ _LOG_SPANF0 = np.log2(1.0 * FRAME_S * FMIN / 1.3) - 0.5
 _BITS = (7, 7, 6, 7)
 
 
-def triplets(t: np.ndarray, logf: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def triplets(t: np.ndarray, logf: np.ndarray, near: int = 4) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each peak (anchor) with pairs of the ``NEAR`` nearest later peaks (1..MAX_DT frames later,
     within ``MAX_DF_OCTAVES``, the two at least a frame apart): (anchor frame, anchor log2 Hz,
     (n, 4) float quantities in hash steps: the two log-frequency intervals, the time ratio and
@@ -113,13 +121,13 @@ def triplets(t: np.ndarray, logf: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     j = np.minimum(j, n - 1)
     dt = t[j] - t[i]
     ok = inside & (dt >= 1.0) & (dt <= MAX_DT) & (np.abs(logf[j] - logf[i]) <= MAX_DF_OCTAVES)
-    ok &= np.cumsum(ok, axis=1) <= NEAR
+    ok &= np.cumsum(ok, axis=1) <= near
     rows, cols = np.nonzero(ok)
-    # The partners of each anchor, NEAR columns (padded): all pairs (a, b), a before b.
-    part = np.full((n, NEAR), -1, np.int64)
+    # The partners of each anchor, ``near`` columns (padded): all pairs (a, b), a before b.
+    part = np.full((n, near), -1, np.int64)
     rank = np.cumsum(ok, axis=1)[rows, cols] - 1
     part[rows, rank] = j[rows, cols]
-    a_idx, b_idx = np.triu_indices(NEAR, 1)
+    a_idx, b_idx = np.triu_indices(near, 1)
     A, B = part[:, a_idx], part[:, b_idx]
     anchor = np.broadcast_to(np.arange(n)[:, None], A.shape)
     valid = (A >= 0) & (B >= 0)
