@@ -17,28 +17,28 @@ Choices and the measurements behind them (tests/test_links.py signals, this mach
   Chromaprint (whole-track identity: no offsets, no partial use; ``fpcalc`` is not installed here).
   Speed changes: peaks are hashed as speed-invariant triplets (Panako; see ``sound``), one lookup
   per hash. Before them: peak pairs asked at 28 speeds, p95 2.5 s against 1,000 videos (6.8 M
-  postings hit per query); triplets: p95 ~0.25 s against 10,000 (~330 k). Onset emphasis, sub-frame
+  postings hit per query); triplets: p95 136 ms against 10,000 (~165 k). Onset emphasis, sub-frame
   time and frequency, neighbouring-cell lookups (``SPREAD``) and dropping hashes a video repeats
   (drums) keep decoy songs of the same style (same drums, tempo and scale) below the true reuses.
 - Footage: PDQ's algorithm in NumPy (``pdqhash`` is source-only on PyPI), inside the picture
   rectangle, with five 90 % crops stored per frame; see ``footage``. Lookup: 12 chunks of 21 bits
-  (16 of 16 before: p95 2.4 s against 10,000 videos; now ~55 ms); 25- and 32-bit chunks lost
+  (16 of 16 before: p95 2.4 s against 10,000 videos; now 38-58 ms); 25- and 32-bit chunks lost
   letterbox pairs on the test clips. A query's picture asks for every stored view, its crops for
-  stored pictures only (crop against crop found nothing the others did not).
+  stored pictures only (without crop-to-crop pairs the test clips keep recall 1.0 either order).
 - Index: sorted, memory-mapped ``.npy`` runs merged like a binary counter; see ``index``.
 
 Not reached yet (measured; see benchmark/results/links.md):
 - A music bed under a continuous voice-over (6 dB, 10 dB under the voice): the voice takes most of
   the prominent peaks on both sides (every clip has its own voice), and a triplet needs three
   music peaks to survive in both; votes at the true offset stay at chance level (the strict-xfail
-  test ``test_sound_pairs_under_voice_overs``). Tried, none lifting it (true pairs whose best cell
-  is the true offset, of 10): 40 peaks/s 1; 80 peaks/s 2; peaks down to 60 Hz 2; 6 partners per
-  anchor 1; per-band peak quotas (3-4 bands) 0-1. Music reused without a voice on top (offsets,
+  test ``test_sound_pairs_under_voice_overs``). Tried (6 triplets per anchor on both sides), none
+  lifting it (true pairs whose best cell is the true offset, of 10): 40 peaks/s 1; 80 peaks/s 2;
+  peaks down to 60 Hz 2; 6 partners per anchor 1; per-band peak quotas (3-4 bands) 0-1. Music reused without a voice on top (offsets,
   +20 % speed, 6 s of it) is found with precision 1.0, offsets within 0.2 s. Next to try: a
   speech/music separation before peak picking (harmonic-percussive or a voice mask), or peaks
   of the residual after removing the voice's harmonic series.
-- Sound lookups: p95 ~0.25 s against 10,000 generated videos, not yet the 100 ms target; the
-  time goes to the key search in the mapped runs and the gathers of ~330 k chance hits.
+- Sound lookups: p95 136 ms (p50 83) against 10,000 generated videos, not yet the 100 ms target;
+  the time goes to the key search in the mapped runs and the gathers of ~165 k chance hits.
 """
 
 from video_assets.links.footage import FootageFingerprint

@@ -12,9 +12,9 @@ ratio of the two anchors' frequencies, its offset follows from the anchors' time
 votes on (video, speed, offset). Peaks keep sub-bin frequency and sub-frame time (parabolic
 interpolation), so the invariants are measured finely enough to be quantized.
 
-Measured (links test signals, music without a voice on top; 2 cores, shared): true reuses 120-1066
+Measured (links test signals, music without a voice on top; 2 cores, shared): true reuses 80-689
 votes at their offset (the pair hashes: 107-747), decoy songs of the same style (same drums and
-tempo) up to 177 but never dominant; at 10,000 generated videos a query hits ~330 k postings where
+tempo) up to 101 but never dominant; at 10,000 generated videos a query hits ~165 k postings where
 the pair hashes hit 6.8 M at 1,000 (benchmark/results/links.md).
 
 Robustness: peaks are local maxima that stand out of their neighbourhood (prominence, not level),
