@@ -1,0 +1,183 @@
+"""links: sound and footage fingerprints, the on-disk index, groups (generated signals, real
+espeak-ng speech). Ground truth: one music bed under several voice-overs, at offsets, sped up, 6 s
+of it, 10 dB under speech; two decoy songs of the same style; one clip re-uploaded four ways and
+unrelated clips."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from video_assets.links import FootageIndex, SoundIndex, build, footage, sound, synth
+
+SR = 16000
+pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+
+EN = "Here is what I cooked for dinner tonight, a quick pasta with tomatoes and basil. It took twenty minutes."
+DE = "Guten Morgen! Heute zeige ich euch meine liebste Wanderung in den Bergen, mit einem See am Ende."
+EN2 = "Three things nobody tells you about moving to a new city. Number one, the first month is lonely."
+
+
+VOICES = {  # one voice-over per clip: a shared voice recording would be a shared sound too
+    "a_original": (EN, "en-us", 165), "b_offset": (DE, "de", 150), "c_sped": (EN2, "en-gb", 170),
+    "d_six_s": ("Wait for the end, this one surprised me.", "en-us+f3", 180),
+    "e_under10": ("Das Rezept steht wie immer unten in der Beschreibung, viel Spass beim Nachkochen.", "de+m3", 160),
+    "x_decoy1": ("My morning routine, five minutes, no equipment, every single day.", "en-gb+f2", 150),
+    "y_decoy2": ("Wir testen heute drei Kameras unter zweihundert Euro, und das Ergebnis ist eindeutig.", "de+f4", 140),
+    "z_speech": ("This is just me talking, no music at all, about the book I finished last week.", "en-us+m2", 160),
+}
+
+
+def _sound_clips(voice_db: float | None) -> dict:
+    """name -> (audio, offset into the bed where it starts, speed); offset None: not the bed.
+    ``voice_db``: the music's level under the voice-overs (RMS dB); None: the music alone."""
+    bed = synth.music(45, seed=1)
+    if voice_db is None:
+        v = {k: np.zeros(1, np.float32) for k in VOICES}
+        mix = lambda voice, music, db: music  # noqa: E731
+    else:
+        v = {k: synth.speech(text, voice=voice, wpm=wpm) for k, (text, voice, wpm) in VOICES.items()}
+        mix = lambda voice, music, db: synth.mix(voice, music, voice_db + db + 6)  # noqa: E731
+    clips = {
+        "a_original": (mix(v["a_original"], bed[0:30 * SR], -6), 0.0, 1.0),
+        "b_offset": (mix(v["b_offset"], bed[9 * SR:34 * SR], -6), 9.0, 1.0),
+        "c_sped": (mix(v["c_sped"], synth.speed_up(bed[4 * SR:40 * SR], 1.2), -6), 4.0, 1.2),
+        "d_six_s": (mix(v["d_six_s"][: 6 * SR], bed[20 * SR:26 * SR], -6), 20.0, 1.0),
+        "e_under10": (mix(v["e_under10"], bed[14 * SR:40 * SR], -10), 14.0, 1.0),
+        "x_decoy1": (mix(v["x_decoy1"], synth.music(30, seed=2), -6), None, 1.0),
+        "y_decoy2": (mix(v["y_decoy2"], synth.music(30, seed=3), -6), None, 1.0),
+    }
+    if voice_db is not None:
+        clips["z_speech"] = (v["z_speech"], None, 1.0)
+    return {k: (sound.fingerprint(a), off, sp) for k, (a, off, sp) in clips.items()}
+
+
+@pytest.fixture(scope="module")
+def sound_corpus():
+    """The music reused without a voice on top: offsets, +20 % speed, 6 s of it; two decoy songs."""
+    return _sound_clips(None)
+
+
+@pytest.fixture(scope="module")
+def voiced_corpus():
+    """The same reuses under voice-overs (the bed 6 dB under the voice, one 10 dB under)."""
+    return _sound_clips(-6.0)
+
+
+def _index_all(index_cls, fps, folder, order):
+    idx = index_cls(folder)
+    matches = []
+    for name in order:
+        matches += idx.query(name, fps[name])
+        idx.add(name, fps[name])
+    return idx, matches
+
+
+def test_sound_pairs_recall_precision_offsets(sound_corpus, tmp_path):
+    _check_sound_pairs(sound_corpus, tmp_path)
+
+
+@pytest.mark.xfail(strict=True, reason="not reached: under a continuous voice-over the music's landmarks drown "
+                   "(votes at the true offset no higher than at chance offsets; see video_assets/links/__init__.py)")
+def test_sound_pairs_under_voice_overs(voiced_corpus, tmp_path):
+    _check_sound_pairs(voiced_corpus, tmp_path)
+
+
+def _check_sound_pairs(sound_corpus, tmp_path):
+    fps = {k: v[0] for k, v in sound_corpus.items()}
+    _, matches = _index_all(SoundIndex, fps, tmp_path / "sound", sorted(fps))
+    truth = {k for k, v in sound_corpus.items() if v[1] is not None}
+    expected = {tuple(sorted(p)) for p in __import__("itertools").combinations(sorted(truth), 2)}
+    found = {tuple(sorted((m.query, m.other))) for m in matches}
+    tp = found & expected
+    recall, precision = len(tp) / len(expected), len(tp) / max(1, len(found))
+    assert precision == 1.0, sorted(found - expected)
+    assert recall >= 0.95, sorted(expected - found)
+    for m in matches:
+        _, oq, sq = sound_corpus[m.query]
+        _, oo, so = sound_corpus[m.other]
+        # t in query -> bed time oq + sq t -> other time (oq + sq t - oo) / so
+        assert m.offset_s == pytest.approx((oq - oo) / so, abs=0.2), m
+        assert m.speed == pytest.approx(sq / so, rel=0.02), m
+
+
+def test_sound_groups_independent_of_order_and_removal(sound_corpus, tmp_path):
+    fps = {k: v[0] for k, v in sound_corpus.items()}
+    names = sorted(fps)
+    _, m1 = _index_all(SoundIndex, fps, tmp_path / "one", names)
+    idx, m2 = _index_all(SoundIndex, fps, tmp_path / "two", names[::-1])
+    s1, _, l1 = build(names, m1)
+    s2, _, l2 = build(names, m2)
+    assert list(s1.videos.map(tuple)) == list(s2.videos.map(tuple)) == [("a_original", "b_offset", "c_sped", "d_six_s", "e_under10")]
+    assert l1.sound_id.tolist() == l2.sound_id.tolist()
+    assert (l1.set_index("video").loc["x_decoy1", "sound_id"]) == ""
+    assert l1.set_index("video").loc["c_sped", "sound_uses"] == 5
+    # The first video leaves: nothing points at it, the rest stay a group.
+    idx.remove("a_original")
+    assert "a_original" not in idx.videos()
+    rest = [n for n in names if n != "a_original"]
+    s3, _, l3 = build(rest, m2)
+    assert "a_original" not in sum(s3.videos.map(list).tolist(), [])
+    assert set(l3.video) == set(rest)
+    again = idx.query("d_six_s", fps["d_six_s"])
+    assert "a_original" not in {m.other for m in again}
+
+
+@pytest.fixture(scope="module")
+def footage_corpus():
+    orig = synth.clip_frames(11, 12.0)
+    frames = {
+        "orig": orig,
+        "letterbox": [(t, synth.letterbox_over_blur(im, scale=0.8)) for t, im in orig],
+        "mirrored": [(t, im[:, ::-1].copy()) for t, im in orig],
+        "cropped": [(t, synth.reencode(synth.crop(im), quality=35, shrink=0.7)) for t, im in orig],
+        "captioned": [(t, synth.reencode(synth.caption(im, "wait for it"))) for t, im in orig],
+        "other1": synth.clip_frames(12, 12.0),
+        "other2": synth.clip_frames(13, 12.0),
+        # Shares one 3 s shot with "orig" (its first shot) and is otherwise its own: shared footage.
+        "shares_shot": orig[:6] + synth.clip_frames(14, 12.0)[6:],
+    }
+    return {k: footage.fingerprint(v) for k, v in frames.items()}
+
+
+def test_footage_reuploads(footage_corpus, tmp_path):
+    _, matches = _index_all(FootageIndex, footage_corpus, tmp_path / "footage", list(footage_corpus))
+    reup = {tuple(sorted((m.query, m.other))) for m in matches if m.kind == "reupload"}
+    copies = ["captioned", "cropped", "letterbox", "mirrored", "orig"]
+    expected = {tuple(sorted(p)) for p in __import__("itertools").combinations(copies, 2)}
+    assert not (reup - expected), sorted(reup - expected)
+    assert len(reup & expected) / len(expected) >= 0.95, sorted(expected - reup)
+    shared = {tuple(sorted((m.query, m.other))) for m in matches if m.kind == "shared_footage"}
+    assert ("orig", "shares_shot") in shared
+    assert not any("other" in a or "other" in b for a, b in reup | shared)
+    first_seen = {k: i for i, k in enumerate(footage_corpus)}
+    _, groups, links = build(list(footage_corpus), matches, first_seen)
+    re = groups[groups.kind == "reupload"]
+    assert len(re) == 1 and sorted(re.videos.iloc[0]) == copies and re.first_video.iloc[0] == "orig"
+    by = links.set_index("video").reupload_of
+    assert by["orig"] == "" and by["mirrored"] == "orig" and by["other1"] == "" and by["shares_shot"] == ""
+    # Added the other way round: the same groups.
+    _, back = _index_all(FootageIndex, footage_corpus, tmp_path / "back", list(footage_corpus)[::-1])
+    _, groups2, links2 = build(list(footage_corpus), back, first_seen)
+    assert groups2[groups2.kind == "reupload"].videos.map(sorted).tolist() == re.videos.map(sorted).tolist()
+    assert links2.reupload_of.tolist() == links.reupload_of.tolist()
+
+
+def test_index_merges_and_drops_removed(tmp_path):
+    rng = np.random.default_rng(0)
+    idx = SoundIndex(tmp_path / "s")
+    fps = {}
+    for i in range(9):
+        n = 500
+        fps[f"v{i}"] = sound.SoundFingerprint(np.sort(rng.uniform(0, 900, n)).astype(np.float32),
+                                              rng.uniform(7.3, 11.8, n).astype(np.float32), 30.0)
+        idx.add(f"v{i}", fps[f"v{i}"])
+    runs = idx.store.manifest()["runs"]
+    assert len(runs) <= 4  # merged like a binary counter
+    idx.remove("v3")
+    idx.add("v9", fps["v0"])  # a merge after the removal purges v3's postings
+    assert "v3" not in idx.videos()
+    hits = idx.query("q", fps["v0"])
+    assert {m.other for m in hits} == {"v0", "v9"}
