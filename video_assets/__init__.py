@@ -14,6 +14,9 @@ One folder per layer; dependencies point one way, from the top of this list to t
 - ``media/``          pure: decoding, stored frames and audio, sampling plans, atomic file I/O, the
                       corpus listing.
 - ``insights/``       pure: the per-video profile, the spans and the search index over them.
+- ``links/``          pure: what travels between videos (issue #52): sound and footage fingerprints,
+                      their on-disk inverted index, matches and the sounds / reuploads / video_links
+                      groups. Corpus-level by nature, so a layer of its own beside ``insights/``.
 - ``report/``         pure: the corpus report's rendering (HTML, Parquet dataset).
 - ``sample/``         pure: the sample corpus (clips as data, the renderer, ground truth).
 - ``runtime/``        pure: settings from the environment and the out-of-memory fallback.
@@ -25,4 +28,4 @@ media helper in ``media/``, a model family in ``resources/<family>.py``, an anal
 """
 
 # The layers whose modules must stay plain Python (no Dagster, no resources, no defs/cli/cluster).
-PURE_LAYERS = ("analyzers", "insights", "media", "report", "sample", "runtime")
+PURE_LAYERS = ("analyzers", "insights", "links", "media", "report", "sample", "runtime")

@@ -16,7 +16,7 @@ import numpy as np
 
 from video_assets.links import footage as F
 from video_assets.links import sound as S
-from video_assets.links.index import PostingStore
+from video_assets.links.postings import PostingStore
 
 # Sound votes. Measured on the links test signals (music reused without a voice on top): true
 # reuses 107-747 votes at their offset, 2.0-8x the best offset more than 1 s away; decoy songs of
