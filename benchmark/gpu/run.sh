@@ -28,7 +28,10 @@ if [ "$DRY" = 1 ]; then
   # 2 s: one whole Qwen2-VL segment; text_overlay 0.5 s: one frame (the baseline reads it four times
   # at 2560 px on the CPU, when the random detector finds nothing).
   declare -A SECONDS_OF=([object_detection]=2 [qwen2_vl_temporal]=2 [text_overlay]=0.5 [scene_cuts]=2)
-  declare -A LIMIT=([object_detection]=120 [qwen2_vl_temporal]=120 [text_overlay]=180 [scene_cuts]=60)
+  # Limits with room for a busy machine (the dry run checks the kit runs, not its speed): text_overlay
+  # hit 180 s with a test suite and a benchmark sharing 2 cores (2026-12-07). 690 s in all, under
+  # the test's 900 s.
+  declare -A LIMIT=([object_detection]=120 [qwen2_vl_temporal]=120 [text_overlay]=300 [scene_cuts]=60)
   OOM_LIMIT=90
 else
   PY=python3
