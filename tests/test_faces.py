@@ -63,6 +63,26 @@ def test_tiles_cover_a_portrait_frame_and_map_back():
     assert np.allclose(blazeface.to_frame(np.array([[0, 0, 1, 1]], np.float32), maps[1]), [[0, 840 / 1920, 1, 1]])
 
 
+def test_feeds_name_the_squares_the_network_sees():
+    sq = lambda feed: [None if t is None else (t.left, t.top, t.side) for t in blazeface.feed_squares(1080, 1920, feed)]  # noqa: E731
+    assert sq("tiles2") == [(0, 0, 1080), (0, 840, 1080)] and sq("letterbox") == [None]
+    assert sq("centre") == [(0, 420, 1080)] and sq("upper") == [(0, 0, 1080)]
+    assert sq("tiles2+letterbox") == [(0, 0, 1080), (0, 840, 1080), None]
+    image = np.zeros((1920, 1080, 3), np.uint8)
+    # The old integer form is the same feed.
+    assert np.array_equal(blazeface.square_inputs(image, 128, 2)[0], blazeface.square_inputs(image, 128, "tiles2")[0])
+    with pytest.raises(ValueError, match="unknown face feed"):
+        blazeface.feed_squares(1080, 1920, "sideways")
+
+
+def test_suppression_ends_on_a_box_with_no_area():
+    # A detection in a letterbox's padding, clipped to the frame's edge, has no area: its IoU with
+    # itself is 0, and the suppression once looped on it for ever.
+    boxes = np.array([[0.0, 0.0, 0.0, 0.5], [0.2, 0.2, 0.4, 0.4]], np.float32)
+    out, scores = blazeface.weighted_nms(boxes, np.array([0.9, 0.8], np.float32))
+    assert len(out) == 2 and np.allclose(out[1], boxes[1]) and np.allclose(scores, [0.9, 0.8])
+
+
 @pytest.mark.parametrize("preset", ["baseline", "optimized"])
 def test_face_presence_matches_the_ground_truth(preset, video, ground_truth, net):
     for clip in ("studio_talk", "city_ride", "cafe_cat", "tips_countdown"):

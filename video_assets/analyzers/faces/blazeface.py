@@ -68,22 +68,46 @@ def tiles(width: int, height: int, count: int) -> list[Tile]:
     return [Tile(s, 0, side) if width > height else Tile(0, s, side) for s in steps]
 
 
-def square_inputs(image: np.ndarray, size: int, count: int) -> tuple[np.ndarray, list[tuple[float, float, float, float]]]:
+def feed_squares(width: int, height: int, feed: str) -> list[Tile | None]:
+    """The squares a ``feed`` sends to the network, joined by ``+``: ``letterbox`` (None: the whole
+    frame in one square, padded black), ``tiles<n>`` (``tiles``), ``centre`` (one square of side
+    min(w, h) at the frame's middle), ``upper`` (the square at the frame's top: where a person filmed
+    upright has head and shoulders in a 9:16 frame)."""
+    out: list[Tile | None] = []
+    side = min(width, height)
+    for part in feed.split("+"):
+        if part == "letterbox":
+            out.append(None)
+        elif part.startswith("tiles"):
+            out.extend(tiles(width, height, int(part[5:])))
+        elif part == "centre":
+            mid = (max(width, height) - side) // 2
+            out.append(Tile(mid, 0, side) if width > height else Tile(0, mid, side))
+        elif part == "upper":
+            out.append(Tile(0, 0, side))
+        else:
+            raise ValueError(f"unknown face feed {part!r} in {feed!r}")
+    return out
+
+
+def square_inputs(image: np.ndarray, size: int, count: int | str) -> tuple[np.ndarray, list[tuple[float, float, float, float]]]:
     """The network's inputs for one RGB frame: (n, size, size, 3) float32 in [-1, 1], and for each
     input how its unit square maps back to the frame: (x offset, y offset, x scale, y scale), all
     as fractions of the frame. ``count`` 0: the whole frame letterboxed into one square (padding
-    black, as MediaPipe's keep-aspect-ratio); ``count`` >= 1: that many square tiles."""
+    black, as MediaPipe's keep-aspect-ratio); ``count`` >= 1: that many square tiles; a string: a
+    ``feed_squares`` feed."""
     h, w = image.shape[:2]
-    if count == 0:
-        side = max(w, h)
-        canvas = np.zeros((side, side, 3), dtype=np.uint8)
-        top, left = (side - h) // 2, (side - w) // 2
-        canvas[top:top + h, left:left + w] = image
-        squares = [canvas]
-        maps = [(-left / w, -top / h, side / w, side / h)]
-    else:
-        squares, maps = [], []
-        for t in tiles(w, h, count):
+    feed = count if isinstance(count, str) else ("letterbox" if count == 0 else f"tiles{count}")
+    squares, maps = [], []
+    for t in feed_squares(w, h, feed):
+        if t is None:
+            side = max(w, h)
+            canvas = np.zeros((side, side, 3), dtype=np.uint8)
+            top, left = (side - h) // 2, (side - w) // 2
+            canvas[top:top + h, left:left + w] = image
+            squares.append(canvas)
+            maps.append((-left / w, -top / h, side / w, side / h))
+        else:
             squares.append(image[t.top:t.top + t.side, t.left:t.left + t.side])
             maps.append((t.left / w, t.top / h, t.side / w, t.side / h))
     batch = np.stack([cv2.resize(s, (size, size), interpolation=cv2.INTER_AREA) for s in squares])
@@ -118,6 +142,7 @@ def weighted_nms(boxes: np.ndarray, scores: np.ndarray, iou: float = SUPPRESSION
     while remaining.size:
         best = remaining[0]
         overlap = box_iou(boxes[best][None], boxes[remaining])[0] > iou
+        overlap[0] = True  # the best box is in its own group even with no area (clipped to the frame's edge): else this never ends
         group = remaining[overlap]
         weights = scores[group][:, None]
         out_boxes.append((boxes[group] * weights).sum(axis=0) / weights.sum())

@@ -120,7 +120,7 @@ def run(bundle: FrameBundle, config: Config, net: FaceNet) -> AnalyzerResult:
             pending.append((sample, True))
             continue
         last_thumb = thumb
-        inputs, maps = blazeface.square_inputs(frame.image, net.size, config.tiles)
+        inputs, maps = blazeface.square_inputs(frame.image, net.size, config.feed or config.tiles)
         chunk.append((frame.source_index, inputs, maps))
         pending.append((sample, False))
         inferred += 1

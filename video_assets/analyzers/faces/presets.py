@@ -12,6 +12,12 @@ is 1.8 times smaller in the network's input and the model found false faces in t
 motorcycle and rocket photos (scores 0.50-0.71) on four clips; with tiles, those clips had none
 at the 0.6 threshold (per-sample precision over all thirteen clips: docs/faces-and-audio.md).
 Frames are stored at 384 px on the long side: the network takes 192 px squares.
+
+On the real recordings (issue #49: portraits a third to a tenth of the frame high, side-lit and
+looking down, two at once) this preset found a face on every sample with one and none elsewhere;
+the short-range model, a centre or upper crop, a letterbox, lower thresholds and CenterFace each
+lost something (``benchmark/faces_real.py``; docs/real-recordings.md, "Faces as people film them").
+``feed`` names other ways to feed the frame (``blazeface.feed_squares``) for that measurement.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ class Config:
     # tiles (motorcycle photo, score 0.64) was 0.16 %; the sample corpus' real faces are 2.9-3.2 %.
     min_face_share: float = 0.002
     batch: int = 16  # network inputs per call
+    feed: str = ""  # "": ``tiles`` decides; else a ``blazeface.feed_squares`` feed ("letterbox", "tiles3", "centre", "upper", joined by "+")
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
