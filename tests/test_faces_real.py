@@ -15,9 +15,10 @@ from video_assets.analyzers import faces
 from video_assets.media.decode import decode_frames
 from video_assets.sample.real import recordings
 
-# issue #49: share-of-time error <= 0.05 per clip; presence per sample >= 0.95 on the real portraits;
-# realtime factor <= 0.03 (the analyzer's time, decoding apart, as benchmark/ measures it).
-SHARE_ERROR_MAX, PRESENCE_MIN, RTF_MAX = 0.05, 0.95, 0.03
+# issue #49: share-of-time error <= 0.05 per clip; presence per sample >= 0.95 on the real portraits.
+# Its realtime factor (<= 0.03) is the benchmark's to measure (benchmark/faces_real.py: medians,
+# interleaved), not a timed assertion on a shared test machine.
+SHARE_ERROR_MAX, PRESENCE_MIN = 0.05, 0.95
 
 
 @pytest.fixture(scope="module")
@@ -31,9 +32,7 @@ def test_real_faces_at_every_size_are_found_and_none_where_there_is_none(clip):
     path, truth = clip
     net = FaceModelsResource().load("optimized").model
     bundle = decode_frames(str(path), [faces.plan(faces.OPTIMIZED)])
-    faces.ANALYZER.process(bundle, faces.OPTIMIZED, net)  # the first inference pays OpenVINO's warm-up
-    # The better of two runs: the machine running the tests is shared (the benchmark takes medians).
-    result = min((faces.ANALYZER.process(bundle, faces.OPTIMIZED, net) for _ in range(2)), key=lambda r: r.stats["total_s"])
+    result = faces.ANALYZER.process(bundle, faces.OPTIMIZED, net)
     samples = result.tables["samples"]
     seconds = bundle.info.duration_s
     got = faces.presence_accuracy(samples, truth, seconds)
@@ -42,4 +41,3 @@ def test_real_faces_at_every_size_are_found_and_none_where_there_is_none(clip):
     counts = {(round(t, 1), n) for t, n in zip(samples.timestamp_s, samples.faces)}
     want = {(round(t, 1), faces.faces_at(truth, t)) for t in samples.timestamp_s}
     assert counts == want  # one face, one face, the two people, none on the footage
-    assert result.stats["total_s"] / seconds <= RTF_MAX, result.stats
