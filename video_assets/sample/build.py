@@ -187,34 +187,41 @@ def write_clip(spec: ClipSpec, out_dir: Path) -> ClipTruth:
                               "singing": [[m.start, m.end] for m in spec.music if m.kind == "song"]}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        cmd = [
-            "ffmpeg", "-nostdin", "-loglevel", "error", "-y",
-            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{WIDTH}x{HEIGHT}", "-r", str(spec.fps), "-i", "-",
-        ]
+        wav = None
         if spec.has_audio:
             wav, truth.speech = _build_audio(spec, work)
-            cmd += ["-i", str(wav), "-c:a", "aac", "-b:a", "96k", "-ar", "44100", "-shortest"]
-        cmd += [
-            "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-g", str(spec.fps * 2),
-            "-pix_fmt", "yuv420p", "-fflags", "+bitexact", "-flags:v", "+bitexact",
-            "-flags:a", "+bitexact", "-map_metadata", "-1", "-movflags", "+faststart",
-            str(work / out.name),
-        ]
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
-        assert proc.stdin is not None
-        try:
-            for frame in _frames(spec):
-                proc.stdin.write(frame.tobytes())
-        finally:
-            proc.stdin.close()
-        err = proc.stderr.read().decode() if proc.stderr else ""
-        if proc.wait() != 0:
-            raise RuntimeError(f"ffmpeg failed writing {out}: {err}")
-        # Atomic: a reader never sees a half-written clip in the corpus.
-        shutil.move(str(work / out.name), str(out.with_suffix(".mp4.tmp")))
-        out.with_suffix(".mp4.tmp").replace(out)
+        encode_clip(_frames(spec), spec.fps, wav, work, out)
     return truth
 
+
+def encode_clip(frames, fps: int, wav: Path | None, work: Path, out: Path) -> None:
+    """Frames (RGB, WIDTH x HEIGHT) and an optional WAV into ``out``: H.264 + AAC, bit-exact flags
+    (the same bytes on the same machine), written in ``work`` and moved into place atomically, so a
+    reader never sees a half-written clip in the corpus. Shared by the real-recordings builder."""
+    cmd = [
+        "ffmpeg", "-nostdin", "-loglevel", "error", "-y",
+        "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{WIDTH}x{HEIGHT}", "-r", str(fps), "-i", "-",
+    ]
+    if wav is not None:
+        cmd += ["-i", str(wav), "-c:a", "aac", "-b:a", "96k", "-ar", "44100", "-shortest"]
+    cmd += [
+        "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-g", str(fps * 2),
+        "-pix_fmt", "yuv420p", "-fflags", "+bitexact", "-flags:v", "+bitexact",
+        "-flags:a", "+bitexact", "-map_metadata", "-1", "-movflags", "+faststart",
+        str(work / out.name),
+    ]
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdin is not None
+    try:
+        for frame in frames:
+            proc.stdin.write(frame.tobytes())
+    finally:
+        proc.stdin.close()
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    if proc.wait() != 0:
+        raise RuntimeError(f"ffmpeg failed writing {out}: {err}")
+    shutil.move(str(work / out.name), str(out.with_suffix(".mp4.tmp")))
+    out.with_suffix(".mp4.tmp").replace(out)
 
 def write_corpus(out_dir: Path, names: list[str] | None = None) -> dict:
     """Write the clips (all, or those named) and ground_truth.json into out_dir."""

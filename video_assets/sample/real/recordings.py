@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFilter
 
-from video_assets.sample.build import ClipTruth, _caption_truth, _lines_truth
+from video_assets.sample.build import ClipTruth, _caption_truth, _lines_truth, encode_clip
 from video_assets.sample.drawing import HEIGHT, WIDTH, CaptionLayer, render_caption
 from video_assets.sample.real.catalogue import REAL_CLIPS
 from video_assets.sample.real.media import LICENCES, PHOTO_FACES, path
@@ -223,27 +223,7 @@ def write_clip(clip: RealClip, out_dir: Path) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         wav, truth.speech, truth.audio_events = build_audio(clip, work)
-        cmd = [
-            "ffmpeg", "-nostdin", "-loglevel", "error", "-y",
-            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{WIDTH}x{HEIGHT}", "-r", str(clip.fps), "-i", "-",
-            "-i", str(wav), "-c:a", "aac", "-b:a", "96k", "-ar", "44100", "-shortest",
-            "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-g", str(clip.fps * 2),
-            "-pix_fmt", "yuv420p", "-fflags", "+bitexact", "-flags:v", "+bitexact",
-            "-flags:a", "+bitexact", "-map_metadata", "-1", "-movflags", "+faststart",
-            str(work / out.name),
-        ]
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
-        assert proc.stdin is not None
-        try:
-            for frame in _frames(clip):
-                proc.stdin.write(frame.tobytes())
-        finally:
-            proc.stdin.close()
-        err = proc.stderr.read().decode() if proc.stderr else ""
-        if proc.wait() != 0:
-            raise RuntimeError(f"ffmpeg failed writing {out}: {err}")
-        shutil.move(str(work / out.name), str(out.with_suffix(".mp4.tmp")))
-        out.with_suffix(".mp4.tmp").replace(out)
+        encode_clip(_frames(clip), clip.fps, wav, work, out)
     media = media_of(clip)
     return asdict(truth) | {"corpus": "real", "about": clip.about,
                             "media": [{"file": f, "licence": LICENCES[f]} for f in media]}
