@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from video_assets.analyzers import names
+from video_assets.analyzers import by_name, names
 from video_assets.cluster.devcluster import free_port
 
 REPO = Path(__file__).resolve().parents[1]
@@ -154,7 +154,7 @@ def test_asset_graph_shows_every_analyzer_and_its_checks(dagster_dev, browser):
     text = _open(browser, f"{base}/locations/video_assets/asset-groups/analysis", list(ANALYZERS) + ["Asset checks"])
     assert text.count("Asset checks") >= len(ANALYZERS)
     deadline = time.time() + 60  # node bodies fill in after the names: wait for every check summary
-    while "Loading..." in text or len(re.findall(r"\d+ / 2", text)) < len(ANALYZERS):  # "1 / 2 Passed"
+    while "Loading..." in text or len(re.findall(r"\d+ / \d+ Passed", text)) < len(ANALYZERS):  # "1 / 2 Passed"
         assert time.time() < deadline, f"asset nodes did not finish loading:\n{text[:3000]}"
         time.sleep(0.5)
         _dismiss_dialogs(browser)
@@ -162,8 +162,10 @@ def test_asset_graph_shows_every_analyzer_and_its_checks(dagster_dev, browser):
     shot = _screenshot(browser, "asset_graph")
     assert shot.stat().st_size > 20_000 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     for name in ANALYZERS:
-        checks = _open(browser, f"{base}/assets/{name}?view=checks", [f"{name}_speed", f"{name}_parity"])
-        assert "Checks (2)" in checks
+        spec = by_name(name)  # speed, parity and the analyzer's own result checks (speech_rate_coverage)
+        expected = [spec.speed_check, spec.parity_check, *spec.result_checks]
+        checks = _open(browser, f"{base}/assets/{name}?view=checks", expected)
+        assert f"Checks ({len(expected)})" in checks
     _screenshot(browser, "speech_rate_checks")
 
 
