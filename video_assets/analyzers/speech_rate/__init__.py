@@ -1,8 +1,9 @@
 """speech_rate: how fast, how much and how steadily people talk.
 
-Input: ``audio_track`` (16 kHz mono). Model: Silero VAD + faster-whisper (``SpeechModels``, loaded
-by ``resources/speech.py``). One module per concern: ``presets``, ``schemas``, ``model``, ``vad``,
-``windows`` (recognition), ``pitch``, ``metrics``, ``core`` (``run``), ``parity``, ``evaluate``.
+Input: ``audio_track`` (16 kHz mono). Model: Silero VAD + faster-whisper + the audio event model
+for singing (``SpeechModels``, loaded by ``resources/speech.py``). One module per concern:
+``presets``, ``schemas``, ``model``, ``vad``, ``sung`` (sung is not spoken), ``windows``
+(recognition), ``coverage``, ``pitch``, ``metrics``, ``core`` (``run``), ``parity``, ``evaluate``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pandas as pd
 from video_assets.analyzers.base import AnalyzerResult, CheckOutcome, Track
 from video_assets.analyzers.contract import Analyzer
 from video_assets.analyzers.speech_rate.core import run
-from video_assets.analyzers.speech_rate.evaluate import accuracy, by_language, language_alone, language_right, words_lost
+from video_assets.analyzers.speech_rate.evaluate import accuracy, by_language, language_alone, language_right, sung_coverage, words_lost
 from video_assets.analyzers.speech_rate.wer import word_error_rate
 from video_assets.analyzers.speech_rate.metrics import find_fillers
 from video_assets.analyzers.speech_rate.model import SpeechModels
@@ -31,7 +32,7 @@ COVERAGE_CHECK = "speech_rate_coverage"
 __all__ = [
     "ANALYZER", "BASELINE", "COVERAGE_CHECK", "COVERAGE_WARN_SHARE", "coverage_outcome", "by_language", "language_alone", "language_right", "languages_label", "word_error_rate", "BATCH_FIELDS", "Config", "NAME", "OPTIMIZED", "PRESETS", "ParityThresholds", "SCHEMAS",
     "SEGMENTS_SCHEMA", "SPEED_TARGET_RTF", "SUMMARY_SCHEMA", "SpeechModels", "TABLES", "accuracy", "find_fillers",
-    "parity", "pauses_between", "plan_windows", "run", "speech_regions", "words_lost",
+    "parity", "pauses_between", "plan_windows", "run", "speech_regions", "sung_coverage", "words_lost",
 ]
 
 
@@ -67,7 +68,8 @@ def coverage_outcome(summary: pd.DataFrame, warn_share: float = COVERAGE_WARN_SH
 
 class SpeechRate(Analyzer):
     name = NAME
-    description = "Speech segments with words per minute, pitch, pauses, fillers and emphasis (Silero VAD + faster-whisper)."
+    description = ("Speech segments with words per minute, pitch, pauses, fillers and emphasis, sung ones marked apart "
+                   "(Silero VAD + faster-whisper; singing: FireRedVAD's event model).")
     report_title = "Speech"
     input = "audio_track"
     whole_input = ("the audio track, 64 kB per video second (77 MB for 20 minutes): voice activity and the language are "
@@ -85,7 +87,7 @@ class SpeechRate(Analyzer):
     compare = staticmethod(parity)
     result_checks = {COVERAGE_CHECK: f"the share of the VAD's speech time that came back with no words (each stretch decoded "
                                      f"again alone first); WARN above {100 * COVERAGE_WARN_SHARE:.0f} %, each stretch listed with why "
-                                     "(too_short, no_speech, unintelligible)."}
+                                     "(too_short, no_speech, unintelligible; sung stretches listed, not counted)."}
 
     def result_check(self, name: str, tables: dict[str, pd.DataFrame]) -> CheckOutcome:
         return coverage_outcome(tables["summary"])
@@ -135,7 +137,8 @@ class SpeechRate(Analyzer):
         if segments is None:
             return []
         return [Track("speech", [(float(r.start_s), float(r.end_s),
-                                  f"{r.text} ({r.language or '?'}, {r.words_per_minute:.0f} wpm)") for r in segments.itertuples()], "#55a868")]
+                                  f"{r.text} (sung)" if getattr(r, "sung", False) else f"{r.text} ({r.language or '?'}, {r.words_per_minute:.0f} wpm)")
+                                 for r in segments.itertuples()], "#55a868")]
 
     def report_section(self, tables: dict[str, pd.DataFrame], duration_s: float) -> str:
         from video_assets.analyzers.speech_rate.plots import wpm_plot
@@ -147,7 +150,7 @@ class SpeechRate(Analyzer):
         if summary is not None and "languages" in summary:
             summary = summary.assign(languages=[languages_label(v) for v in summary["languages"]])
         return html_table(summary, ["has_audio", "total_words", "speech_rate_wpm", "articulation_rate_wpm", "pause_count",
-                                    "speaking_pct", "language", "languages"]) + html_img(plot, "words per minute")
+                                    "speaking_pct", "sung_s", "language", "languages"]) + html_img(plot, "words per minute")
 
 
 ANALYZER = SpeechRate()

@@ -1,4 +1,4 @@
-"""speech_rate for one audio track: VAD, recognition, pitch, metrics."""
+"""speech_rate for one audio track: VAD, singing, recognition, pitch, metrics."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from video_assets.analyzers.speech_rate.coverage import recover, stretches_witho
 from video_assets.analyzers.speech_rate.metrics import _finish, _no_audio
 from video_assets.analyzers.speech_rate.model import SpeechModels
 from video_assets.analyzers.speech_rate.presets import Config
+from video_assets.analyzers.speech_rate.sung import singing_spans
 from video_assets.analyzers.speech_rate.vad import speech_regions
 from video_assets.analyzers.speech_rate.language import language_runs
 from video_assets.analyzers.speech_rate.windows import transcribe, transcribe_speech
@@ -28,6 +29,9 @@ def run(audio: AudioTrack, config: Config, models: SpeechModels) -> AnalyzerResu
     regions = speech_regions(audio.samples, models.vad, config)
     timings["vad_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
+    singing = singing_spans(audio.samples, models.events, config)  # sung is not spoken (sung.py)
+    timings["singing_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
     runs = language_runs(audio.samples, regions, models.asr, config, models.languages)
     timings["language_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -44,8 +48,9 @@ def run(audio: AudioTrack, config: Config, models: SpeechModels) -> AnalyzerResu
     stretches = stretches_without_words(regions, [w for s in segments for w in s.words], config.coverage_word_pad_s, config.coverage_min_s)
     unheard, recovered = [], 0
     if stretches and config.coverage_recover:
-        found, unheard = recover(audio.samples, stretches, runs, models.asr, config)
+        found, unheard = recover(audio.samples, stretches, runs, models.asr, config, singing)
         recovered = sum(len(s.words) for s in found)
         segments = sorted(segments + found, key=lambda s: s.start)
     timings["coverage_s"] = time.perf_counter() - t0
-    return _finish(audio, config, regions, segments, timings, unheard, {"recovered_words": recovered, "stretches_decoded_again": len(stretches)})
+    return _finish(audio, config, regions, segments, timings, unheard, {"recovered_words": recovered, "stretches_decoded_again": len(stretches),
+                                                                         "singing_spans": len(singing)}, singing)

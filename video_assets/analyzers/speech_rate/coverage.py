@@ -15,7 +15,9 @@ on its own (``recover``): what it says is added; what still has no word is repor
 * ``unintelligible``: decoded to text that is not kept, by Whisper's own filters (average
   log-probability below -1, which holds its no-speech skip: no-speech probability above 0.6 with
   such a log-probability; a gzip compression ratio above 2.4: a repetition), or to no word inside
-  the stretch (symbols such as ``♪``).
+  the stretch (symbols such as ``♪``);
+* ``sung``: a stretch mostly in singing (``sung.py``), whatever the decoder made of it: singing the
+  recognizer cannot read is not lost speech, so it is listed and not counted in the share.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import numpy as np
 
 from video_assets.analyzers.speech_rate.language import SR, LanguageRun
 from video_assets.analyzers.speech_rate.presets import Config
+from video_assets.analyzers.speech_rate.sung import is_sung
 
 # Whisper's own thresholds (openai/whisper ``transcribe``: logprob_threshold, compression_ratio_threshold,
 # no_speech_threshold): a decode below them is a guess, not words.
@@ -34,7 +37,7 @@ LOG_PROB_MIN = -1.0
 COMPRESSION_MAX = 2.4
 NO_SPEECH_MAX = 0.6
 
-REASONS = ("too_short", "no_speech", "unintelligible")
+REASONS = ("too_short", "no_speech", "unintelligible", "sung")  # sung: given after the fact (metrics._finish, sung.py)
 
 
 @dataclass
@@ -87,10 +90,16 @@ def _kept(seg: Any) -> str | None:
     return None
 
 
-def recover(samples: np.ndarray, stretches: list[tuple[float, float]], runs: list[LanguageRun], asr: Any, config: Config):
+def recover(samples: np.ndarray, stretches: list[tuple[float, float]], runs: list[LanguageRun], asr: Any, config: Config,
+            singing: list[tuple[float, float]] = ()):
     """Each stretch decoded again alone (one Whisper window each, in its run's language, batches of
     ``config.batch_size``): (segments of the words found inside the stretches, the stretches
-    still without words as ``Unheard``)."""
+    still without words as ``Unheard``).
+
+    In a sung stretch (``singing``: the track's singing spans) a decode below the log-probability
+    filter is kept as lyrics: Whisper decodes singing with low confidence as a rule (the last
+    phrase of real_a_cappella: -1.69, no-speech probability 0.75), and its words, kept in a sung
+    segment, count in no rate. A repetition is dropped there too."""
     from faster_whisper import BatchedInferencePipeline
 
     from video_assets.analyzers.speech_rate.windows import Word, _nfc, _Segment, _whisper_options
@@ -114,11 +123,12 @@ def recover(samples: np.ndarray, stretches: list[tuple[float, float]], runs: lis
             decoded[i].append(seg)
         for ((a, b), run), segs in zip(members, decoded):
             kept_any, dropped = False, []
+            sung = is_sung(a, b, list(singing), config)
             for seg in segs:
                 words = [Word(float(w.start), float(w.end), _nfc(w.word)) for w in (seg.words or [])
                          if w.word.strip() and a - config.coverage_word_pad_s <= (w.start + w.end) / 2 <= b + config.coverage_word_pad_s]
                 why = _kept(seg)
-                if words and why is None:
+                if words and (why is None or (sung and seg.compression_ratio <= COMPRESSION_MAX)):
                     out = _Segment(words[0].start, words[-1].end, _nfc(" ".join(w.text for w in words)), words)
                     if run is not None:
                         out.language, out.language_probability = run.language, run.probability

@@ -1,5 +1,6 @@
 """speech_rate against the sample corpus' ground truth: the words themselves (word error rate, per
-clip and per language), the language of every stretch of speech, and the counts and rates."""
+clip and per language), the language of every stretch of speech, the counts and rates, and the
+singing marked sung."""
 
 from __future__ import annotations
 
@@ -53,6 +54,24 @@ def words_lost(segments: pd.DataFrame, truth: dict, slack_s: float = 0.5) -> tup
             lost += not any(min(b, e) > max(a, s) for s, e in spans)
         total += len(words)
     return lost, total
+
+
+def sung_coverage(segments: pd.DataFrame, singing: list) -> float | None:
+    """The share of the truth's singing time (``audio_events.singing``: [start, end] phrases) that
+    segments marked ``sung`` cover (issue #49 item 3: >= 0.95); None where the truth has no singing."""
+    truth = sorted((float(a), float(b)) for a, b in singing or [])
+    total = sum(b - a for a, b in truth)
+    if total <= 0:
+        return None
+    marked = segments[segments["sung"].astype(bool)] if len(segments) else segments
+    spans: list[list[float]] = []
+    for a, b in sorted(zip(marked.start_s.astype(float), marked.end_s.astype(float))):
+        if spans and a <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], b)
+        else:
+            spans.append([a, b])
+    covered = sum(_overlap(a, b, s, e) for a, b in truth for s, e in spans)
+    return round(covered / total, 4)
 
 
 def language_alone(truth: dict, language: str, pad_s: float = 0.3) -> tuple[float, float, dict]:

@@ -1,4 +1,7 @@
-"""From words, pitch and speech regions to the segments table and the summary row."""
+"""From words, pitch and speech regions to the segments table and the summary row.
+
+Sung segments (``sung.py``) stay in the table with their words, marked ``sung``; the summary's
+rates, pauses, languages and coverage share are the spoken ones, the sung time and words apart."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from video_assets.analyzers.speech_rate.coverage import Unheard
 from video_assets.analyzers.speech_rate.pitch import pitch_track
 from video_assets.analyzers.speech_rate.presets import Config
 from video_assets.analyzers.speech_rate.schemas import SEGMENTS_SCHEMA, SUMMARY_SCHEMA
-from video_assets.analyzers.speech_rate.vad import pauses_between
+from video_assets.analyzers.speech_rate.sung import held, is_sung, spoken_pauses, union
 from video_assets.analyzers.speech_rate.windows import Word, _Segment
 from video_assets.media.frames import AudioTrack
 
@@ -44,7 +47,16 @@ def _word_energy(samples: np.ndarray, word: Word) -> float:
     return float(np.sqrt(np.mean(np.square(piece)))) if piece.size else 0.0
 
 
-def _segment_row(seg: _Segment, times: np.ndarray, f0: np.ndarray, loud: set[int], config: Config) -> dict:
+def _loud(samples: np.ndarray, words: list[Word], config: Config) -> set[int]:
+    """The ids of the words louder than their group's mean + z * std (at least three words)."""
+    energies = np.array([_word_energy(samples, w) for w in words]) if words else np.zeros(0)
+    if energies.size < 3 or not energies.std() > 0:
+        return set()
+    limit = energies.mean() + config.emphasis_z * energies.std()
+    return {id(w) for w, e in zip(words, energies) if e > limit}
+
+
+def _segment_row(seg: _Segment, times: np.ndarray, f0: np.ndarray, loud: set[int], config: Config, sung: bool = False) -> dict:
     duration = max(seg.end - seg.start, 1e-6)
     in_seg = f0[(times >= seg.start) & (times < seg.end)]
     gaps = [b.start - a.end for a, b in zip(seg.words, seg.words[1:])]
@@ -63,6 +75,7 @@ def _segment_row(seg: _Segment, times: np.ndarray, f0: np.ndarray, loud: set[int
         "emphasized_words": [w.text for w in seg.words if id(w) in loud],
         "language": seg.language,
         "language_probability": seg.language_probability,
+        "sung": sung,
     }
 
 
@@ -90,7 +103,7 @@ def _no_audio(audio: AudioTrack) -> AnalyzerResult:
     summary = {
         "has_audio": False, "duration_s": audio.video_duration_s, "total_words": 0, "speaking_time_s": 0.0,
         "speech_rate_wpm": 0.0, "articulation_rate_wpm": 0.0, "pause_count": 0, "pause_total_s": 0.0,
-        "speaking_pct": 0.0, "language": None, "language_probability": None, "languages": [],
+        "speaking_pct": 0.0, "sung_s": 0.0, "sung_words": 0, "language": None, "language_probability": None, "languages": [],
         "speech_without_words_s": 0.0, "speech_without_words_share": 0.0, "speech_without_words": [],
     }
     return AnalyzerResult(
@@ -101,7 +114,10 @@ def _no_audio(audio: AudioTrack) -> AnalyzerResult:
 
 
 def _finish(audio: AudioTrack, config: Config, regions: list[tuple[float, float]], segments: list[_Segment],
-            timings: dict[str, float], unheard: list[Unheard] = (), counts: dict[str, int] | None = None) -> AnalyzerResult:
+            timings: dict[str, float], unheard: list[Unheard] = (), counts: dict[str, int] | None = None,
+            singing: list[tuple[float, float]] = ()) -> AnalyzerResult:
+    """``singing``: the track's singing spans (``sung.singing_spans``): the segments, VAD regions and
+    wordless stretches mostly inside them are sung, left out of the spoken rates and shares."""
     samples = audio.samples
     duration = audio.duration_s or audio.video_duration_s
     t0 = time.perf_counter()
@@ -109,23 +125,32 @@ def _finish(audio: AudioTrack, config: Config, regions: list[tuple[float, float]
     timings["pitch_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    words = [w for s in segments for w in s.words]
-    energies = np.array([_word_energy(samples, w) for w in words]) if words else np.zeros(0)
-    loud: set[int] = set()
-    if energies.size >= 3 and energies.std() > 0:
-        limit = energies.mean() + config.emphasis_z * energies.std()
-        loud = {id(w) for w, e in zip(words, energies) if e > limit}
-    languages, lang, lang_p = language_shares(segments)
+    sung = [is_sung(s.start, s.end, singing, config) for s in segments]
+    segments = held(segments, sung, regions)
+    words = [w for s, x in zip(segments, sung) if not x for w in s.words]  # spoken
+    sung_words = [w for s, x in zip(segments, sung) if x for w in s.words]
+    # Emphasis against the words' own kind: a sung note is not a stressed spoken word.
+    loud = _loud(samples, words, config) | _loud(samples, sung_words, config)
+    languages, lang, lang_p = language_shares([s for s, x in zip(segments, sung) if not x])
     if config.workers > 1 and len(segments) > 1:
         with ThreadPoolExecutor(config.workers) as pool:
-            rows = list(pool.map(lambda s: _segment_row(s, times, f0, loud, config), segments))
+            rows = list(pool.map(lambda sx: _segment_row(sx[0], times, f0, loud, config, sx[1]), zip(segments, sung)))
     else:
-        rows = [_segment_row(s, times, f0, loud, config) for s in segments]
+        rows = [_segment_row(s, times, f0, loud, config, x) for s, x in zip(segments, sung)]
     timings["metrics_s"] = time.perf_counter() - t0
 
-    speaking = sum(b - a for a, b in regions)
-    pauses = pauses_between(regions, config.pause_min_s)
+    # A VAD region is sung when most of it is singing or a sung segment's line: the event model
+    # calls part of a sung line speech (real_a_cappella, 11.3-12.4 s: speech 0.9) where Whisper
+    # heard it as one line with the singing around it.
+    in_song = union(list(singing) + [(s.start, s.end) for s, x in zip(segments, sung) if x])
+    region_sung = [is_sung(a, b, in_song, config) for a, b in regions]
+    speaking = sum(b - a for (a, b), x in zip(regions, region_sung) if not x)
+    sung_s = sum(b - a for (a, b), x in zip(regions, region_sung) if x)
+    pauses = spoken_pauses(regions, region_sung, config.pause_min_s)
     total_words = len(words)
+    # Singing the recognizer could not read is not lost speech: listed as sung, not counted.
+    unheard = [Unheard(u.start, u.end, "sung", u.text) if is_sung(u.start, u.end, in_song, config) else u for u in unheard]
+    lost = sum(u.end - u.start for u in unheard if u.reason != "sung")
     summary = {
         "has_audio": True,
         "duration_s": round(duration, 3),
@@ -136,14 +161,19 @@ def _finish(audio: AudioTrack, config: Config, regions: list[tuple[float, float]
         "pause_count": len(pauses),
         "pause_total_s": round(sum(b - a for a, b in pauses), 3),
         "speaking_pct": round(100.0 * speaking / duration, 2) if duration > 0 else 0.0,
+        "sung_s": round(sung_s, 3),
+        "sung_words": len(sung_words),
         "language": lang,
         "language_probability": lang_p,
         "languages": languages,
-        "speech_without_words_s": round(sum(u.end - u.start for u in unheard), 3),
-        "speech_without_words_share": round(sum(u.end - u.start for u in unheard) / speaking, 4) if speaking > 0 else 0.0,
+        "speech_without_words_s": round(lost, 3),
+        "speech_without_words_share": round(lost / speaking, 4) if speaking > 0 else 0.0,
         "speech_without_words": [u.row() for u in unheard],
     }
     notes = [] if total_words else ["no speech found"]
+    if sung_s or sung_words:
+        notes.append(f"sung: {sung_s:.1f} s of the VAD's voice, {sum(sung)} segments, {len(sung_words)} words (kept, marked sung, "
+                     "left out of the rates and pauses)")
     notes += [f"speech with no words {u.start:.2f}-{u.end:.2f} s: {u.reason}" + (f" ({u.text})" if u.text else "") for u in unheard]
     seconds = sum(v for k, v in timings.items() if k.endswith("_s"))
     return AnalyzerResult(

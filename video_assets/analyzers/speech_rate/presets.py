@@ -72,6 +72,13 @@ class Config:
     coverage_word_pad_s: float = 0.2
     coverage_min_s: float = 1.0
     coverage_short_s: float = 0.5
+    # Sung is not spoken (sung.py): singing from the audio event model's singing probability at
+    # sung_threshold (the library's default), through the post-processing audio_events uses; a
+    # segment, VAD region or wordless stretch with at least sung_min_share of its time in singing
+    # is sung. Off: nothing is sung (the rates as before issue #49 item 3).
+    sung_apart: bool = True
+    sung_threshold: float = 0.5
+    sung_min_share: float = 0.5
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
