@@ -20,6 +20,7 @@ from video_assets.analyzers import speech_rate as core
 from video_assets.analyzers.speech_rate.coverage import stretches_without_words
 from video_assets.analyzers.speech_rate.sung import held, is_sung, share_in, spoken_pauses, union
 from video_assets.analyzers.speech_rate.windows import _Segment
+from video_assets.insights.profile import VideoFacts, build_profile
 from video_assets.insights.spans import spans_of
 from video_assets.media.decode import decode_audio
 from video_assets.sample.real.soundtrack import write_sound
@@ -90,6 +91,12 @@ def test_a_song_is_sung_not_spoken(models, tmp_path):
     assert all(s["reason"] == "sung" for s in row.speech_without_words), list(row.speech_without_words)
     spans = spans_of("real_a_cappella", {"speech_rate": result.tables})
     assert sorted(spans.text) == sorted(t for t in segments.text if t.strip()) and (spans.source == "speech").all()
+    # The profile gives the singing apart: no speaking share, no first word, no articulation rate.
+    facts = VideoFacts(duration_s=truth["duration"], width=1080, height=1920, fps=30.0, frame_count=1014, has_audio=True)
+    profile = build_profile("real_a_cappella", facts, {"speech_rate": result.tables}, {"speech_rate": "real"}, 0).iloc[0]
+    assert profile.sung_share == pytest.approx(row.sung_s / truth["duration"], abs=1e-4) and profile.sung_share > 0.7
+    assert profile.speaking_share <= 0.1 * profile.sung_share and profile.words_per_minute == 0
+    assert pd.isna(profile.articulation_wpm) and pd.isna(profile.first_word_s) and not profile.speech_in_hook
 
 
 def test_sung_marks_regions_pauses_and_held_notes():
