@@ -2,7 +2,14 @@
 N videos (default 10,000, fingerprints generated with the sizes real ones have), p50/p95 latency,
 index bytes per video and the size that makes at 1 M videos.
 
-    python -m benchmark.links [--videos 10000] [--queries 40]
+    python -m benchmark.links [--videos 10000] [--queries 40] [--baseline COMMIT] [--no-footage]
+
+Sound lookups are measured against a baseline too: the index and matcher (``postings.py``,
+``match.py``) of ``--baseline`` (default: the commit before the bucket table and inline items),
+loaded from git into this process, each with an index of its own built from the same videos, the
+queries timed alternately (baseline, optimized, then the other order), so both see the same
+machine load. Four real queries (music under a voice-over) each have a planted match in the index
+(the same music, another voice, 5 s later): both must find it.
 
 Writes benchmark/results/links.json and links.md. Generated index fingerprints are uniform random
 landmarks/hashes: real hashes are less uniform (popular keys), so real lookups hit more postings.
@@ -11,6 +18,7 @@ landmarks/hashes: real hashes are less uniform (popular keys), so real lookups h
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import platform
 import shutil
@@ -25,6 +33,11 @@ from video_assets.links import FootageIndex, SoundIndex, footage, sound, synth
 
 RESULTS = Path(__file__).parent / "results"
 SR = 16000
+BASELINE = "6e47444"  # sound fingerprints as now; postings + matcher before the bucket table and inline items
+
+
+class _Done(Exception):
+    """Leaves the index section early (``--no-footage``)."""
 
 
 def _machine() -> str:
@@ -42,6 +55,26 @@ def _commit() -> str:
         return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+
+
+def _baseline_sound_index(commit: str):
+    """``SoundIndex`` as it was at ``commit`` (its ``postings`` and ``match`` modules from git, the
+    rest of the package as now)."""
+    def source(path: str) -> str:
+        return subprocess.run(["git", "show", f"{commit}:{path}"], capture_output=True, text=True, check=True,
+                              cwd=Path(__file__).parent.parent).stdout
+
+    mods = {}
+    for name in ("postings", "match"):
+        spec = importlib.util.spec_from_loader(f"links_baseline_{name}", loader=None)
+        mod = importlib.util.module_from_spec(spec)
+        src = source(f"video_assets/links/{name}.py").replace("from video_assets.links.postings import", "from links_baseline_postings import")
+        import sys
+
+        sys.modules[spec.name] = mod
+        exec(compile(src, f"{commit}:video_assets/links/{name}.py", "exec"), mod.__dict__)
+        mods[name] = mod
+    return mods["match"].SoundIndex
 
 
 def _fake_sound(rng, n: int, seconds: float) -> sound.SoundFingerprint:
@@ -65,7 +98,7 @@ def _build(index, fakes, batch: int = 250) -> float:
     for i in range(0, len(items), batch):
         entries = []
         for name, fp in items[i:i + batch]:
-            if isinstance(index, SoundIndex):
+            if isinstance(fp, sound.SoundFingerprint):
                 keys, t, logf = fp.hashes()
                 entries.append((name, keys, np.arange(keys.size), {"time": t, "logf": logf}))
             else:
@@ -80,9 +113,49 @@ def _latency(index, queries) -> dict:
         t0 = time.perf_counter()
         index.query(name, fp)
         out.append(time.perf_counter() - t0)
-    a = np.array(out) * 1000
+    return _summary(out)
+
+
+def _summary(seconds) -> dict:
+    a = np.array(seconds) * 1000
     return {"p50_ms": round(float(np.percentile(a, 50)), 1), "p95_ms": round(float(np.percentile(a, 95)), 1),
-            "max_ms": round(float(a.max()), 1), "queries": len(out)}
+            "max_ms": round(float(a.max()), 1), "queries": len(a)}
+
+
+def _interleaved(base, opt, queries, rounds: int) -> dict:
+    """Each query timed on both indexes, alternately first, ``rounds`` times; p50/p95 over all
+    timings, and the median over queries of baseline / optimized (each query's median time)."""
+    tb, to = np.zeros((rounds, len(queries))), np.zeros((rounds, len(queries)))
+    for r in range(rounds):
+        for i, (name, fp) in enumerate(queries):
+            for which in ((0, 1) if (r + i) % 2 == 0 else (1, 0)):
+                t0 = time.perf_counter()
+                (base if which == 0 else opt).query(name, fp)
+                (tb if which == 0 else to)[r, i] = time.perf_counter() - t0
+    ratio = np.median(tb, axis=0) / np.median(to, axis=0)
+    return {"baseline": _summary(tb.ravel()), "optimized": _summary(to.ravel()), "rounds": rounds,
+            "ratio_median": round(float(np.median(ratio)), 2), "ratio_p95_of_p95": round(float(np.percentile(tb, 95) / np.percentile(to, 95)), 2)}
+
+
+def _planted(found) -> int:
+    """Queries whose planted video (q<i> -> p<i>) was found at its offset (5 s, within 0.2 s)."""
+    return sum(any(o == f"p{i}" and abs(off - 5.0) <= 0.2 for o, off, _ in f) for i, f in enumerate(found))
+
+
+def _others(found) -> int:
+    return sum(sum(o != f"p{i}" for o, _, _ in f) for i, f in enumerate(found))
+
+
+def _pairs(seconds: float, n: int = 4):
+    """(planted index videos, their queries): music under one voice, and 5 s later under another."""
+    planted, queries = [], []
+    for i in range(n):
+        bed = synth.music(seconds + 5, seed=100 + i)
+        a = synth.mix(synth.speech("An old video with its own words, number %d." % i, voice="en-gb"), bed[: int(seconds * SR)], -10)
+        b = synth.mix(synth.speech("A new video with other words, number %d." % i), bed[5 * SR:], -10)
+        planted.append((f"p{i}", sound.fingerprint(a)))
+        queries.append((f"q{i}", sound.fingerprint(b)))
+    return planted, queries
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,6 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--queries", type=int, default=40)
     ap.add_argument("--sound-videos", type=int, default=None, help="index size for the sound lookups (default: --videos)")
     ap.add_argument("--seconds", type=float, default=30.0)
+    ap.add_argument("--baseline", default=BASELINE, help="commit whose sound index and matcher are the baseline")
+    ap.add_argument("--rounds", type=int, default=3, help="timings of each sound query on each index")
+    ap.add_argument("--no-footage", action="store_true", help="sound only (the footage index takes as long to build)")
     args = ap.parse_args(argv)
     rng = np.random.default_rng(0)
     res: dict = {"commit": _commit(), "machine": _machine(), "device": "cpu", "videos": args.videos, "video_s": args.seconds}
@@ -118,20 +194,36 @@ def main(argv: list[str] | None = None) -> int:
     n_landmarks = len(sfp)
     tmp = Path(tempfile.mkdtemp(prefix="links-bench-"))
     try:
-        si = SoundIndex(tmp / "sound")
+        si, bi = SoundIndex(tmp / "sound"), _baseline_sound_index(args.baseline)(tmp / "sound-baseline")
         sv = args.sound_videos or args.videos
-        build_s = _build(si, ((f"v{i:06d}", _fake_sound(rng, n_landmarks, args.seconds)) for i in range(sv)))
-        real_queries = [(f"q{i}", sound.fingerprint(synth.mix(synth.speech("A new video with its own words, number %d." % i),
-                                                              synth.music(args.seconds, seed=100 + i), -6))) for i in range(4)]
-        fake_queries = [(f"f{i}", _fake_sound(rng, n_landmarks, args.seconds)) for i in range(args.queries - 4)]
-        lat = _latency(si, real_queries + fake_queries)
+        planted, real_queries = _pairs(args.seconds)
+        fakes = [(f"v{i:06d}", _fake_sound(rng, n_landmarks, args.seconds)) for i in range(sv)]
+        for j, p in enumerate(planted):  # the planted ones spread over the runs
+            fakes[j * (sv // len(planted))] = p
+        build_s = _build(si, iter(fakes))
+        base_build_s = _build(bi, iter(fakes))
+        del fakes
+        fake_queries = [(f"f{i}", _fake_sound(rng, n_landmarks, args.seconds)) for i in range(args.queries - len(real_queries))]
+        queries = real_queries + fake_queries
+        found = {}
+        for label, index in (("optimized", si), ("baseline", bi)):
+            found[label] = [[(m.other, m.offset_s, m.score) for m in index.query(name, fp)] for name, fp in real_queries]
+        inter = _interleaved(bi, si, queries, args.rounds)
+        lat = dict(inter["optimized"])
         hits = sum(int(q.size) for _, q, _, _ in si.store.lookup(real_queries[0][1].hashes(spread=True)[0]))
         lat["postings_hit_per_query"] = hits
         lat["keys_per_query"] = int(real_queries[0][1].hashes(spread=True)[0].size)
-        nbytes = si.store.nbytes()
+        nbytes, base_bytes = si.store.nbytes(), bi.store.nbytes()
         res["sound_index"] = {**lat, "videos": sv, "build_s": round(build_s, 1), "bytes": nbytes, "bytes_per_video": round(nbytes / sv),
                               "gb_at_1m_videos": round(nbytes / sv * 1e6 / 1e9, 1), "runs": len(si.store.manifest()["runs"]),
-                              "peaks_per_video": n_landmarks, "triplets_per_video": int(sfp.hashes()[0].size)}
+                              "peaks_per_video": n_landmarks, "triplets_per_video": int(sfp.hashes()[0].size),
+                              "planted_found": found["optimized"],
+                              "baseline": {**inter["baseline"], "commit": args.baseline, "build_s": round(base_build_s, 1),
+                                           "bytes_per_video": round(base_bytes / sv), "planted_found": found["baseline"]},
+                              "rounds": inter["rounds"], "ratio_median": inter["ratio_median"], "ratio_p95": inter["ratio_p95_of_p95"]}
+        shutil.rmtree(tmp / "sound-baseline", ignore_errors=True)
+        if args.no_footage:
+            raise _Done
         fi = FootageIndex(tmp / "footage")
         views = int(round(len(ffp) / max(1, ffp.frames)))
         build_s = _build(fi, ((f"v{i:06d}", _fake_footage(rng, ffp.frames, views)) for i in range(args.videos)))
@@ -140,24 +232,31 @@ def main(argv: list[str] | None = None) -> int:
         res["footage_index"] = {**lat, "build_s": round(build_s, 1), "bytes": nbytes, "bytes_per_video": round(nbytes / args.videos),
                                 "gb_at_1m_videos": round(nbytes / args.videos * 1e6 / 1e9, 1), "runs": len(fi.store.manifest()["runs"]),
                                 "hashes_per_video": ffp.frames * views}
+    except _Done:
+        pass
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "links.json").write_text(json.dumps(res, indent=2) + "\n")
-    f, s, o = res["fingerprint"], res["sound_index"], res["footage_index"]
+    f, s = res["fingerprint"], res["sound_index"]
+    b = s["baseline"]
     md = [
         "# links: fingerprints and matching", "",
-        f"Machine: {res['machine']}. Commit {res['commit'][:10]}. Index of {args.videos:,} generated videos of {args.seconds:.0f} s.", "",
+        f"Machine: {res['machine']}. Commit {res['commit'][:10]}. Index of {s['videos']:,} generated videos of {args.seconds:.0f} s.", "",
         "| what | value |", "|---|---|",
         f"| sound fingerprint, 30 s | {f['sound_s']} s (realtime factor {f['sound_rtf']}), {f['sound_peaks_per_s']} peaks/s, {f['sound_triplets_per_s']} triplet hashes/s |",
         f"| footage fingerprint, 30 s (frames decoded) | {f['footage_s']} s (realtime factor {f['footage_rtf']}), {f['footage_hashes_per_frame']} hashes/frame |",
         f"| sound match vs {s['videos']:,} videos | p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms ({s['keys_per_query']:,} keys, {s['postings_hit_per_query']:,} postings hit per query) |",
-        f"| sound index | {s['bytes_per_video']:,} bytes/video, {s['gb_at_1m_videos']} GB at 1 M videos |",
-        f"| footage match vs {args.videos:,} videos | p50 {o['p50_ms']} ms, p95 {o['p95_ms']} ms |",
-        f"| footage index | {o['bytes_per_video']:,} bytes/video, {o['gb_at_1m_videos']} GB at 1 M videos |", "",
-        "Generated index fingerprints are uniform random: real hashes are less uniform, so real lookups hit more postings.",
-        "The machine is shared with other jobs: latencies are upper-bound-ish, rerun for a quiet number.", "",
+        f"| ... baseline ({b['commit']}), same videos, interleaved | p50 {b['p50_ms']} ms, p95 {b['p95_ms']} ms; baseline / optimized: median {s['ratio_median']}x, p95 {s['ratio_p95']}x ({s['rounds']} rounds x {s['queries'] // s['rounds']} queries) |",
+        f"| planted matches found (4 queries) | optimized {_planted(s['planted_found'])}, baseline {_planted(b['planted_found'])}; other matches: {_others(s['planted_found'])}, {_others(b['planted_found'])} |",
+        f"| sound index | {s['bytes_per_video']:,} bytes/video, {s['gb_at_1m_videos']} GB at 1 M videos (baseline {b['bytes_per_video']:,} bytes/video) |",
     ]
+    if "footage_index" in res:
+        o = res["footage_index"]
+        md += [f"| footage match vs {args.videos:,} videos | p50 {o['p50_ms']} ms, p95 {o['p95_ms']} ms |",
+               f"| footage index | {o['bytes_per_video']:,} bytes/video, {o['gb_at_1m_videos']} GB at 1 M videos |"]
+    md += ["", "Generated index fingerprints are uniform random: real hashes are less uniform, so real lookups hit more postings.",
+           "The machine is shared with other jobs: latencies are upper-bound-ish, rerun for a quiet number.", ""]
     (RESULTS / "links.md").write_text("\n".join(md))
     print("\n".join(md))
     return 0
