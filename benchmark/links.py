@@ -4,12 +4,15 @@ index bytes per video and the size that makes at 1 M videos.
 
     python -m benchmark.links [--videos 10000] [--queries 40] [--baseline COMMIT] [--no-footage]
 
-Sound lookups are measured against a baseline too: the index and matcher (``postings.py``,
-``match.py``) of ``--baseline`` (default: the commit before the bucket table and inline items),
-loaded from git into this process, each with an index of its own built from the same videos, the
-queries timed alternately (baseline, optimized, then the other order), so both see the same
-machine load. Four real queries (music under a voice-over) each have a planted match in the index
-(the same music, another voice, 5 s later): both must find it.
+Sound lookups are measured against a baseline too: the sound fingerprint, index and matcher
+(``sound.py``, ``postings.py``, ``match.py``) of ``--baseline`` (default: the commit before the
+steady-partial peaks, the bucket table and the inline items), loaded from git into this process.
+Each side fingerprints the same audio its own way and indexes the same number of generated videos
+(as many landmarks as its own fingerprint of the benchmark's voice-over has), and the queries are
+timed alternately (baseline, optimized, then the other order), so both see the same machine load.
+``--baseline-lookup-only`` keeps today's fingerprints on both sides (the lookup change alone).
+Four real queries (music 10 dB under a voice-over) each have a planted match in the index (the
+same music under another voice, 5 s later); the table says how many each side finds.
 
 Writes benchmark/results/links.json and links.md. Generated index fingerprints are uniform random
 landmarks/hashes: real hashes are less uniform (popular keys), so real lookups hit more postings.
@@ -33,7 +36,7 @@ from video_assets.links import FootageIndex, SoundIndex, footage, sound, synth
 
 RESULTS = Path(__file__).parent / "results"
 SR = 16000
-BASELINE = "6e47444"  # sound fingerprints as now; postings + matcher before the bucket table and inline items
+BASELINE = "02b9af4"  # before the steady-partial peaks (6e47444) and the bucket table, inline items (2677abf)
 
 
 class _Done(Exception):
@@ -57,30 +60,32 @@ def _commit() -> str:
         return "unknown"
 
 
-def _baseline_sound_index(commit: str):
-    """``SoundIndex`` as it was at ``commit`` (its ``postings`` and ``match`` modules from git, the
-    rest of the package as now)."""
+def _baseline(commit: str, lookup_only: bool = False):
+    """(sound module, ``SoundIndex``) as they were at ``commit`` (``sound``, ``postings`` and
+    ``match`` from git, the rest of the package as now); ``lookup_only``: today's ``sound``."""
+    import sys
+
     def source(path: str) -> str:
         return subprocess.run(["git", "show", f"{commit}:{path}"], capture_output=True, text=True, check=True,
                               cwd=Path(__file__).parent.parent).stdout
 
     mods = {}
-    for name in ("postings", "match"):
+    for name in (("postings", "match") if lookup_only else ("sound", "postings", "match")):
         spec = importlib.util.spec_from_loader(f"links_baseline_{name}", loader=None)
         mod = importlib.util.module_from_spec(spec)
         src = source(f"video_assets/links/{name}.py").replace("from video_assets.links.postings import", "from links_baseline_postings import")
-        import sys
-
+        if not lookup_only:
+            src = src.replace("from video_assets.links import sound as S", "import links_baseline_sound as S")
         sys.modules[spec.name] = mod
         exec(compile(src, f"{commit}:video_assets/links/{name}.py", "exec"), mod.__dict__)
         mods[name] = mod
-    return mods["match"].SoundIndex
+    return mods.get("sound", sound), mods["match"].SoundIndex
 
 
-def _fake_sound(rng, n: int, seconds: float) -> sound.SoundFingerprint:
+def _fake_sound(rng, n: int, seconds: float, snd=sound):
     """``n`` random spectral peaks (the index hashes their triplets as it does a real video's)."""
-    t = np.sort(rng.uniform(0, seconds / sound.FRAME_S, n)).astype(np.float32)
-    return sound.SoundFingerprint(t, rng.uniform(np.log2(sound.FMIN), np.log2(sound.FMAX), n).astype(np.float32), seconds)
+    t = np.sort(rng.uniform(0, seconds / snd.FRAME_S, n)).astype(np.float32)
+    return snd.SoundFingerprint(t, rng.uniform(np.log2(snd.FMIN), np.log2(snd.FMAX), n).astype(np.float32), seconds)
 
 
 def _fake_footage(rng, frames: int, views: int) -> footage.FootageFingerprint:
@@ -98,7 +103,7 @@ def _build(index, fakes, batch: int = 250) -> float:
     for i in range(0, len(items), batch):
         entries = []
         for name, fp in items[i:i + batch]:
-            if isinstance(fp, sound.SoundFingerprint):
+            if hasattr(fp, "logf"):  # a sound fingerprint, today's or the baseline's
                 keys, t, logf = fp.hashes()
                 entries.append((name, keys, np.arange(keys.size), {"time": t, "logf": logf}))
             else:
@@ -122,15 +127,18 @@ def _summary(seconds) -> dict:
             "max_ms": round(float(a.max()), 1), "queries": len(a)}
 
 
-def _interleaved(base, opt, queries, rounds: int) -> dict:
-    """Each query timed on both indexes, alternately first, ``rounds`` times; p50/p95 over all
-    timings, and the median over queries of baseline / optimized (each query's median time)."""
-    tb, to = np.zeros((rounds, len(queries))), np.zeros((rounds, len(queries)))
+def _interleaved(base, base_queries, opt, opt_queries, rounds: int) -> dict:
+    """Each query timed on both indexes (each side its own fingerprint of it), alternately first,
+    ``rounds`` times; p50/p95 over all timings, and the median over queries of baseline /
+    optimized (each query's median time)."""
+    n = len(opt_queries)
+    tb, to = np.zeros((rounds, n)), np.zeros((rounds, n))
     for r in range(rounds):
-        for i, (name, fp) in enumerate(queries):
+        for i in range(n):
             for which in ((0, 1) if (r + i) % 2 == 0 else (1, 0)):
+                index, (name, fp) = (base, base_queries[i]) if which == 0 else (opt, opt_queries[i])
                 t0 = time.perf_counter()
-                (base if which == 0 else opt).query(name, fp)
+                index.query(name, fp)
                 (tb if which == 0 else to)[r, i] = time.perf_counter() - t0
     ratio = np.median(tb, axis=0) / np.median(to, axis=0)
     return {"baseline": _summary(tb.ravel()), "optimized": _summary(to.ravel()), "rounds": rounds,
@@ -147,15 +155,30 @@ def _others(found) -> int:
 
 
 def _pairs(seconds: float, n: int = 4):
-    """(planted index videos, their queries): music under one voice, and 5 s later under another."""
+    """(planted index videos, their queries) as audio: music under one voice, and 5 s later under another."""
     planted, queries = [], []
     for i in range(n):
         bed = synth.music(seconds + 5, seed=100 + i)
-        a = synth.mix(synth.speech("An old video with its own words, number %d." % i, voice="en-gb"), bed[: int(seconds * SR)], -10)
-        b = synth.mix(synth.speech("A new video with other words, number %d." % i), bed[5 * SR:], -10)
-        planted.append((f"p{i}", sound.fingerprint(a)))
-        queries.append((f"q{i}", sound.fingerprint(b)))
+        planted.append((f"p{i}", synth.mix(synth.speech("An old video with its own words, number %d." % i, voice="en-gb"), bed[: int(seconds * SR)], -10)))
+        queries.append((f"q{i}", synth.mix(synth.speech("A new video with other words, number %d." % i), bed[5 * SR:], -10)))
     return planted, queries
+
+
+def _sound_side(snd, index, audio, planted, real_queries, videos: int, queries: int, seconds: float) -> dict:
+    """Builds one side's index (``videos`` generated + the planted ones) and its queries."""
+    n = len(snd.fingerprint(audio))
+    rng = np.random.default_rng(1)
+    fakes = [(f"v{i:06d}", _fake_sound(rng, n, seconds, snd)) for i in range(videos)]
+    for j, (name, a) in enumerate(planted):  # the planted ones spread over the runs
+        fakes[j * (videos // len(planted))] = (name, snd.fingerprint(a))
+    build_s = _build(index, iter(fakes))
+    del fakes
+    qs = [(name, snd.fingerprint(a)) for name, a in real_queries]
+    qs += [(f"f{i}", _fake_sound(rng, n, seconds, snd)) for i in range(queries - len(qs))]
+    keys = qs[0][1].hashes(spread=True)[0]
+    return {"index": index, "queries": qs, "build_s": round(build_s, 1), "peaks_per_video": n,
+            "keys_per_query": int(keys.size), "postings_hit_per_query": sum(int(q.size) for _, q, _, _ in index.store.lookup(keys)),
+            "planted_found": [[(m.other, m.offset_s, m.score) for m in index.query(name, fp)] for name, fp in qs[:len(real_queries)]]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -164,7 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--queries", type=int, default=40)
     ap.add_argument("--sound-videos", type=int, default=None, help="index size for the sound lookups (default: --videos)")
     ap.add_argument("--seconds", type=float, default=30.0)
-    ap.add_argument("--baseline", default=BASELINE, help="commit whose sound index and matcher are the baseline")
+    ap.add_argument("--baseline", default=BASELINE, help="commit whose sound fingerprint, index and matcher are the baseline")
+    ap.add_argument("--baseline-lookup-only", action="store_true", help="the baseline's index and matcher, today's fingerprint")
     ap.add_argument("--rounds", type=int, default=3, help="timings of each sound query on each index")
     ap.add_argument("--no-footage", action="store_true", help="sound only (the footage index takes as long to build)")
     args = ap.parse_args(argv)
@@ -191,36 +215,24 @@ def main(argv: list[str] | None = None) -> int:
         "footage_hashes_per_frame": round(len(ffp) / max(1, ffp.frames), 1),
         "footage_note": "frames already decoded (video_frames); 360x640 RGB, one every 0.5 s",
     }
-    n_landmarks = len(sfp)
     tmp = Path(tempfile.mkdtemp(prefix="links-bench-"))
     try:
-        si, bi = SoundIndex(tmp / "sound"), _baseline_sound_index(args.baseline)(tmp / "sound-baseline")
         sv = args.sound_videos or args.videos
         planted, real_queries = _pairs(args.seconds)
-        fakes = [(f"v{i:06d}", _fake_sound(rng, n_landmarks, args.seconds)) for i in range(sv)]
-        for j, p in enumerate(planted):  # the planted ones spread over the runs
-            fakes[j * (sv // len(planted))] = p
-        build_s = _build(si, iter(fakes))
-        base_build_s = _build(bi, iter(fakes))
-        del fakes
-        fake_queries = [(f"f{i}", _fake_sound(rng, n_landmarks, args.seconds)) for i in range(args.queries - len(real_queries))]
-        queries = real_queries + fake_queries
-        found = {}
-        for label, index in (("optimized", si), ("baseline", bi)):
-            found[label] = [[(m.other, m.offset_s, m.score) for m in index.query(name, fp)] for name, fp in real_queries]
-        inter = _interleaved(bi, si, queries, args.rounds)
-        lat = dict(inter["optimized"])
-        hits = sum(int(q.size) for _, q, _, _ in si.store.lookup(real_queries[0][1].hashes(spread=True)[0]))
-        lat["postings_hit_per_query"] = hits
-        lat["keys_per_query"] = int(real_queries[0][1].hashes(spread=True)[0].size)
-        nbytes, base_bytes = si.store.nbytes(), bi.store.nbytes()
-        res["sound_index"] = {**lat, "videos": sv, "build_s": round(build_s, 1), "bytes": nbytes, "bytes_per_video": round(nbytes / sv),
-                              "gb_at_1m_videos": round(nbytes / sv * 1e6 / 1e9, 1), "runs": len(si.store.manifest()["runs"]),
-                              "peaks_per_video": n_landmarks, "triplets_per_video": int(sfp.hashes()[0].size),
-                              "planted_found": found["optimized"],
-                              "baseline": {**inter["baseline"], "commit": args.baseline, "build_s": round(base_build_s, 1),
-                                           "bytes_per_video": round(base_bytes / sv), "planted_found": found["baseline"]},
+        bsnd, bcls = _baseline(args.baseline, args.baseline_lookup_only)
+        opt = _sound_side(sound, SoundIndex(tmp / "sound"), audio, planted, real_queries, sv, args.queries, args.seconds)
+        base = _sound_side(bsnd, bcls(tmp / "sound-baseline"), audio, planted, real_queries, sv, args.queries, args.seconds)
+        inter = _interleaved(base["index"], base["queries"], opt["index"], opt["queries"], args.rounds)
+        nbytes, base_bytes = opt["index"].store.nbytes(), base["index"].store.nbytes()
+        strip = ("index", "queries")
+        res["sound_index"] = {**inter["optimized"], **{k: v for k, v in opt.items() if k not in strip}, "videos": sv,
+                              "bytes": nbytes, "bytes_per_video": round(nbytes / sv), "gb_at_1m_videos": round(nbytes / sv * 1e6 / 1e9, 1),
+                              "runs": len(opt["index"].store.manifest()["runs"]), "triplets_per_video": int(sfp.hashes()[0].size),
+                              "baseline": {**inter["baseline"], **{k: v for k, v in base.items() if k not in strip}, "commit": args.baseline,
+                                           "lookup_only": args.baseline_lookup_only, "bytes_per_video": round(base_bytes / sv),
+                                           "gb_at_1m_videos": round(base_bytes / sv * 1e6 / 1e9, 1)},
                               "rounds": inter["rounds"], "ratio_median": inter["ratio_median"], "ratio_p95": inter["ratio_p95_of_p95"]}
+        del opt, base
         shutil.rmtree(tmp / "sound-baseline", ignore_errors=True)
         if args.no_footage:
             raise _Done
@@ -247,9 +259,9 @@ def main(argv: list[str] | None = None) -> int:
         f"| sound fingerprint, 30 s | {f['sound_s']} s (realtime factor {f['sound_rtf']}), {f['sound_peaks_per_s']} peaks/s, {f['sound_triplets_per_s']} triplet hashes/s |",
         f"| footage fingerprint, 30 s (frames decoded) | {f['footage_s']} s (realtime factor {f['footage_rtf']}), {f['footage_hashes_per_frame']} hashes/frame |",
         f"| sound match vs {s['videos']:,} videos | p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms ({s['keys_per_query']:,} keys, {s['postings_hit_per_query']:,} postings hit per query) |",
-        f"| ... baseline ({b['commit']}), same videos, interleaved | p50 {b['p50_ms']} ms, p95 {b['p95_ms']} ms; baseline / optimized: median {s['ratio_median']}x, p95 {s['ratio_p95']}x ({s['rounds']} rounds x {s['queries'] // s['rounds']} queries) |",
+        f"| ... baseline ({b['commit']}{', its index and matcher only' if b['lookup_only'] else ''}), interleaved | p50 {b['p50_ms']} ms, p95 {b['p95_ms']} ms ({b['keys_per_query']:,} keys, {b['postings_hit_per_query']:,} postings hit); baseline / optimized: median {s['ratio_median']}x, p95 {s['ratio_p95']}x ({s['rounds']} rounds x {s['queries'] // s['rounds']} queries) |",
         f"| planted matches found (4 queries) | optimized {_planted(s['planted_found'])}, baseline {_planted(b['planted_found'])}; other matches: {_others(s['planted_found'])}, {_others(b['planted_found'])} |",
-        f"| sound index | {s['bytes_per_video']:,} bytes/video, {s['gb_at_1m_videos']} GB at 1 M videos (baseline {b['bytes_per_video']:,} bytes/video) |",
+        f"| sound index | {s['bytes_per_video']:,} bytes/video, {s['gb_at_1m_videos']} GB at 1 M videos (baseline {b['bytes_per_video']:,} bytes/video, {b['gb_at_1m_videos']} GB) |",
     ]
     if "footage_index" in res:
         o = res["footage_index"]
