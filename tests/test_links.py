@@ -178,3 +178,35 @@ def test_index_merges_and_drops_removed(tmp_path):
     assert "v3" not in idx.videos()
     hits = idx.query("q", fps["v0"])
     assert {m.other for m in hits} == {"v0", "v9"}
+
+
+@pytest.mark.parametrize("inline", [False, True])
+def test_postings_lookup_is_exact(tmp_path, inline):
+    """The bucket table over scrambled keys finds exactly the postings a plain dict finds: every
+    posting of an asked key (duplicates, keys past the largest stored, key 0 and 2**32-1), none of
+    another key, items still beside their keys after merges and a removal."""
+    from video_assets.links.postings import PostingStore
+
+    rng = np.random.default_rng(3)
+    store = PostingStore(tmp_path / "p", inline=inline)
+    truth: dict[str, list[tuple[int, float]]] = {}
+    for i in range(7):
+        n = int(rng.integers(50, 400))
+        keys = np.concatenate([rng.integers(0, 1 << 12, n // 2), rng.integers(0, 1 << 32, n - n // 2, dtype=np.uint64)]).astype(np.uint32)
+        keys[:3] = (0, 0xFFFFFFFF, 77)
+        times = rng.uniform(0, 30, n).astype(np.float32)
+        store.add([(f"v{i}", keys, np.arange(n), {"time": times})])
+        truth[f"v{i}"] = list(zip(keys.tolist(), times.tolist()))
+    store.remove(["v2"])
+    store.add([("v7", np.array([77, 5], np.uint32), np.arange(2), {"time": np.array([1.5, 2.5], np.float32)})])  # merges
+    truth["v7"] = [(77, 1.5), (5, 2.5)]
+    del truth["v2"]
+    asked = np.array(sorted({k for v in truth.values() for k, _ in v[:40]}) + [77, 77, 123456789, 0xFFFFFFFE], np.uint32)
+    got = set()
+    for run, q, rows, live in store.lookup(asked):
+        vid = np.asarray(run.items["video"])[rows]
+        for qi, v, t in zip(q.tolist(), vid.tolist(), np.asarray(run.items["time"])[rows].tolist()):
+            if live[v]:
+                got.add((qi, run.videos[v], int(asked[qi]), t))
+    want = {(qi, v, k, t) for qi, a in enumerate(asked.tolist()) for v, ps in truth.items() for k, t in ps if k == a}
+    assert got == want
