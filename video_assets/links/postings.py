@@ -124,6 +124,8 @@ class PostingStore:
     def _load(self, name: str) -> Run:
         if name not in self._cache:
             d = self.folder / name
+            if not (d / "bucket.json").exists():  # its keys are not scrambled: lookups would find nothing
+                raise ValueError(f"{d} was written before the bucket table (links-core): build the index again")
             meta = json.loads((d / "videos.json").read_text())
             keys = np.load(d / "keys.npy", mmap_mode="r")
             if (d / "rows.npy").exists():
