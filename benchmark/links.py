@@ -36,7 +36,7 @@ from video_assets.links import FootageIndex, SoundIndex, footage, sound, synth
 
 RESULTS = Path(__file__).parent / "results"
 SR = 16000
-BASELINE = "02b9af4"  # before the steady-partial peaks (6e47444) and the bucket table, inline items (2677abf)
+BASELINE = "02b9af4"  # before the steady-partial peaks (c084370) and the bucket table, inline items (bb3ed2e)
 
 
 class _Done(Exception):
