@@ -18,9 +18,9 @@ from video_assets.links import footage as F
 from video_assets.links import sound as S
 from video_assets.links.postings import PostingStore
 
-# Sound votes. Measured on the links test signals (music reused without a voice on top): true
-# reuses 107-747 votes at their offset, 2.0-8x the best offset more than 1 s away; decoy songs of
-# the same style (same drums and tempo) up to 212 votes but at most 1.7x their runner-up.
+# Sound votes. Measured on the links test signals: true reuses at least 81 votes at their offset without
+# a voice on top, at least 16 under a voice-over 10 dB over the music; decoy songs of the same style (same
+# drums and tempo) at most 10, chance under voice-overs at most 4.
 OFFSET_BIN_S = 0.2
 MIN_VOTES = 14
 DOMINANCE = 2.0  # best offset's votes over the best offset more than 1 s away
@@ -66,7 +66,7 @@ class SoundIndex:
     triplet hash with its anchor's time and log frequency (the speed of a hit)."""
 
     def __init__(self, folder: str | Path):
-        self.store = PostingStore(_nonempty(folder))
+        self.store = PostingStore(_nonempty(folder), inline=True)
 
     def add(self, video: str, fp: S.SoundFingerprint) -> None:
         keys, t, logf = fp.hashes()
@@ -85,6 +85,7 @@ class SoundIndex:
         hits_v, hits_s, hits_tq, hits_tr = [], [], [], []
         names: list[str] = []
         ns = len(S.SPEEDS)
+        speeds = np.asarray(S.SPEEDS, np.float32)
         for run, q, rows, live in self.store.lookup(keys):
             # The speed of each hit: its anchor's frequency over the indexed anchor's, on the
             # speed grid (one frequency quantum a step); the neighbouring steps vote too (peak
@@ -93,23 +94,30 @@ class SoundIndex:
             k = np.rint((lfq[q] - run.items["logf"][rows]) * S.BINS_PER_OCTAVE).astype(np.int64) - S.SPEED_STEPS[0]
             ok = (k >= -1) & (k <= ns)
             q, rows, k = q[ok], rows[ok], k[ok]
-            vid = run.items["video"][rows]
-            ok = live[vid]
+            vid = np.asarray(run.items["video"][rows]).astype(np.int64)
+            me = run.index.get(video)
+            ok = live[vid] & (vid != (-1 if me is None else me))
+            # A video with fewer hits than MIN_VOTES cannot reach MIN_VOTES in any cell (a cell
+            # counts each hit at most once): at scale that is nearly every video, dropped before
+            # the votes are sorted.
+            ok &= np.bincount(vid, minlength=len(run.videos))[vid] >= MIN_VOTES
+            if not ok.any():
+                continue
             q, rows, vid, k = q[ok], rows[ok], vid[ok], k[ok]
+            cand, vid = np.unique(vid, return_inverse=True)
             base = len(names)
-            names += run.videos
+            names += [run.videos[i] for i in cand]
+            tr = np.asarray(run.items["time"][rows])
             for step in (-1, 0, 1):
                 sp = k + step
                 inside = (sp >= 0) & (sp < ns)
-                hits_v.append(vid[inside].astype(np.int64) + base)
+                hits_v.append(vid[inside] + base)
                 hits_s.append(sp[inside])
-                hits_tq.append(tq_s[q[inside]] * np.asarray(S.SPEEDS, np.float32)[sp[inside]])
-                hits_tr.append(run.items["time"][rows[inside]])
+                hits_tq.append(tq_s[q[inside]] * speeds[sp[inside]])
+                hits_tr.append(tr[inside])
         if not hits_v:
             return []
         v, sp, tq_, tr = (np.concatenate(a) for a in (hits_v, hits_s, hits_tq, hits_tr))
-        keep = (np.array(names, dtype=object) != video)[v]
-        v, sp, tq_, tr = v[keep], sp[keep], tq_[keep], tr[keep]
         if v.size == 0:
             return []
         obin = np.floor((tr - tq_) / OFFSET_BIN_S).astype(np.int64)

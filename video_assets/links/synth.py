@@ -85,6 +85,22 @@ def speech(text: str, voice: str = "en-us", wpm: int = 165, sr: int = 16000) -> 
     return (x / max(1e-6, np.abs(x).max())).astype(np.float32)
 
 
+def recording(*names: str, gap_s: float = 0.25, sr: int = 16000) -> np.ndarray:
+    """Real recordings from the sample corpus' media (``video_assets/sample/real/media``, sources and
+    licences in its SOURCES.md) one after another, ``gap_s`` apart, each at peak 1.0, decoded by
+    ffmpeg at ``sr`` mono: real voices for the voice-over tests (espeak-ng's voices are steadier
+    than people's, and steady partials are what the sound fingerprint keeps)."""
+    from video_assets.sample.real.media import path
+
+    parts = []
+    for name in names:
+        raw = subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-i", str(path(name)), "-ac", "1", "-ar", str(sr),
+                              "-f", "f32le", "-"], check=True, capture_output=True).stdout
+        x = np.frombuffer(raw, dtype=np.float32)
+        parts += [x / max(1e-6, float(np.abs(x).max())), np.zeros(int(gap_s * sr), np.float32)]
+    return np.concatenate(parts).astype(np.float32)
+
+
 def mix(voice: np.ndarray, bed: np.ndarray, bed_db: float = -6.0) -> np.ndarray:
     """A voice-over over a music bed ``bed_db`` under it (RMS), as long as the bed."""
     n = bed.size
