@@ -28,6 +28,7 @@ class TorchDetector:
     precision: str
     engine: str = "torch"
     names: dict[int, str] = field(default_factory=dict)
+    max_frames: int | None = None  # the preset's batch: the original's behaviour, on any device
 
     def __post_init__(self) -> None:
         import torch
@@ -61,6 +62,9 @@ class TorchDetector:
 # 25.2 s, of 2 25.6 s (+2 %), of 1 29.8 s (+18 %). Slices of 2: most of the memory, none of the speed.
 # (Issue #50: with every analyzer in one process, object_detection's 8-frame slices set the peak.)
 CPU_SLICE = 2
+# Frames object_detection holds per call to a CPU engine (``Detector.max_frames``): a few slices, so
+# the post-processing's per-call cost is shared, not the preset's GPU batch of 64 full frames.
+CPU_FRAMES = 4 * CPU_SLICE
 
 
 def _in_slices(run, batch: np.ndarray) -> np.ndarray:
@@ -76,6 +80,7 @@ class OpenVinoDetector:
     precision: str
     threads: int
     engine: str = "openvino"
+    max_frames: int | None = CPU_FRAMES
 
     def __post_init__(self) -> None:
         import openvino as ov
@@ -99,6 +104,7 @@ class OnnxDetector:
     precision: str
     threads: int
     engine: str = "onnx"
+    max_frames: int | None = CPU_FRAMES  # None below when it runs on CUDA
 
     def __post_init__(self) -> None:
         import onnxruntime as ort
@@ -109,6 +115,8 @@ class OnnxDetector:
         providers = [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in ort.get_available_providers()]
         self._session = ort.InferenceSession(str(self.path), options, providers=providers)
         self._input = self._session.get_inputs()[0].name
+        if self._session.get_providers()[0] == "CUDAExecutionProvider":
+            self.max_frames = None
 
     def raw(self, batch: np.ndarray) -> np.ndarray:
         if self._session.get_providers()[0] == "CUDAExecutionProvider":
@@ -124,6 +132,7 @@ class TensorRtDetector:
     names: dict[int, str]
     precision: str
     engine: str = "tensorrt"
+    max_frames: int | None = None
 
     def __post_init__(self) -> None:
         import torch

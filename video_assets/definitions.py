@@ -23,6 +23,7 @@ from video_assets.defs.assets.insights import corpus_index, video_profile
 from video_assets.defs.checks import CheckSettings
 from video_assets.defs.jobs import canary_parity_job, corpus_job
 from video_assets.defs import pool_wait
+from video_assets.runtime import memory
 from video_assets.defs.schedules import canary_parity_schedule, corpus_backfill_schedule
 from video_assets.defs.sensors import alerts_sensor, corpus_sensor
 
@@ -30,6 +31,8 @@ warnings.filterwarnings("ignore", category=dg.BetaWarning)
 warnings.filterwarnings("ignore", category=dg.PreviewWarning)
 # A run waiting for a pool slot sleeps instead of spinning (Dagster 1.13; the module says why).
 pool_wait.install()
+# Frame-sized arrays mapped on their own, so a step's freed frames go back to the system (#50).
+memory.bounded_heap()
 
 
 def default_resources() -> dict[str, object]:

@@ -17,8 +17,11 @@ from video_assets.media.frames import Frame, FrameBundle
 
 
 def detect_stream(frames: Iterable[Frame], detector: Detector, config: Config, timing: list[float] | None = None) -> Iterator[tuple[Frame, np.ndarray]]:
-    """(frame, detections (n, 6)) in order, ``config.batch`` frames in memory at a time (same size).
-    ``timing``: seconds spent in the detector are appended to it."""
+    """(frame, detections (n, 6)) in order, ``config.batch`` frames in memory at a time (same size),
+    or fewer where the detector says it takes fewer (``max_frames``: the CPU engines; the results
+    are the same to the bit whatever the batch). ``timing``: seconds spent in the detector are
+    appended to it."""
+    size = min(config.batch, getattr(detector, "max_frames", None) or config.batch)
     box = None
     chunk: list[Frame] = []
 
@@ -36,7 +39,7 @@ def detect_stream(frames: Iterable[Frame], detector: Detector, config: Config, t
             h, w = frame.image.shape[:2]
             box = Letterbox.for_size(w, h, config.imgsz, config.rect)
         chunk.append(frame)
-        if len(chunk) == config.batch:
+        if len(chunk) == size:
             yield from run_chunk()
             chunk = []
     if chunk:

@@ -28,6 +28,7 @@ from video_assets.media.frames import duration_of
 from video_assets.media.images import image_markdown
 from video_assets.defs.partitions import videos_partitions_def
 from video_assets.runtime.resilience import OomFallback
+from video_assets.runtime.memory import releases_memory
 
 ANALYSIS_GROUP = "analysis"
 BASELINE_GROUP = "baselines"
@@ -132,6 +133,7 @@ def build_analyzer_assets(analyzer: Analyzer, preset: str, model_id: str, peers:
         pool=gpu_pool(analyzer, preset),
         retry_policy=ANALYZER_RETRY_POLICY,
     )
+    @releases_memory
     def _analyzer(context: dg.AssetExecutionContext, inputs):
         keys = list(context.partition_keys)
         by_key = inputs if len(keys) > 1 else {keys[0]: inputs}

@@ -24,6 +24,7 @@ from video_assets.media.images import image_markdown
 from video_assets.defs.checks import decode_gaps_check_spec, decode_gaps_key, decode_gaps_results
 from video_assets.defs.partitions import videos_partitions_def
 from video_assets.media.sampling import plans_fingerprint
+from video_assets.runtime.memory import releases_memory
 
 INGEST_GROUP = "ingest"
 FRAMES_FORMAT_VERSION = "2"  # 2: row groups of VIDEO_ASSETS_FRAME_BATCH frames, read one at a time
@@ -126,6 +127,7 @@ def gap_metadata(gaps: list[tuple[float, float]], duration_s: float) -> dict:
     backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=settings.videos_per_run()),
     description="Frames each analyzer needs, decoded once per video (JPEG in Parquet, with timestamps).",
 )
+@releases_memory
 def video_frames(context: dg.AssetExecutionContext, corpus: VideoCorpus):
     plans = analyzers.sampling_plans()
     bundles: dict[str, FrameBundle] = {}
@@ -156,6 +158,7 @@ def video_frames(context: dg.AssetExecutionContext, corpus: VideoCorpus):
     backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=settings.videos_per_run()),
     description="16 kHz mono float32 PCM of the video's first audio stream; explicit has_audio=False when there is none.",
 )
+@releases_memory
 def audio_track(context: dg.AssetExecutionContext, corpus: VideoCorpus):
     tracks: dict[str, AudioTrack] = {}
     metadata: dict[str, dict] = {}

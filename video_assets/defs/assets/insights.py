@@ -23,6 +23,7 @@ from video_assets.runtime import settings
 from video_assets.insights import TABLES_USED
 from video_assets.insights.profile import PROFILE_SCHEMA, VideoFacts, build_profile, object_frames
 from video_assets.insights.spans import spans_of
+from video_assets.runtime.memory import releases_memory
 
 INSIGHTS_GROUP = "insights"
 _UPSTREAM = [dg.AssetKey(a.asset_key(t, "optimized")) for a in ANALYZERS for t in a.tables]
@@ -86,6 +87,7 @@ def _plain(value):
                 "hook (first caption, word and cut, and whether each is in the first 3 s), faces and talking head, music and speech over "
                 "music. Random-init analyzers are left out.",
 )
+@releases_memory
 def video_profile(context: dg.AssetExecutionContext):
     keys = list(context.partition_keys)
     io = context.resources.io_manager
@@ -120,6 +122,7 @@ def video_profile(context: dg.AssetExecutionContext):
                 "German and English, semantic search across them with multilingual-e5-small) in one LanceDB table; a "
                 "re-analyzed video's spans are replaced.",
 )
+@releases_memory
 def corpus_index(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     keys = list(context.partition_keys)
     io = context.resources.io_manager
