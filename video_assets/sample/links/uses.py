@@ -51,9 +51,9 @@ class Music:
 class Shot:
     """What the picture shows in [start, end): ``source`` (a media photo, "texture:<seed>" for a
     generated still, or the cockatoo footage), panned from ``pan[0]`` to ``pan[1]`` (the picture's
-    centre, shares of its size) at ``zoom`` (1: it just covers the frame). ``source_start_s``: where
-    footage starts playing; ``shot_start_s``: the shot's own clock at ``start`` (a shot reused by
-    another video moves as in its first video)."""
+    centre, shares of its size) at ``zoom`` (1: it just covers the frame), over the shot's length: a
+    shot of the same length, pan and zoom in two videos is the same footage. ``source_start_s``: where
+    footage starts playing."""
 
     source: str
     start: float
