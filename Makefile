@@ -27,7 +27,7 @@ bench bench-decode: export VIDEO_ASSETS_YOLO_OPTIMIZED ?= random:yolov8l
 bench bench-decode: export VIDEO_ASSETS_QWEN_BASELINE ?= random:2b
 bench bench-decode: export VIDEO_ASSETS_QWEN_OPTIMIZED ?= random:2b
 
-.PHONY: demo demo-parity test dev sample-real bench bench-captions bench-decode bench-memory bench-overhead bench-ray-services gpu-kit system-deps test-system-deps install clean
+.PHONY: demo demo-parity test dev sample-real sample-links bench-links-sample bench bench-captions bench-decode bench-memory bench-overhead bench-ray-services gpu-kit system-deps test-system-deps install clean
 
 demo: install $(DAGSTER_HOME)/dagster.yaml
 	$(PY) -m video_assets.cli.demo
@@ -47,6 +47,15 @@ dev: install $(DAGSTER_HOME)/dagster.yaml
 REAL_CORPUS ?= data/real_corpus
 sample-real: install
 	$(PY) -m video_assets.sample.real.recordings $(REAL_CORPUS)
+
+# The links clips (docs/links.md): shared sound, re-uploads, shared footage, and their truth; the
+# links layer scored on them with the synthetic corpus in the index (benchmark/results/links-sample.md).
+LINKS_CLIPS ?= data/links_clips
+sample-links: install
+	$(PY) -m video_assets.sample.links $(LINKS_CLIPS)
+
+bench-links-sample: install
+	$(PY) -m benchmark.links_sample --sample $(LINKS_CLIPS) --corpus data/sample_corpus
 
 bench: install
 	$(PY) -m benchmark --long-audio 68.4

@@ -32,6 +32,11 @@ Choices and the measurements behind them (tests/test_links.py signals, this mach
   query against 10,000 generated videos: p50 22 ms, p95 32 ms, 2.6x (median) faster than the
   code before (benchmark/results/links.md).
 
+Measured on encoded files: the links clips (``sample/links``, docs/links.md; benchmark/links_sample.py,
+tests/test_links_sample.py): re-uploads 9 of 10 pairs, 1 false re-upload pair across the sample
+corpora (two synthetic clips of the same photographs in the same layout), sound 0 of 10 pairs
+("Vibe Ace" under real voice-overs).
+
 Not reached yet (measured; see benchmark/results/links.md):
 - A music bed 10 dB under a continuous voice-over: found for the generated music (10 of 10 pairs,
   precision 1.0, ``test_sound_pairs_under_voice_overs``, real speech) since peaks are the onsets of

@@ -30,6 +30,7 @@ DOMINANCE = 2.0  # best offset's votes over the best offset more than 1 s away
 MAX_BITS = 64
 REUPLOAD_SHARE = 0.5  # of the shorter video's frames, matched in order: a re-upload; less: shared footage
 MIN_SHARED_FRAMES = 3
+ALIGN_S = 0.5  # a re-upload's matched frames lie within this of one offset (see ``_verify``)
 
 
 @dataclass(frozen=True)
@@ -287,7 +288,11 @@ class FootageIndex:
         if chain.size < MIN_SHARED_FRAMES:
             return None
         share = chain.size / max(1, min(query_frames, other_frames))
-        kind = "reupload" if share >= REUPLOAD_SHARE else "shared_footage"
+        # A re-upload is the same clip: its frames meet on one timeline (one offset, the same pace).
+        # Two videos panning over the same photographs meet in order too, but at drifting offsets.
+        lag = chain_tr - qt[chain]
+        aligned = int((np.abs(lag - np.median(lag)) <= ALIGN_S).sum()) / max(1, min(query_frames, other_frames))
+        kind = "reupload" if aligned >= REUPLOAD_SHARE else "shared_footage"
         return Match(kind, video, other, float(qt[chain].min()), float(qt[chain].max() + F.SAMPLE_EVERY_S),
                      float(chain_tr.min()), float(chain_tr.max() + F.SAMPLE_EVERY_S),
                      round(float(np.median(chain_tr - qt[chain])), 3), 1.0, round(min(1.0, share), 4), mirrored)

@@ -194,8 +194,9 @@ def write_clip(spec: ClipSpec, out_dir: Path) -> ClipTruth:
     return truth
 
 
-def encode_clip(frames, fps: int, wav: Path | None, work: Path, out: Path) -> None:
-    """Frames (RGB, WIDTH x HEIGHT) and an optional WAV into ``out``: H.264 + AAC, bit-exact flags
+def encode_clip(frames, fps: int, wav: Path | None, work: Path, out: Path, crf: int = 23) -> None:
+    """Frames (RGB, WIDTH x HEIGHT) and an optional WAV into ``out``: H.264 (at ``crf``; the links
+    clips' re-upload is re-encoded at 35) + AAC, bit-exact flags
     (the same bytes on the same machine), written in ``work`` and moved into place atomically, so a
     reader never sees a half-written clip in the corpus. Shared by the real-recordings builder."""
     cmd = [
@@ -205,7 +206,7 @@ def encode_clip(frames, fps: int, wav: Path | None, work: Path, out: Path) -> No
     if wav is not None:
         cmd += ["-i", str(wav), "-c:a", "aac", "-b:a", "96k", "-ar", "44100", "-shortest"]
     cmd += [
-        "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-g", str(fps * 2),
+        "-c:v", "libx264", "-preset", "veryfast", "-crf", str(crf), "-g", str(fps * 2),
         "-pix_fmt", "yuv420p", "-fflags", "+bitexact", "-flags:v", "+bitexact",
         "-flags:a", "+bitexact", "-map_metadata", "-1", "-movflags", "+faststart",
         str(work / out.name),

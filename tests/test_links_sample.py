@@ -1,0 +1,107 @@
+"""links on the links clips (``video_assets/sample/links``, docs/links.md): files rendered from real
+recordings, fingerprinted from the encoded H.264 + AAC, scored against their ground truth, with
+the synthetic sample corpus in the index too (issue #52 item 5's targets: sound pairs recall >= 0.95,
+precision 1.0, offsets within 0.2 s; re-upload pairs recall >= 0.95 and no false re-upload pair
+across the whole sample corpus).
+
+The clips are written once per session (about 3 minutes on 2 cores; VIDEO_ASSETS_TEST_LINKS_CLIPS:
+a folder written before, reused when its truth is of this version)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
+
+
+@pytest.fixture(scope="session")
+def links_clips(session_dir: Path) -> tuple[Path, dict]:
+    from video_assets.sample.links.writer import ensure_corpus
+
+    out = Path(os.environ.get("VIDEO_ASSETS_TEST_LINKS_CLIPS", session_dir / "links_clips"))
+    return out, ensure_corpus(out)
+
+
+@pytest.fixture(scope="session")
+def scored(links_clips, corpus_dir, tmp_path_factory) -> dict:
+    """Every links clip and every synthetic sample clip fingerprinted, indexed, matched and scored."""
+    from benchmark.links_sample import fingerprints, match_all, score
+
+    folder, truth = links_clips
+    files = {n: folder / c["file"] for n, c in truth["clips"].items()}
+    synthetic = json.loads((corpus_dir / "ground_truth.json").read_text())
+    files |= {f"corpus/{n}": corpus_dir / c["file"] for n, c in synthetic["clips"].items()}
+    snd, foot, _ = fingerprints(files)
+    matches = match_all(snd, foot, tmp_path_factory.mktemp("links_index"))
+    return score(truth, matches, sorted(files))
+
+
+def test_truth_is_consistent(links_clips):
+    """Every clip is 1080x1920 with sound, 10-20 s, made of committed media with a recorded
+    licence; each voice recording is one clip's only; the groups name clips that exist."""
+    from video_assets.sample.real.media import LICENCES
+    from video_assets.links import sound
+
+    folder, truth = links_clips
+    voices = [v for c in truth["clips"].values() for v in c["voices"]]
+    assert len(voices) == len(set(voices))
+    for name, clip in truth["clips"].items():
+        assert (folder / clip["file"]).stat().st_size > 0
+        assert (clip["width"], clip["height"]) == (1080, 1920) and 10 <= clip["duration"] <= 20
+        assert all(LICENCES[m] == lic for m, lic in clip["media"].items()), name
+    uses = truth["sound"]["groups"][0]["uses"]
+    assert 4 <= len(uses) <= 5 and {u["language"] for u in uses} == {"en", "de"}
+    assert any(1.15 <= u["speed"] <= 1.25 for u in uses) and any(u["length_s"] == 6.0 for u in uses)
+    assert any(u["under_voice_db"] == 10.0 for u in uses) and len(truth["sound"]["decoys"]) == 2
+    edits = set(truth["footage"]["reupload_groups"][0]["edits"].values())
+    assert edits == {"letterbox", "mirror", "crop + crf 35", "captions"}
+    names = set(truth["clips"])
+    assert all(set(g["videos"]) <= names for g in truth["footage"]["reupload_groups"] + truth["footage"]["shared_footage"])
+    # The footage clips are silent: their sound matches nothing (their truth is footage only).
+    from benchmark.links_sample import _audio
+
+    assert len(sound.fingerprint(_audio(folder / truth["clips"]["bird_original"]["file"]))) == 0
+
+
+def test_sound_pairs_found_are_true_at_their_offsets(scored):
+    """What holds today: no false sound pair among the links clips (the decoys match nothing) and
+    every pair found is at its offset (0.2 s) and speed (2 %)."""
+    s = scored["sound"]
+    assert s["false_pairs_links_clips"] == []
+    assert all(e["offset_error_s"] <= 0.2 and e["speed_error"] <= 0.02 for e in s["pairs"]), s["pairs"]
+
+
+@pytest.mark.xfail(strict=True, reason="issue #52 target not reached: 'Vibe Ace' under a continuous real voice-over keeps "
+                   "~22 % of its peaks; 0 of 10 pairs (benchmark/results/links-sample.md, docs/links.md: what was tried)")
+def test_sound_pairs_recall_on_the_links_clips(scored):
+    s = scored["sound"]
+    assert s["precision"] == 1.0 and s["recall"] >= 0.95, s["missed"]
+    assert s["max_offset_error_s"] <= 0.2, s["pairs"]
+
+
+def test_reuploads_group_and_no_false_reupload_of_a_links_clip(scored):
+    """What holds today: 9 of the 10 re-upload pairs (letterbox vs crop: shared footage at a 0.42
+    share), the five clips one re-upload group, no false re-upload pair that names a links clip."""
+    f = scored["footage"]
+    assert f["reupload_recall"] >= 0.9, f["missed_reupload_pairs"]
+    assert [p for p in f["false_reupload_pairs"] if not all(v.startswith("corpus/") for v in p)] == []
+    assert f["reupload_groups"][0] == sorted(["bird_original", "bird_letterbox", "bird_mirror", "bird_crop_crf35", "bird_new_captions"])
+
+
+@pytest.mark.xfail(strict=True, reason="issue #52 targets not reached: letterbox vs crop+CRF 35 is matched as shared footage "
+                   "(recall 0.9); the synthetic corpus' quiet_coffee and tips_countdown show the same two photos in the same "
+                   "layout and order and are called a re-upload (docs/links.md)")
+def test_reupload_targets(scored):
+    f = scored["footage"]
+    assert f["reupload_recall"] >= 0.95 and f["false_reupload_pairs"] == [], (f["missed_reupload_pairs"], f["false_reupload_pairs"])
+
+
+def test_shared_photo_is_shared_footage_not_a_reupload(scored):
+    f = scored["footage"]
+    assert f["shared_footage_expected"][0] in f["shared_footage_found"], f["kinds"]
+    assert f["shared_footage_expected"][0] not in f["false_reupload_pairs"]
