@@ -35,7 +35,7 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from video_assets.analyzers.text_overlay.blocks import Line, group_blocks
+from video_assets.analyzers.text_overlay.blocks import Line, blocks_of, group_blocks
 from video_assets.analyzers.text_overlay.presets import Config
 from video_assets.analyzers.text_overlay.reading import _iou, box_hash, changed_cells, hash_score
 from video_assets.analyzers.text_overlay.segments import same_place as _overlaps
@@ -103,22 +103,27 @@ class TextFollower:
         return 1.0 if reference is None else hash_score(self._hash(gray, box), self._hash(reference, box))
 
     def _between(self, gray: np.ndarray, before: list[Line], old: np.ndarray | None, after: list[Line], new: np.ndarray) -> list[Line]:
-        """What a frame passed over while a change settled shows: each line of the reading after
-        where its place is nearer to the frame after than to the one before, each line before
-        the other way round; a line with no counterpart in its place where its pixels still match."""
+        """What a frame passed over while a change settled shows: each caption block of the reading
+        after where its place is nearer to the frame after than to the one before, each block
+        before the other way round; a block with no counterpart in its place where its pixels still
+        match. Decided per block, not per line: during a cross-fade between two two-line captions
+        the top line may still match the old caption and the bottom the new one, and a sample
+        must not mix them (``Dort sieht es aus nicht rund sind.`` on real_german_zoom, before)."""
         share = self.config.follow_change_share
-        shown = []
-        for ln in after:
-            rivals = [b for b in before if _iou(b.box, ln.box) > 0.1]
-            d_new = self._score(gray, new, ln.box)
-            if (d_new <= min((self._score(gray, old, b.box) for b in rivals), default=share)):
-                shown.append(ln)
-        for ln in before:
-            rivals = [a for a in after if _iou(a.box, ln.box) > 0.1]
-            d_old = self._score(gray, old, ln.box)
-            if d_old < min((self._score(gray, new, a.box) for a in rivals), default=share + 1e-9) and not any(_iou(ln.box, s.box) > 0.1 for s in shown):
-                shown.append(ln)
-        return [replace(ln, reused=True) for ln in shown]
+        span = lambda block: (min(ln.box[0] for ln in block), min(ln.box[1] for ln in block),  # noqa: E731
+                              max(ln.box[2] for ln in block), max(ln.box[3] for ln in block))
+        olds, news = [(b, span(b)) for b in blocks_of(before)], [(b, span(b)) for b in blocks_of(after)]
+        shown: list[tuple[list[Line], tuple]] = []
+        for block, box in news:
+            rivals = [o for _, o in olds if _iou(o, box) > 0.1]
+            if self._score(gray, new, box) <= min((self._score(gray, old, o) for o in rivals), default=share):
+                shown.append((block, box))
+        for block, box in olds:
+            rivals = [n for _, n in news if _iou(n, box) > 0.1]
+            if (self._score(gray, old, box) < min((self._score(gray, new, n) for n in rivals), default=share + 1e-9)
+                    and not any(_iou(box, s) > 0.1 for _, s in shown)):
+                shown.append((block, box))
+        return [replace(ln, reused=True) for block, _ in shown for ln in block]
 
     def run(self, samples: Iterable[tuple[Frame, bool]]) -> Iterator[tuple[Frame, list[Line]]]:
         """(frame, lines in native pixels) for every sample in order; ``samples``: (frame, main)
