@@ -42,6 +42,28 @@ from video_assets.analyzers.text_overlay.segments import same_place as _overlaps
 from video_assets.media.frames import Frame
 
 
+# Caption ink: caption white (luma >= INK_WHITE) within two pixels of caption black (<= INK_BLACK) on
+# the fine stream's grey image, an outlined or boxed letter's edge. Counted on cells of INK_CELL
+# probe pixels (40 native px), a cell holding ink when more than INK_SHARE of it is. Measured on the
+# real-recordings corpus: a chunk of two words is 24-38 cells; the photos and footage outside the
+# captions at most 10 (a white shirt against a dark suit), never appearing at once.
+INK_WHITE, INK_BLACK, INK_CELL, INK_SHARE = 225, 50, 20, 0.05
+# A fine frame with this many ink cells that were not ink when the last frame was read, outside the
+# watched places, shows a caption in a new place: it is read at once (its rows), not at the next
+# sample, up to half a second later (``AND SO`` on real_music_bed, the first chunk after a cut).
+NEW_INK_CELLS = 6
+
+
+def ink_cells(gray) -> np.ndarray:
+    """Cells of a grey frame holding caption ink (``INK_*``): the letters' edges, not the picture's."""
+    import cv2
+
+    dark = cv2.dilate((gray <= INK_BLACK).astype(np.uint8), np.ones((5, 5), np.uint8))
+    ink = ((gray >= INK_WHITE) & (dark > 0)).astype(np.float32)
+    h, w = gray.shape
+    return cv2.resize(ink, (max(1, round(w / INK_CELL)), max(1, round(h / INK_CELL))), interpolation=cv2.INTER_AREA) > INK_SHARE
+
+
 @dataclass
 class _Place:
     box: tuple[float, float, float, float]  # native pixels
@@ -70,7 +92,8 @@ class TextFollower:
         self.places: list[_Place] = []
         self.last_probe: np.ndarray | None = None
         self.lines: list[Line] = []
-        for key in ("frames_ocr", "frames_reused", "fine_read", "fine_settled", "band_reads"):
+        self.ink_read: np.ndarray | None = None  # ink cells of the last frame read
+        for key in ("frames_ocr", "frames_reused", "fine_read", "fine_settled", "band_reads", "ink_reads"):
             stats.setdefault(key, 0)
 
     def _hash(self, gray: np.ndarray, box) -> np.ndarray:
@@ -96,6 +119,32 @@ class TextFollower:
         self.places = [p for p in self.places if t - p.last_s <= self.config.follow_watch_s]
         for p in self.places:
             p.digest = self._hash(gray, p.box)
+
+    def _new_ink(self, gray: np.ndarray) -> tuple[float, float, float, float] | None:
+        """The rows (a full-width box, native pixels) where caption ink appeared since the last read,
+        outside the watched places; None where too little did (``NEW_INK_CELLS``)."""
+        if self.ink_read is None:
+            return None
+        ink = ink_cells(gray)
+        if ink.shape != self.ink_read.shape:
+            return None
+        fresh = ink & ~self.ink_read
+        cell = self.native[1] / ink.shape[0]  # native pixels per cell row (and column: cells are square)
+        for p in self.places:
+            x0, y0, x1, y1 = (int(v / cell) for v in p.box)
+            fresh[max(0, y0 - 1): y1 + 2, max(0, x0 - 1): x1 + 2] = False
+        if fresh.sum() < NEW_INK_CELLS:
+            return None
+        rows = np.nonzero(fresh.any(axis=1))[0]
+        return (0.0, max(0.0, (rows[0] - 1) * cell), float(self.native[0]), min(float(self.native[1]), (rows[-1] + 2) * cell))
+
+    def _ink_moving(self, a: np.ndarray, b: np.ndarray, band: tuple[float, float, float, float]) -> bool:
+        """Whether the ink in ``band`` still changes from one fine frame to the next (a caption
+        popping in is read once it has its size)."""
+        ia, ib = ink_cells(a), ink_cells(b)
+        cell = self.native[1] / ia.shape[0]
+        rows = slice(int(band[1] / cell), int(band[3] / cell) + 1)
+        return int((ia[rows] != ib[rows]).sum()) >= NEW_INK_CELLS // 2
 
     def _score(self, gray: np.ndarray, reference: np.ndarray | None, box, digest: np.ndarray | None = None) -> float:
         if digest is not None:
@@ -145,7 +194,8 @@ class TextFollower:
             place_changed = self.last_probe is not None and self._moved(gray)
             anywhere = main and (self.last_probe is None or not config.skip_unchanged
                                  or changed_cells(gray, self.last_probe, config, self.scale) > 0)
-            if not (place_changed or anywhere):
+            appeared = None if main or place_changed else self._new_ink(gray)  # a caption in a new place
+            if not (place_changed or anywhere or appeared):
                 self.stats["frames_reused"] += 1
                 fill()
                 yield frame, [replace(ln, reused=True) for ln in self.lines]
@@ -157,13 +207,17 @@ class TextFollower:
             held = []
             fill()
             while (ahead and len(held) < config.follow_settle and ahead[0][0].pts_s - frame.pts_s <= 1.5 * config.follow_every_s
-                   and self._moved(ahead[0][2], gray)):  # only a fine step ahead: a change under way lasts a tenth of a second
+                   and (self._moved(ahead[0][2], gray) or (appeared is not None and self._ink_moving(ahead[0][2], gray, appeared)))):
+                # only a fine step ahead: a change under way lasts a tenth of a second
                 held.append((frame, gray))
                 frame, main, gray = ahead.popleft()
                 fill()
             self.stats["fine_settled"] += len(held)
             before, old_probe = self.lines, self.last_probe
             changed = [p.box for p in self.places if self._score(gray, None, p.box, p.digest) > config.follow_change_share]
+            if appeared is not None and not main:
+                changed.append(appeared)
+                self.stats["ink_reads"] += 1
             image = frame.image if main else _native(frame.image, self.native)
             if (whole and main) or not changed:
                 self.lines = self.read(image)
@@ -177,6 +231,7 @@ class TextFollower:
             self.stats["frames_ocr"] += 1
             self.stats["fine_read"] += not main
             self.last_probe = gray
+            self.ink_read = ink_cells(gray)
             self._remember(gray, frame.pts_s)
             for waiting, g in held:
                 self.stats["frames_reused"] += 1
