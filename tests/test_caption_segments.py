@@ -150,10 +150,10 @@ def test_lines_whose_boxes_overlap_are_one_caption():
 
 
 def test_the_pictures_text_under_a_caption_is_not_joined_to_it():
-    caption = line((147, 1402, 938, 1474), "ist Desinfektionsmittel.", 254.0)
-    brand = line((243, 1478, 700, 1540), "YAMAHA", 164.8)  # the motorcycle's badge, as measured
+    caption = line((147, 1402, 938, 1474), "ist Desinfektionsmittel.", 255.0)
+    brand = line((243, 1478, 700, 1540), "YAMAHA", 167.8)  # the motorcycle's badge, as measured (93-168)
     assert [b.text for b in core.group_blocks([caption, brand])] == ["ist Desinfektionsmittel.", "YAMAHA"]
-    boxed = [line((200, 1350, 880, 1420), "Dort sieht es aus", 196.1), line((220, 1425, 860, 1495), "wie im Auenland,", 190.0)]
+    boxed = [line((200, 1350, 880, 1420), "Dort sieht es aus", 195.7), line((220, 1425, 860, 1495), "wie im Auenland,", 196.0)]
     assert [b.text for b in core.group_blocks(boxed)] == ["Dort sieht es aus wie im Auenland,"]
 
 
