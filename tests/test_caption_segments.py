@@ -130,3 +130,57 @@ def test_a_glimpse_read_once_is_scene_but_a_short_chunk_between_chunks_is_not():
     rows.loc[rows.timestamp_s == 2.1, "reused"] = True
     kinds = dict(zip(*core.merge_segments(rows, 0.1, 0.1)[["text", "kind"]].values.T))
     assert kinds == {"YAMAHA": "scene", "CITY": "caption", "SO": "caption", "I STARTED": "caption"}
+
+
+# -- issue #49 item 5: one caption, one segment, from its first frame (real recordings) ------------
+def line(box, text, contrast=None):
+    from video_assets.analyzers.text_overlay.blocks import Line
+
+    return Line(box, text, 0.99, contrast=contrast)
+
+
+def test_lines_whose_boxes_overlap_are_one_caption():
+    """real_portraits_read: the detector's boxes of a two-line outlined caption reach 19 px into each
+    other; before, the caption became two segments for the samples read that way."""
+    top = line((157, 1338, 945, 1425), "The narrative would be")
+    bottom = line((300, 1405, 782, 1517), "tedious to him")
+    assert [b.text for b in core.group_blocks([bottom, top])] == ["The narrative would be tedious to him"]
+    beside = line((300, 1640, 782, 1730), "another caption")  # a line a line-height below is another caption
+    assert len(core.group_blocks([top, bottom, beside])) == 2
+
+
+def test_the_pictures_text_under_a_caption_is_not_joined_to_it():
+    caption = line((147, 1402, 938, 1474), "ist Desinfektionsmittel.", 255.0)
+    brand = line((243, 1478, 700, 1540), "YAMAHA", 167.8)  # the motorcycle's badge, as measured (93-168)
+    assert [b.text for b in core.group_blocks([caption, brand])] == ["ist Desinfektionsmittel.", "YAMAHA"]
+    boxed = [line((200, 1350, 880, 1420), "Dort sieht es aus", 195.7), line((220, 1425, 860, 1495), "wie im Auenland,", 196.0)]
+    assert [b.text for b in core.group_blocks(boxed)] == ["Dort sieht es aus wie im Auenland,"]
+
+
+def test_a_glyph_taller_than_a_third_of_the_frame_is_dropped_where_it_is_read():
+    from video_assets.analyzers.text_overlay.reading import _text_sized
+
+    cup = line((0, 435, 1079, 1503), "8")  # the coffee photo's 8: conf 0.98-0.998, 0.56 of the frame high
+    caption = line((234, 1447, 860, 1543), "nabusog pa ako")
+    assert [ln.text for ln in _text_sized([cup, caption], 1920)] == ["nabusog pa ako"]
+    assert len(_text_sized([cup, caption], None)) == 2  # the baseline keeps what the original read
+
+
+def test_a_hyphen_read_for_a_space_is_the_same_caption():
+    assert core.same_text("Dies war nur durch seine geografische Isolation", "Dies war-nur durch seine geografische Isolation", 0.1)
+    assert not core.same_text("Dies war nur durch seine", "Dies war nur durch seine geografische", 0.1)
+
+
+def test_text_seen_again_as_the_picture_zooms_is_scene_but_a_caption_shown_again_in_place_is_not():
+    """The brand on a zooming photo is read on a sample or two, lost, read again bigger and moved:
+    no one segment moves, the recurrences do. A caption repeated in its place keeps its box."""
+    brand = [(4.0, "YALANA", (0.533, 0.441, 0.617, 0.473), 158.0), (4.1, "YALANA", (0.533, 0.441, 0.617, 0.473), 158.0),
+             (4.2, "YALANA", (0.533, 0.441, 0.617, 0.473), 158.0),
+             (7.5, "YAMAHA", (0.509, 0.440, 0.618, 0.478), 164.8), (7.6, "YAMAHA", (0.509, 0.440, 0.618, 0.478), 164.8),
+             (7.7, "YAMAHA", (0.509, 0.440, 0.618, 0.478), 164.8),
+             (12.0, "YALAHA", (0.445, 0.447, 0.603, 0.495), 164.7), (12.1, "YALAHA", (0.445, 0.447, 0.603, 0.495), 164.7),
+             (12.2, "YALAHA", (0.445, 0.447, 0.603, 0.495), 164.7)]
+    again = [(t, "COUNTRY", MIDDLE) for t in (1.0, 1.1, 1.2, 1.3)] + [(t, "COUNTRY", MIDDLE) for t in (5.0, 5.1, 5.2, 5.3)]
+    seg = core.merge_segments(readings(brand + again), 0.1, 0.1)
+    assert sorted(zip(seg.text, seg.kind)) == [("COUNTRY", "caption"), ("COUNTRY", "caption"), ("YALAHA", "scene"), ("YALANA", "scene"),
+                                               ("YAMAHA", "scene")]

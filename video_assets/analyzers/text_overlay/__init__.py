@@ -19,7 +19,7 @@ from video_assets.analyzers.markup import track_html
 from video_assets.analyzers.contract import Analyzer
 from video_assets.analyzers.text_overlay.blocks import Line, group_blocks
 from video_assets.analyzers.text_overlay.core import run
-from video_assets.analyzers.text_overlay.evaluate import accuracy, accuracy_by_pattern, line_accuracy, scene_text
+from video_assets.analyzers.text_overlay.evaluate import accuracy, accuracy_by_pattern, failures, line_accuracy, scene_text
 from video_assets.analyzers.text_overlay.model import Detected, OcrEngine
 from video_assets.analyzers.text_overlay.parity import PARITY_THRESHOLD, caption_f1, parity
 from video_assets.analyzers.text_overlay.presets import (
@@ -33,7 +33,7 @@ from video_assets.analyzers.text_overlay.text import cer, clean_text, normalize
 __all__ = [
     "ANALYZER", "BASELINE", "BATCH_FIELDS", "Config", "DETECTIONS_SCHEMA", "Detected", "LINES_SCHEMA", "Line", "NAME", "OPTIMIZED",
     "OcrEngine", "PRESETS", "SCHEMAS", "SEGMENTS_SCHEMA", "SPEED_TARGET_RTF", "TABLES", "accuracy", "accuracy_by_pattern",
-    "box_hash", "caption_f1", "captions_only", "same_text", "scene_text", "hash_changed", "cer", "clean_text", "follow_plan", "group_blocks",
+    "box_hash", "caption_f1", "captions_only", "failures", "same_text", "scene_text", "hash_changed", "cer", "clean_text", "follow_plan", "group_blocks",
     "join_lines", "merge_segments", "normalize", "parity", "plan", "run",
 ]
 

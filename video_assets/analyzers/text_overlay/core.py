@@ -9,7 +9,7 @@ from typing import Iterator
 import numpy as np
 
 from video_assets.analyzers.base import AnalyzerResult, typed_table
-from video_assets.analyzers.text_overlay.blocks import group_blocks
+from video_assets.analyzers.text_overlay.blocks import contrast, group_blocks
 from video_assets.analyzers.text_overlay.model import OcrEngine
 from video_assets.analyzers.text_overlay.follow import TextFollower
 from video_assets.analyzers.text_overlay.presets import Config, follow_plan, plan
@@ -17,20 +17,8 @@ from video_assets.analyzers.text_overlay.reading import OptimizedReader, baselin
 from video_assets.analyzers.text_overlay.schemas import DETECTIONS_SCHEMA
 from video_assets.analyzers.text_overlay.segments import join_lines, merge_segments
 from video_assets.analyzers.text_overlay.text import clean_text
-from video_assets.media.frames import Frame, FrameBundle, luma
+from video_assets.media.frames import Frame, FrameBundle
 from video_assets.media.sampling import fit_long_side
-
-
-def contrast(image: np.ndarray, box: tuple[float, float, float, float]) -> float:
-    """Luma range inside a box (98th - 2nd percentile, 0-255). Burned-in captions are drawn to be
-    read (white fill, dark outline: near 255); text the OCR finds in a blurred or dim picture is not."""
-    h, w = image.shape[:2]
-    x0, y0, x1, y1 = max(0, int(box[0])), max(0, int(box[1])), min(w, int(np.ceil(box[2]))), min(h, int(np.ceil(box[3])))
-    crop = image[y0:y1:2, x0:x1:2]  # every other pixel: percentiles within a grey level or two, at a quarter of the cost
-    if crop.size == 0:
-        return 0.0
-    low, high = np.percentile(luma(crop) if crop.ndim == 3 else crop, (2, 98))
-    return round(float(high - low), 1)
 
 
 def samples(bundle: FrameBundle, config: Config) -> Iterator[tuple[Frame, bool]]:
@@ -50,7 +38,8 @@ def run(bundle: FrameBundle, config: Config, engine: OcrEngine) -> AnalyzerResul
     w, h = bundle.info.width, bundle.info.height
     fine = follow_plan(config)
     probe = fit_long_side(w, h, fine.max_side)
-    read_band = lambda image: baseline_read(engine, image, config)  # noqa: E731 - the whole pipeline on a band of rows
+    frame_h = None if config.preset == "baseline" else h  # the baseline keeps what the original read
+    read_band = lambda image: baseline_read(engine, image, config, frame_h)  # noqa: E731 - the whole pipeline on a band of rows
     read = read_band if config.preset == "baseline" else OptimizedReader(engine, config, stats)
     rows = []
     times: list[float] = []

@@ -72,3 +72,70 @@ def line_accuracy(lines: pd.DataFrame | None, truth_lines: list[dict], segments:
         out["line_recall"] = round(len(matched) / len(truth_lines), 4)
         out["line_precision"] = round(len(matched) / len(got), 4) if got else 0.0
     return out
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in normalize(text) if ch.isalnum())
+
+
+def _inside(part: str, whole: str, max_cer: float) -> bool:
+    """``part`` reads as a stretch of ``whole``'s words (a line of a two-line caption, a chunk's
+    words in a mixed reading): its letters within max_cer of some run of consecutive words."""
+    words, n = normalize(whole).split(), len(normalize(part).split())
+    return any(cer(" ".join(words[i:i + k]), part) <= max_cer for k in range(max(1, n - 1), n + 2) for i in range(len(words) - k + 1))
+
+
+def failures(segments: pd.DataFrame, truth_captions: list[dict], scene_words: list[str] = (), max_cer: float = 0.1) -> list[dict]:
+    """Why the strict match (``caption_f1``) failed, caption by caption: each true caption no
+    segment matches, and each caption segment that matches none, with its kind of failure.
+
+    Missed captions: ``as_scene`` (read, but labelled scene), ``split_lines`` (its lines read as
+    separate segments), ``late_start`` / ``time`` (read, but the segment starts more than a quarter
+    of the window late, or its time IoU is under 0.5 otherwise), ``lost_spaces`` (the letters right,
+    words run together), ``mixed`` (read together with a neighbour's words), ``misread``, ``missed``.
+    Extra segments: ``scene_text`` (a word printed on the picture), ``lone_glyph`` (one or two
+    characters that are no caption's), ``part`` (a stretch of a caption: a split line or a late
+    piece), ``mixed``, ``other``."""
+    caps = captions_only(segments)
+    found = [(r.text, float(r.start_s), float(r.end_s)) for r in caps.itertuples()]
+    truth = [(c["text"], float(c["start"]), float(c["end"])) for c in truth_captions]
+    pairs = match_pairs(truth, found, max_cer)
+    hit_t, hit_f = {i for i, _, _ in pairs}, {j for _, j, _ in pairs}
+    out: list[dict] = []
+    scene = segments[segments["kind"] == SCENE] if "kind" in segments else segments.iloc[:0]
+    for i, (text, start, end) in enumerate(truth):
+        if i in hit_t:
+            continue
+        near = [f for f in found if time_iou((start, end), f[1:]) > 0]
+        same = [f for f in near if cer(text, f[0]) <= max_cer]
+        if any(cer(text, r.text) <= max_cer and time_iou((start, end), (r.start_s, r.end_s)) > 0 for r in scene.itertuples()):
+            kind = "as_scene"
+        elif same:
+            kind = "late_start" if min(f[1] for f in same) - start > 0.25 * (end - start) else "time"
+        elif any(_letters(text) == _letters(f[0]) for f in near):
+            kind = "lost_spaces"
+        elif len([f for f in near if _inside(f[0], text, max_cer)]) >= 2:
+            kind = "split_lines"
+        elif any(len(normalize(f[0]).split()) > len(normalize(text).split()) and _inside(text, f[0], max_cer) for f in near):
+            kind = "mixed"
+        else:
+            kind = "misread" if near else "missed"
+        out.append({"side": "missed", "kind": kind, "text": text, "start": start, "end": end,
+                    "read": [f"{f[0]} ({f[1]:.2f}-{f[2]:.2f})" for f in near]})
+    words = [normalize(w) for w in scene_words]
+    for j, (text, start, end) in enumerate(found):
+        if j in hit_f:
+            continue
+        near = [t for t in truth if time_iou((t[1], t[2]), (start, end)) > 0]
+        if any(cer(w, part) <= 1 / 3 for w in words for part in normalize(text).split()):  # YALAHA: the brand, misread
+            kind = "scene_text"
+        elif len(_letters(text)) <= 2 and not any(_letters(text) == _letters(t[0]) for t in near):
+            kind = "lone_glyph"
+        elif any(_inside(text, t[0], max_cer) for t in near) or any(cer(t[0], text) <= max_cer for t in near):
+            kind = "part"
+        elif len(near) >= 2:
+            kind = "mixed"
+        else:
+            kind = "other"
+        out.append({"side": "extra", "kind": kind, "text": text, "start": start, "end": end})
+    return out

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from video_assets.analyzers.text_overlay.blocks import Line
+from video_assets.analyzers.text_overlay.blocks import MAX_TEXT_HEIGHT, Line, contrast
 from video_assets.analyzers.text_overlay.glyphs import tidy
 from video_assets.analyzers.text_overlay.model import Detected, OcrEngine
 from video_assets.analyzers.text_overlay.presets import Config
@@ -18,6 +18,21 @@ def _keep(lines: list[Line], config: Config, floor: float = 0.0) -> list[Line]:
     least = max(config.min_confidence, floor)
     # A single digit is content (a countdown's 3, 2, 1); other readings shorter than min_length are noise.
     return [ln for ln in lines if ln.confidence > least and (len(ln.text.strip()) >= config.min_length or ln.text.strip().isdigit())]
+
+
+def _text_sized(lines: list[Line], frame_h: int | None) -> list[Line]:
+    """Lines no taller than ``MAX_TEXT_HEIGHT`` of the frame (``frame_h`` px; None: all). A taller
+    one is a shape the recognizer took for a glyph (the coffee cup's ``8``): dropped where it is
+    read, so its place is never reused and never covers a caption that appears inside it (before,
+    the cup's place took every caption box detected inside it on the next sample: a caption read
+    once, then the ``8`` again)."""
+    return lines if frame_h is None else [ln for ln in lines if ln.box[3] - ln.box[1] <= MAX_TEXT_HEIGHT * frame_h]
+
+
+def _measured(lines: list[Line], image: np.ndarray) -> list[Line]:
+    """Each line with its contrast (``blocks.contrast``), so a block never joins a caption line with
+    the picture's own text beside it."""
+    return [replace(ln, contrast=contrast(image, ln.box)) for ln in lines]
 
 
 def _preprocessed(image: np.ndarray) -> list[np.ndarray]:
@@ -40,9 +55,12 @@ def _second_pass(engine: OcrEngine, image: np.ndarray, config: Config) -> list[L
 
 
 # -- baseline -------------------------------------------------------------------------------------
-def baseline_read(engine: OcrEngine, image: np.ndarray, config: Config) -> list[Line]:
-    """The original: the whole pipeline on the frame, and the second pass where it found nothing."""
-    kept = _keep(_tidy(engine.read(image, config)), config, engine.min_confidence)
+def baseline_read(engine: OcrEngine, image: np.ndarray, config: Config, frame_h: int | None = None) -> list[Line]:
+    """The original: the whole pipeline on the frame, and the second pass where it found nothing.
+    ``frame_h``: the full frame's height when ``image`` is a band of it and glyph-sized shapes are to
+    be dropped (the optimized preset's band reads); None for the baseline, which keeps them."""
+    kept = _keep(_text_sized(_tidy(engine.read(image, config)), frame_h), config, engine.min_confidence)
+    kept = kept if frame_h is None else _measured(kept, image)
     if not kept and config.second_pass == "empty" and engine.binarized_retry:
         kept = _second_pass(engine, image, config)
     return kept
@@ -157,7 +175,8 @@ def _tidy(lines: list[Line]) -> list[Line]:
 
 
 def _recognized(engine: OcrEngine, image: np.ndarray, found: Detected, todo: list[int], config: Config) -> dict[int, list[Line]]:
-    fresh = _assign(_tidy(engine.recognize(image, found.take(todo), config)), [found.boxes[k] for k in todo]) if todo else {}
+    lines = _measured(_text_sized(_tidy(engine.recognize(image, found.take(todo), config)), image.shape[0]), image) if todo else []
+    fresh = _assign(lines, [found.boxes[k] for k in todo]) if todo else {}
     return {k: fresh[j] for j, k in enumerate(todo)}
 
 
@@ -168,7 +187,7 @@ def _look_again(engine: OcrEngine, image: np.ndarray, gray: np.ndarray, old: tup
     The place is recognized. With no detection behind it, a reading needs the engine's higher floor
     (``look_again_confidence``): a short word read with a strip of the photo beside it ("XGO") scores
     lower, and so does background where the caption is gone. Returns (box, hash, lines)."""
-    lines = [replace(ln, box=tuple(float(v) for v in old)) for ln in _tidy(engine.recognize_boxes(image, [old], config))
+    lines = [replace(ln, box=tuple(float(v) for v in old), contrast=contrast(image, old)) for ln in _tidy(engine.recognize_boxes(image, [old], config))
              if ln.confidence >= engine.look_again_confidence]
     return [(old, box_hash(gray, old), lines)] if lines else []
 

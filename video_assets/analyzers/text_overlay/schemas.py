@@ -33,7 +33,7 @@ SEGMENTS_SCHEMA = pa.schema(
         col("y1", pa.float32(), "union box bottom"),
         col("max_confidence", pa.float32(), "best confidence over its samples"),
         col("samples", pa.int32(), "samples it was seen in"),
-        col("kind", pa.string(), "caption (burned in: still, drawn to be read; chunks replacing each other in one place) or scene (the picture's own text: moves with it, low contrast, over a third of the frame tall, or read once and shown under 0.3 s)"),
+        col("kind", pa.string(), "caption (burned in: still, drawn to be read; chunks replacing each other in one place) or scene (the picture's own text: moves with it, low contrast, over a third of the frame tall, read once and shown under 0.3 s, or read again and again as it grows or moves with a zoom or pan)"),
     ]
 )
 

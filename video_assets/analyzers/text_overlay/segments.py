@@ -21,8 +21,14 @@ the frame height (whichever is less), when its median contrast (luma range in th
 half the range, when its box is more than a third of the frame tall, or when it was seen on one
 read once and shown on fewer than three fine samples (under 0.3 s, shorter than any caption meant
 to be read) without replacing or being replaced by a caption in its place. Chunks that replace each other in one place are captions.
+Text read, lost and read again nearby with nearly the same letters is one printed thing: when its
+box grew, shrank or moved from one such segment to another, the picture carried it, and every one
+of them is ``scene`` (``_moving_recurrences``: the brand on a zooming photo is read on a sample or
+two at a time, so no single segment shows the motion).
 Measured on the sample corpus (docs/captions.md): captions have a contrast of 254-255, the brand on the
-motorcycle 161; a coffee cup read as ``8`` spanned half the frame's height.
+motorcycle 161; a coffee cup read as ``8`` spanned half the frame's height. On the real-recordings
+corpus (docs/real-recordings.md, "Captions"): the brand under a 1x-3x zoom, four segments over 4-12 s,
+its box 0.032 to 0.048 of the frame high.
 
 Consecutive chunks in one place (``join_lines``) are also given as lines: what a person reads.
 """
@@ -37,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from video_assets.analyzers.base import typed_table
+from video_assets.analyzers.text_overlay.blocks import MAX_TEXT_HEIGHT
 from video_assets.analyzers.text_overlay.schemas import LINES_SCHEMA, SEGMENTS_SCHEMA
 from video_assets.analyzers.text_overlay.text import cer, nfc, normalize
 
@@ -49,7 +56,7 @@ MOTION_FRAME = 0.02
 MIN_CONTRAST = 128.0
 # No block of burned-in text is a third of the frame tall: a box that tall is a shape in the
 # picture the OCR took for a glyph (a coffee cup read as "8").
-MAX_HEIGHT = 1 / 3
+MAX_HEIGHT = MAX_TEXT_HEIGHT
 # Boxes are the same place when their intersection covers this share of the smaller one.
 PLACE_OVERLAP = 0.3
 # Read once and on screen for fewer samples than this (0.3 s at the fine step: the shortest chunk
@@ -84,7 +91,8 @@ def same_text(a: str, b: str, max_cer: float) -> bool:
     na, nb = normalize(nfc(a)), normalize(nfc(b))
     if re.findall(r"\d+", na) != re.findall(r"\d+", nb):
         return False
-    if len(na.split()) != len(nb.split()) and na.replace(" ", "") != nb.replace(" ", ""):
+    # Words as runs of letters and digits: a hyphen read for a space (``war-nur``) is OCR noise too.
+    if len(re.findall(r"\w+", na)) != len(re.findall(r"\w+", nb)) and na.replace(" ", "") != nb.replace(" ", ""):
         return False
     return cer(na, nb) <= max_cer
 
@@ -109,6 +117,49 @@ def _kind(seg: dict, aspect: float, replaced: bool) -> str:
     (fx, fy), height = _centre(seg["first"]), seg["first"][3] - seg["first"][1]
     moved = max(((cx - fx) * aspect) ** 2 + (cy - fy) ** 2 for cx, cy in seg["centres"]) ** 0.5
     return SCENE if moved > min(MOTION_HEIGHTS * height, MOTION_FRAME) else CAPTION
+
+
+# Text seen again and again as it moves with the picture: segments whose letters are within
+# RECUR_CER of each other (``YALANA``, ``YALAHA``, ``YAMAHA``: one brand read as the photo zooms), in
+# places within RECUR_HEIGHTS of their heights, each within RECUR_S of the last.
+RECUR_CER, RECUR_HEIGHTS, RECUR_S = 1 / 3, 3.0, 5.0
+# ... are scene when, from one to another, the box grew or shrank by this ratio or its centre moved
+# (MOTION_HEIGHTS of its height or MOTION_FRAME of the frame): a zoom or pan carried it.
+RECUR_SCALE = 1.2
+
+
+def _moving_recurrences(segments: list[dict], aspect: float) -> set[int]:
+    """Ids of segments that are one printed text seen again as the picture zooms or pans: each is
+    read on a sample or two and lost, so no single segment shows the motion (on real_german_zoom the
+    motorcycle's YAMAHA made four such segments over 4-12 s, its box growing from 0.032 to 0.048 of
+    the frame high). A caption shown again in its place keeps its box: not moved."""
+    def near(a: dict, b: dict) -> bool:
+        (ax, ay), (bx, by) = _centre(a["box"]), _centre(b["box"])
+        h = max(a["box"][3] - a["box"][1], b["box"][3] - b["box"][1])
+        gap = max(b["start"] - a["last"], a["start"] - b["last"])
+        return (gap <= RECUR_S and ((ax - bx) * aspect) ** 2 + (ay - by) ** 2 <= (RECUR_HEIGHTS * h) ** 2
+                and cer(_text(a["texts"]), _text(b["texts"])) <= RECUR_CER)
+
+    def moved(a: dict, b: dict) -> bool:
+        ha, hb = a["box"][3] - a["box"][1], b["box"][3] - b["box"][1]
+        (ax, ay), (bx, by) = _centre(a["box"]), _centre(b["box"])
+        shift = (((ax - bx) * aspect) ** 2 + (ay - by) ** 2) ** 0.5
+        return max(ha, hb) > RECUR_SCALE * min(ha, hb) or shift > min(MOTION_HEIGHTS * min(ha, hb), MOTION_FRAME)
+
+    group = {id(s): id(s) for s in segments}
+
+    def root(k: int) -> int:
+        while group[k] != k:
+            k = group[k]
+        return k
+
+    for a, b in itertools.combinations(segments, 2):
+        if near(a, b):
+            group[root(id(a))] = root(id(b))
+    members: dict[int, list[dict]] = {}
+    for seg in segments:
+        members.setdefault(root(id(seg)), []).append(seg)
+    return {id(s) for grp in members.values() if len(grp) > 1 and any(moved(a, b) for a, b in itertools.combinations(grp, 2)) for s in grp}
 
 
 def _replaces(a: dict, b: dict, interval: float) -> bool:
@@ -222,12 +273,13 @@ def merge_segments(detections: pd.DataFrame, interval: float, max_cer: float, as
         open_segments = [s for s in open_segments if not any(s is r for r in replaced)]
     done.extend(open_segments)
     done = _mend(done, interval, max_cer)
+    carried = _moving_recurrences(done, aspect)
     rows = [
         {
             "text": _text(s["texts"]),
             "start_s": round(_edge(s["start"], -1, times, interval), 3), "end_s": round(_edge(s["last"], 1, times, interval), 3),
             "x0": s["box"][0], "y0": s["box"][1], "x1": s["box"][2], "y1": s["box"][3], "max_confidence": s["conf"],
-            "samples": s["n"], "kind": _kind(s, aspect, any(_replaces(s, o, interval) for o in done)),
+            "samples": s["n"], "kind": SCENE if id(s) in carried else _kind(s, aspect, any(_replaces(s, o, interval) for o in done)),
         }
         for s in sorted(done, key=lambda s: (s["start"], s["box"][1]))
     ]
