@@ -44,14 +44,12 @@ import pandas as pd
 
 from video_assets.analyzers.base import typed_table
 from video_assets.analyzers.text_overlay.blocks import MAX_TEXT_HEIGHT
+from video_assets.analyzers.text_overlay.recurrence import (MOTION_FRAME, MOTION_HEIGHTS, centre as _centre, moving_recurrences,
+                                                          segment_text as _text)
 from video_assets.analyzers.text_overlay.schemas import LINES_SCHEMA, SEGMENTS_SCHEMA
 from video_assets.analyzers.text_overlay.text import cer, nfc, normalize
 
 CAPTION, SCENE = "caption", "scene"
-# A box that moved more than this many of its own heights, or this share of the frame height,
-# between its samples moves with the picture.
-MOTION_HEIGHTS = 0.5
-MOTION_FRAME = 0.02
 # Captions are drawn to be read: a luma range under this (0-255) is the picture's own text.
 MIN_CONTRAST = 128.0
 # No block of burned-in text is a third of the frame tall: a box that tall is a shape in the
@@ -97,10 +95,6 @@ def same_text(a: str, b: str, max_cer: float) -> bool:
     return cer(na, nb) <= max_cer
 
 
-def _centre(box: tuple[float, float, float, float]) -> tuple[float, float]:
-    return (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-
-
 def _contrast(row) -> float:
     value = getattr(row, "contrast", None)  # a reading without a measured contrast is no evidence of low contrast
     return 255.0 if value is None or value != value else float(value)
@@ -117,49 +111,6 @@ def _kind(seg: dict, aspect: float, replaced: bool) -> str:
     (fx, fy), height = _centre(seg["first"]), seg["first"][3] - seg["first"][1]
     moved = max(((cx - fx) * aspect) ** 2 + (cy - fy) ** 2 for cx, cy in seg["centres"]) ** 0.5
     return SCENE if moved > min(MOTION_HEIGHTS * height, MOTION_FRAME) else CAPTION
-
-
-# Text seen again and again as it moves with the picture: segments whose letters are within
-# RECUR_CER of each other (``YALANA``, ``YALAHA``, ``YAMAHA``: one brand read as the photo zooms), in
-# places within RECUR_HEIGHTS of their heights, each within RECUR_S of the last.
-RECUR_CER, RECUR_HEIGHTS, RECUR_S = 1 / 3, 3.0, 5.0
-# ... are scene when, from one to another, the box grew or shrank by this ratio or its centre moved
-# (MOTION_HEIGHTS of its height or MOTION_FRAME of the frame): a zoom or pan carried it.
-RECUR_SCALE = 1.2
-
-
-def _moving_recurrences(segments: list[dict], aspect: float) -> set[int]:
-    """Ids of segments that are one printed text seen again as the picture zooms or pans: each is
-    read on a sample or two and lost, so no single segment shows the motion (on real_german_zoom the
-    motorcycle's YAMAHA made four such segments over 4-12 s, its box growing from 0.032 to 0.048 of
-    the frame high). A caption shown again in its place keeps its box: not moved."""
-    def near(a: dict, b: dict) -> bool:
-        (ax, ay), (bx, by) = _centre(a["box"]), _centre(b["box"])
-        h = max(a["box"][3] - a["box"][1], b["box"][3] - b["box"][1])
-        gap = max(b["start"] - a["last"], a["start"] - b["last"])
-        return (gap <= RECUR_S and ((ax - bx) * aspect) ** 2 + (ay - by) ** 2 <= (RECUR_HEIGHTS * h) ** 2
-                and cer(_text(a["texts"]), _text(b["texts"])) <= RECUR_CER)
-
-    def moved(a: dict, b: dict) -> bool:
-        ha, hb = a["box"][3] - a["box"][1], b["box"][3] - b["box"][1]
-        (ax, ay), (bx, by) = _centre(a["box"]), _centre(b["box"])
-        shift = (((ax - bx) * aspect) ** 2 + (ay - by) ** 2) ** 0.5
-        return max(ha, hb) > RECUR_SCALE * min(ha, hb) or shift > min(MOTION_HEIGHTS * min(ha, hb), MOTION_FRAME)
-
-    group = {id(s): id(s) for s in segments}
-
-    def root(k: int) -> int:
-        while group[k] != k:
-            k = group[k]
-        return k
-
-    for a, b in itertools.combinations(segments, 2):
-        if near(a, b):
-            group[root(id(a))] = root(id(b))
-    members: dict[int, list[dict]] = {}
-    for seg in segments:
-        members.setdefault(root(id(seg)), []).append(seg)
-    return {id(s) for grp in members.values() if len(grp) > 1 and any(moved(a, b) for a, b in itertools.combinations(grp, 2)) for s in grp}
 
 
 def _replaces(a: dict, b: dict, interval: float) -> bool:
@@ -216,14 +167,6 @@ def _mend(segments: list[dict], interval: float, max_cer: float) -> list[dict]:
     return segments
 
 
-def _text(texts: dict[str, int]) -> str:
-    """A segment's text: the reading seen most often, or among readings with its letters that
-    differ only in spaces, the one with the most words (a recognizer drops spaces, rarely adds one)."""
-    best = max(texts.items(), key=lambda kv: kv[1])[0]
-    letters = best.replace(" ", "")
-    return max((t for t in texts if t.replace(" ", "") == letters), key=lambda t: (len(t.split()), texts[t], t == best))
-
-
 def merge_segments(detections: pd.DataFrame, interval: float, max_cer: float, aspect: float = 1080 / 1920,
                    times: list[float] | None = None) -> pd.DataFrame:
     """Readings (``detections``: fractions of the frame, a row per sample showing text) -> segments,
@@ -273,7 +216,7 @@ def merge_segments(detections: pd.DataFrame, interval: float, max_cer: float, as
         open_segments = [s for s in open_segments if not any(s is r for r in replaced)]
     done.extend(open_segments)
     done = _mend(done, interval, max_cer)
-    carried = _moving_recurrences(done, aspect)
+    carried = moving_recurrences(done, aspect)
     rows = [
         {
             "text": _text(s["texts"]),

@@ -19,7 +19,6 @@ import pandas as pd
 
 from resources.model_cache import MissingWeightsError
 from resources.models import LoadedModels, no_model
-from video_assets.runtime import settings
 from video_assets.analyzers import Analyzer
 from video_assets.cluster.executor import ray_address
 from video_assets.defs import send_ahead
@@ -27,16 +26,16 @@ from video_assets.defs.checks import build_checks, result_check_specs, result_ch
 from video_assets.media.frames import duration_of
 from video_assets.media.images import image_markdown
 from video_assets.defs.partitions import videos_partitions_def
-from video_assets.runtime.resilience import OomFallback
+from video_assets.runtime import settings
 from video_assets.runtime.memory import releases_memory
+from video_assets.runtime.resilience import OomFallback
 
 ANALYSIS_GROUP = "analysis"
 BASELINE_GROUP = "baselines"
 GPU_POOL = "gpu"
-# For transient failures (a lost worker, a hub timeout): one more try after a minute. Out-of-memory
-# is handled inside the step (half batch, then CPU); bad input and missing weights raise a Failure
-# with allow_retries=False, so they fail fast with their message.
-# VIDEO_ASSETS_RETRY_DELAY_S shortens the wait where a lost worker is expected (tests kill actors).
+# For transient failures (a lost worker, a hub timeout): one more try after a minute. Out-of-memory is handled
+# inside the step (half batch, then CPU); bad input and missing weights raise a Failure with allow_retries=False,
+# so they fail fast with their message. VIDEO_ASSETS_RETRY_DELAY_S shortens the wait where a lost worker is expected.
 ANALYZER_RETRY_POLICY = dg.RetryPolicy(max_retries=1, delay=float(settings.env("VIDEO_ASSETS_RETRY_DELAY_S", "60")),
                                        backoff=dg.Backoff.EXPONENTIAL)
 POOLS_RESOURCE = "model_pools"
@@ -266,10 +265,9 @@ class _StepRunner:
 
 @dataclass
 class _PoolRunner:
-    """The step as a thin client of a warm pool: every partition is handed to the pool at once
-    (bounded in flight, least busy actor first, ``PoolHandle.map``); the seconds are the actor's own
-    work on the partition, so speed checks judge the model, not the queue. The actor runs the
-    out-of-memory fallback itself."""
+    """The step as a thin client of a warm pool: every partition is handed to the pool at once (bounded
+    in flight, least busy actor first, ``PoolHandle.map``); the seconds are the actor's own work on the
+    partition, so speed checks judge the model, not the queue. The actor runs the OOM fallback itself."""
 
     pool: Any
     events: list[str] = field(default_factory=list)
