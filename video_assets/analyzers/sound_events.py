@@ -87,3 +87,14 @@ def segments(probs: np.ndarray, config: PostSettings, labels: tuple[str, ...] = 
 def seconds(frame_ranges: list[tuple[int, int]]) -> list[tuple[float, float]]:
     """[start, end) frame ranges -> (start_s, end_s) spans, as the events table writes them."""
     return [(round(a * FRAME_S, 3), round(b * FRAME_S, 3)) for a, b in frame_ranges]
+
+
+def union(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Sorted, non-overlapping spans covering the same time."""
+    out: list[list[float]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from video_assets.analyzers.sound_events import FRAME_S, LABELS, segments
+from video_assets.analyzers.sound_events import FRAME_S, LABELS, segments, union
 
 __all__ = ["label_agreement", "rows", "segments", "shares", "spans_of", "table_shares"]
 
@@ -26,24 +26,14 @@ def rows(frame_ranges: dict[str, list[tuple[int, int]]], probs: np.ndarray) -> l
     return sorted(out, key=lambda r: (r["start_s"], LABELS.index(r["label"])))
 
 
-def _merged(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    out: list[list[float]] = []
-    for a, b in sorted(spans):
-        if out and a <= out[-1][1]:
-            out[-1][1] = max(out[-1][1], b)
-        else:
-            out.append([a, b])
-    return [(a, b) for a, b in out]
-
-
 def _length(spans: list[tuple[float, float]]) -> float:
-    return sum(b - a for a, b in _merged(spans))
+    return sum(b - a for a, b in union(spans))
 
 
 def _overlap(x: list[tuple[float, float]], y: list[tuple[float, float]]) -> float:
     total = 0.0
-    for a, b in _merged(x):
-        for c, d in _merged(y):
+    for a, b in union(x):
+        for c, d in union(y):
             total += max(0.0, min(b, d) - max(a, c))
     return total
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from video_assets.analyzers.sound_events import EventModel, EventPost, segments, seconds
+from video_assets.analyzers.sound_events import EventModel, EventPost, segments, seconds, union
 from video_assets.analyzers.speech_rate.presets import Config
 
 
@@ -45,17 +45,6 @@ def share_in(start: float, end: float, spans: list[tuple[float, float]]) -> floa
         return 0.0
     inside = sum(max(0.0, min(end, b) - max(start, a)) for a, b in spans)
     return inside / (end - start)
-
-
-def union(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """Sorted, non-overlapping spans covering the same time."""
-    out: list[list[float]] = []
-    for a, b in sorted(spans):
-        if out and a <= out[-1][1]:
-            out[-1][1] = max(out[-1][1], b)
-        else:
-            out.append([a, b])
-    return [(a, b) for a, b in out]
 
 
 def is_sung(start: float, end: float, spans: list[tuple[float, float]], config: Config) -> bool:
