@@ -118,18 +118,27 @@ def test_known_queries_find_the_right_video_and_time_first(corpus_run, ground_tr
 
 def test_scene_text_is_its_own_source(corpus_run):
     _, res, _ = corpus_run
+    import pandas as pd
+
     from video_assets.defs.assets.insights import analyzer_tables
+    from video_assets.insights.spans import spans_of
+
+    # A scene segment goes in as scene_text, a caption as its line, never both ways.
+    segments = pd.DataFrame({"start_s": [11.0, 2.0], "end_s": [18.0, 4.0], "text": ["YAMAHA", "Tip 1"], "kind": ["scene", "caption"]})
+    lines = pd.DataFrame({"start_s": [2.0], "end_s": [4.0], "text": ["Tip 1"]})
+    spans = spans_of("v", {"text_overlay": {"segments": segments, "lines": lines}})
+    assert sorted(zip(spans.source, spans.text)) == [("caption", "Tip 1"), ("scene_text", "YAMAHA")]
 
     index = res["index"].open()
-    # What text_overlay called scene text (the tank badge, as RapidOCR reads it on a Xeon: YAMAHA or
-    # YAWAHA; OCR kernels differ by processor, so the test takes what this machine read) is indexed
-    # as scene_text, never as a caption.
-    segments = analyzer_tables(res["io_manager"], "tips_countdown")["text_overlay"]["segments"]
-    scene = set(segments[segments.kind == "scene"].text)
-    assert scene, "tips_countdown has scene text (the badge)"
-    for text in scene:
-        hits = [h for h in index.search(text, video="tips_countdown", limit=50) if h.text == text]
-        assert hits and {h.source for h in hits} == {"scene_text"}, (text, hits)
+    # Through the corpus run: what text_overlay called scene text is indexed as scene_text. Whether
+    # the tank badge in tips_countdown is read at all depends on the processor's OCR kernels (on a
+    # 2-core EPYC RapidOCR reads it at 0.55-0.85, under the engine's 0.85 floor; on the Xeon CI has
+    # read it above), so the test takes what this machine read; the badge is never a caption.
+    for video in ("tips_countdown",):
+        tables = analyzer_tables(res["io_manager"], video)["text_overlay"]["segments"]
+        for text in set(tables[tables.kind == "scene"].text):
+            hits = [h for h in index.search(text, video=video, limit=50) if h.text == text]
+            assert hits and {h.source for h in hits} == {"scene_text"}, (text, hits)
     brand = [h for q in ("yamaha", "yawaha") for h in index.search(q)]
     assert {h.source for h in brand} <= {"scene_text"} and {h.video for h in brand} <= {"tips_countdown"}
 
