@@ -20,12 +20,13 @@ from video_assets.defs.assets import ingest
 from video_assets.defs.assets.analysis import analyzer_definitions
 from video_assets.defs.assets.corpus_report import corpus_report
 from video_assets.defs.assets.insights import corpus_index, video_profile
+from video_assets.defs.assets.links import corpus_links, footage_fingerprint, sound_fingerprint
 from video_assets.defs.checks import CheckSettings
-from video_assets.defs.jobs import canary_parity_job, corpus_job
+from video_assets.defs.jobs import canary_parity_job, corpus_job, links_job
 from video_assets.defs import pool_wait
 from video_assets.runtime import memory
 from video_assets.defs.schedules import canary_parity_schedule, corpus_backfill_schedule
-from video_assets.defs.sensors import alerts_sensor, corpus_sensor
+from video_assets.defs.sensors import alerts_sensor, corpus_sensor, links_sensor
 
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
 warnings.filterwarnings("ignore", category=dg.PreviewWarning)
@@ -59,10 +60,11 @@ def _concerns(resources: dict[str, object]) -> list[dg.Definitions]:
         dg.Definitions(assets=[ingest.video_file, ingest.video_frames, ingest.audio_track]),
         *[analyzer_definitions(a, resources.get(a.model) if a.model else None, peers) for a in ANALYZERS],
         dg.Definitions(assets=[video_profile, corpus_index]),
+        dg.Definitions(assets=[sound_fingerprint, footage_fingerprint, corpus_links]),
         dg.Definitions(assets=[corpus_report]),
         dg.Definitions(
-            jobs=[corpus_job, canary_parity_job],
-            sensors=[corpus_sensor, alerts_sensor],
+            jobs=[corpus_job, canary_parity_job, links_job],
+            sensors=[corpus_sensor, alerts_sensor, links_sensor],
             schedules=[corpus_backfill_schedule, canary_parity_schedule],
         ),
         dg.Definitions(resources=resources, executor=executor.executor()),

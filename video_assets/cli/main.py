@@ -3,6 +3,7 @@
     video-assets analyze PATH [--preset optimized|baseline] [--only ANALYZER ...] [--out DIR]
     video-assets search "QUERY" [--source caption|scene_text|speech|description] [--video KEY] [--limit N]
                                [--mode keyword|semantic] [--index URI]
+    video-assets similar VIDEO [--by sound|footage] [--storage DIR]
     video-assets sample-corpus DIR [--real] [--only NAME ...]
     video-assets demo
 
@@ -10,7 +11,8 @@
 analyzers on an ephemeral Dagster instance (one partition per video, as the corpus sensor would
 name them), writes every table under ``--out`` and prints a summary. Models load once for all videos.
 ``search`` asks the corpus index (``corpus_index``, what ``make demo`` and the corpus job fill) and
-prints video, source, time span, text and score, best first.
+prints video, source, time span, text and score, best first. ``similar`` lists the videos that
+share a sound or footage with VIDEO (what ``links_job`` and ``analyze`` found), with where and how.
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ def analyze(args: argparse.Namespace) -> int:
     for spec in specs:
         keys += [spec.asset_key(t, args.preset) for t in spec.tables]
     if args.preset == "optimized":
-        keys += ["video_profile", "corpus_index"]  # from whichever analyzers ran
+        keys += ["video_profile", "corpus_index", "sound_fingerprint", "footage_fingerprint"]  # from whichever analyzers ran
     selection = dg.AssetSelection.assets(*keys).without_checks()
     if args.preset == "optimized":
         selection = selection | dg.AssetSelection.checks(*[
@@ -99,6 +101,8 @@ def analyze(args: argparse.Namespace) -> int:
         assets=ALL_ASSETS, asset_checks=ALL_CHECKS, resources=resources,
         jobs=[dg.define_asset_job("analyze", selection=selection, partitions_def=videos_partitions_def), insights],
     )
+    links_job = dg.define_asset_job("links", selection=dg.AssetSelection.assets("sounds", "reuploads", "video_links"))
+    defs = dg.Definitions.merge(defs, dg.Definitions(jobs=[links_job]))
     job = defs.resolve_job_def("analyze").with_logger_defs({"progress": console.progress_logger})
     insights_job = defs.resolve_job_def("insights").with_logger_defs({"progress": console.progress_logger})
     instance = dg.DagsterInstance.ephemeral()
@@ -131,6 +135,10 @@ def analyze(args: argparse.Namespace) -> int:
             weights = md.get("weights")
             row.append(f"{md['rows'].value}{'*' if weights and weights.value != 'real' else ''}" if "rows" in md else "-")
         rows.append(row)
+    if args.preset == "optimized":  # the links among the folder's videos: one lookup per video
+        linked = defs.resolve_job_def("links").execute_in_process(instance=instance, raise_on_error=False, run_config=console.RUN_CONFIG)
+        if not linked.success:
+            failures += [f"links: {line}" for line in console.failure_lines(linked)] or ["links: failed"]
     header = ["video", "seconds"] + [f"{s.name} rows" for s in specs]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
     print()
@@ -183,6 +191,39 @@ def search(args: argparse.Namespace) -> int:
     return 0
 
 
+def similar(args: argparse.Namespace) -> int:
+    """The videos sharing a sound (``--by sound``) or footage with VIDEO, strongest first."""
+    from video_assets.links.ledger import Ledger
+
+    from video_assets.runtime import settings
+
+    folder = Path(settings.links_dir(args.storage).removeprefix("file://"))
+    if not (folder / "ledger.json").exists():
+        print(f"video-assets: no links at {folder}; run links_job (or video-assets analyze) first", file=sys.stderr)
+        return 2
+    ledger = Ledger(folder)
+    known = set(ledger.state()["sound"]) | set(ledger.state()["footage"])
+    if args.video not in known:
+        print(f"video-assets: {args.video} is not in the links at {folder} ({len(known)} videos)", file=sys.stderr)
+        return 2
+    kinds = ("sound",) if args.by == "sound" else ("reupload", "shared_footage")
+    rows = []
+    for m in ledger.matches():
+        if m.kind in kinds and args.video in (m.query, m.other):
+            me = m.query == args.video
+            other, here, there = (m.other, (m.query_start_s, m.query_end_s), (m.other_start_s, m.other_end_s)) if me else \
+                (m.query, (m.other_start_s, m.other_end_s), (m.query_start_s, m.query_end_s))
+            speed = m.speed if me else 1.0 / m.speed
+            what = m.kind.replace("_", " ") + (" mirrored" if m.mirrored else "") if args.by == "footage" else f"speed {speed:.2f}x"
+            rows.append((m.score, f"{other:24s} here {here[0]:6.1f}-{here[1]:6.1f} s  there {there[0]:6.1f}-{there[1]:6.1f} s  "
+                                  f"{what}  score {m.score:g}"))
+    if not rows:
+        print(f"no video shares {'a sound' if args.by == 'sound' else 'footage'} with {args.video}")
+        return 0
+    print("\n".join(line for _, line in sorted(rows, key=lambda r: -r[0])))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     from video_assets.analyzers import names
 
@@ -206,6 +247,12 @@ def main(argv: list[str] | None = None) -> int:
     q.add_argument("--mode", choices=["keyword", "semantic"], default="keyword")
     q.add_argument("--index", help="the index folder (default: VIDEO_ASSETS_INDEX, else STORAGE/corpus_index)")
     q.set_defaults(func=search)
+    m = sub.add_parser("similar", help="the videos that share a sound or footage with VIDEO (after links_job or analyze)")
+    m.add_argument("video", help="the video (partition key)")
+    m.add_argument("--by", choices=["sound", "footage"], default="sound")
+    m.add_argument("--storage", help="the storage folder (default: VIDEO_ASSETS_STORAGE, else data/storage; "
+                                     "analyze: OUT/storage); VIDEO_ASSETS_LINKS_DIR overrides its links folder")
+    m.set_defaults(func=similar)
     s = sub.add_parser("sample-corpus", help="write the deterministic sample corpus and its ground truth to DIR "
                                               "(--real: the corpus of real recordings, docs/real-recordings.md)")
     s.add_argument("out_dir")

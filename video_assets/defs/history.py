@@ -73,3 +73,21 @@ def partition_failures(instance: dg.DagsterInstance, partition: str) -> dict[str
         if step and (record is None or record.timestamp <= entry.timestamp):
             failed[step] = one_line_cause(entry.dagster_event.step_failure_data.error)
     return failed
+
+
+def materializations_after(instance: dg.DagsterInstance, key: dg.AssetKey, after_storage_id: int | None,
+                           page: int = 1000) -> list[tuple[int, str | None, dict[str, Any]]]:
+    """(storage id, partition, plain metadata) of every materialization of ``key`` after
+    ``after_storage_id`` (None: all), oldest first: what changed since a reader last looked, in
+    pages, never the whole history of a 100k-video corpus at once."""
+    out: list[tuple[int, str | None, dict[str, Any]]] = []
+    cursor = None
+    while True:
+        result = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=key, after_storage_id=after_storage_id),
+                                                 limit=page, cursor=cursor, ascending=True)
+        for r in result.records:
+            mat = r.asset_materialization
+            out.append((r.storage_id, r.partition_key, {k: v.value for k, v in (mat.metadata if mat else {}).items()}))
+        if not result.has_more:
+            return out
+        cursor = result.cursor

@@ -33,7 +33,7 @@ def parity_check_keys(analyzers=ANALYZERS) -> list[dg.AssetCheckKey]:
 # Everything a new or changed video needs: decoding, the optimized analyzers and their speed and result checks,
 # then its profile and its spans in the corpus index. Baseline twins and parity checks are left to
 # the canary parity job (the slow original configuration).
-corpus_selection = dg.AssetSelection.groups("ingest", "analysis", "insights").without_checks() | dg.AssetSelection.checks(
+corpus_selection = dg.AssetSelection.groups("ingest", "analysis", "insights", "links").without_checks() | dg.AssetSelection.checks(
     *speed_check_keys(), *result_check_keys(), *decode_gaps_check_keys()
 )
 
@@ -41,11 +41,20 @@ corpus_job = dg.define_asset_job(
     name=CORPUS_JOB_NAME,
     selection=corpus_selection,
     partitions_def=videos_partitions_def,
-    description="Decode a video, run every optimized analyzer on it (with speed checks), then its profile and index spans.",
+    description="Decode a video, run every optimized analyzer on it (with speed checks), then its profile, index spans and "
+                "sound and footage fingerprints.",
 )
 
 INPUTS = ("video_frames", "audio_track")
 INSIGHT_ASSETS = ("video_profile", "corpus_index")
+FINGERPRINT_ASSETS = ("sound_fingerprint", "footage_fingerprint")  # per video, group "links" (defs/assets/links.py)
+LINKS_JOB_NAME = "links_job"
+
+links_job = dg.define_asset_job(
+    name=LINKS_JOB_NAME,
+    selection=dg.AssetSelection.groups("corpus_links"),
+    description="Bring the corpus' sound and footage links up to date from the fingerprints (sounds, reuploads, video_links).",
+)
 
 
 def sensor_run_selection(analyzer_names: Sequence[str]) -> dict[str, list]:
@@ -59,7 +68,7 @@ def sensor_run_selection(analyzer_names: Sequence[str]) -> dict[str, list]:
         chosen = [by_name(name) for name in analyzer_names]
     except KeyError:
         raise ValueError(f"VIDEO_ASSETS_SENSOR_ANALYZERS={','.join(analyzer_names)}: choose from {names()}") from None
-    assets = [*INPUTS, *(a.asset_key(t, "optimized") for a in chosen for t in a.tables), *INSIGHT_ASSETS]
+    assets = [*INPUTS, *(a.asset_key(t, "optimized") for a in chosen for t in a.tables), *INSIGHT_ASSETS, *FINGERPRINT_ASSETS]
     return {"asset_selection": [dg.AssetKey(k) for k in assets],
             "asset_check_keys": [*speed_check_keys(chosen), *result_check_keys(chosen), *decode_gaps_check_keys()]}
 

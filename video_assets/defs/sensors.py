@@ -14,6 +14,7 @@ again; what is missing downstream of it is the nightly backfill's job.
 """
 
 
+import hashlib
 import json
 import time
 
@@ -25,7 +26,7 @@ from video_assets.media.listing import Seen, content_hash, is_stable, quiet_sinc
 from video_assets.media.container import MediaError, check_complete
 from video_assets.defs import batching
 from video_assets.defs.history import DATA_VERSION_TAG, latest_record
-from video_assets.defs.jobs import CORPUS_JOB_NAME, corpus_job, sensor_run_selection
+from video_assets.defs.jobs import CORPUS_JOB_NAME, FINGERPRINT_ASSETS, corpus_job, links_job, sensor_run_selection
 from video_assets.defs.partitions import VIDEOS_PARTITION_NAME, videos_partitions_def
 from video_assets.runtime import settings
 
@@ -176,3 +177,25 @@ def post_alerts(context: dg.SensorEvaluationContext, url: str | None = None, bac
         after = storage_id
     context.update_cursor(str(after))
     return dg.SkipReason(f"posted {posted} alert(s)")
+
+
+@dg.sensor(
+    job=links_job,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Runs links_job (sounds, reuploads, video_links) when a fingerprint was materialized or the corpus' videos changed.",
+)
+def links_sensor(context: dg.SensorEvaluationContext) -> dg.RunRequest | dg.SkipReason:
+    """One run per change, whatever the number of videos it brought: the run reads every
+    fingerprint materialized since the last one (defs/assets/links.py), so a backfill of 100k
+    videos is linked by a few runs, each taking what arrived, not one run per video."""
+    newest = 0
+    for asset in FINGERPRINT_ASSETS:
+        records = context.instance.fetch_materializations(dg.AssetKey(asset), limit=1).records
+        newest = max(newest, records[0].storage_id if records else 0)
+    videos = sorted(context.instance.get_dynamic_partitions(VIDEOS_PARTITION_NAME))
+    key = f"{newest}-{len(videos)}-{hashlib.sha1('|'.join(videos).encode()).hexdigest()[:12]}"
+    if newest == 0 or key == context.cursor:
+        return dg.SkipReason("no fingerprint and no video changed since the last links run")
+    context.update_cursor(key)
+    return dg.RunRequest(run_key=key)

@@ -9,6 +9,7 @@ whose frames are then compared bit by bit, in order.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,9 +25,8 @@ from video_assets.links.postings import PostingStore
 OFFSET_BIN_S = 0.2
 MIN_VOTES = 14
 DOMINANCE = 2.0  # best offset's votes over the best offset more than 1 s away
-# Footage: frames within this many bits of 256 are the same picture (unrelated frames of the
-# test clips: >= 88 bits apart; letterbox, mirror, re-encode with captions, 10 % crop: medians
-# 6-45 against their best view).
+# Footage: frames within this many bits of 256 are the same picture (unrelated test-clip frames
+# >= 88 bits apart; letterbox, mirror, re-encode with captions, 10 % crop: medians 6-45).
 MAX_BITS = 64
 REUPLOAD_SHARE = 0.5  # of the shorter video's frames, matched in order: a re-upload; less: shared footage
 MIN_SHARED_FRAMES = 3
@@ -165,8 +165,6 @@ class SoundIndex:
 
 def _lis(values: np.ndarray) -> np.ndarray:
     """Indices of a longest strictly increasing subsequence."""
-    import bisect
-
     tails, tails_i, prev = [], [], np.full(values.size, -1)
     for i, x in enumerate(values):
         j = bisect.bisect_left(tails, x)
@@ -288,10 +286,14 @@ class FootageIndex:
         if chain.size < MIN_SHARED_FRAMES:
             return None
         share = chain.size / max(1, min(query_frames, other_frames))
-        # A re-upload is the same clip: its frames meet on one timeline (one offset, the same pace).
-        # Two videos panning over the same photographs meet in order too, but at drifting offsets.
-        lag = chain_tr - qt[chain]
-        aligned = int((np.abs(lag - np.median(lag)) <= ALIGN_S).sum()) / max(1, min(query_frames, other_frames))
+        # A re-upload is the same clip: its frames meet on one timeline (one offset, the same pace);
+        # two videos panning over the same photos meet in order at drifting offsets. A frame counts
+        # when any close frame lies at the chain's lag (a still shot's frames all match each other).
+        lag = float(np.median(chain_tr - qt[chain]))
+        dist = np.full((times.size, len(rh)), 1 << 20)
+        np.minimum.at(dist, frame_of, d)
+        near = np.abs(rt[None, :] - qt[:, None] - lag) <= ALIGN_S
+        aligned = int(((dist <= MAX_BITS) & near).any(axis=1).sum()) / max(1, min(query_frames, other_frames))
         kind = "reupload" if aligned >= REUPLOAD_SHARE else "shared_footage"
         return Match(kind, video, other, float(qt[chain].min()), float(qt[chain].max() + F.SAMPLE_EVERY_S),
                      float(chain_tr.min()), float(chain_tr.max() + F.SAMPLE_EVERY_S),

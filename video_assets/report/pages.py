@@ -50,6 +50,9 @@ function mark() {
   document.getElementById('clock').textContent = t.toFixed(1) + ' s';
 }
 if (video) { video.addEventListener('timeupdate', mark); video.addEventListener('seeked', mark); }
+// Opened from a linked video at the moment they share (#t=12.5): start there.
+const at = location.hash.match(/^#t=([0-9.]+)$/);
+if (video && at) { video.addEventListener('loadedmetadata', () => { video.currentTime = parseFloat(at[1]); }, {once: true}); }
 mark();
 """
 
@@ -114,11 +117,13 @@ def gaps_html(gaps: dict[str, list]) -> str:
 
 def video_page(key: str, duration_s: float, video_src: str | None, tables: dict[str, dict[str, pd.DataFrame]],
                weights: dict[str, str], analyzers, contact_sheet: bytes = b"", corpus_link: str = "../report.html",
-               gaps: dict[str, list] | None = None, failed: dict[str, str] | None = None) -> str:
+               gaps: dict[str, list] | None = None, failed: dict[str, str] | None = None,
+               linked: tuple[list[Track], str] | None = None) -> str:
     """The page of one video. ``tables``: analyzer -> table name -> DataFrame; ``weights``: analyzer
     -> its weights label; ``video_src``: the player's source relative to the page (None: no player);
     ``gaps``: decoded input ('video_frames', 'audio_track') -> its decode gaps; ``failed``: step ->
-    one-line cause, for a partition that failed whole or part-way (shown with what it has)."""
+    one-line cause, for a partition that failed whole or part-way (shown with what it has);
+    ``linked``: the same-sound and same-footage tracks and the linked videos (``report.linked``)."""
     gaps = gaps or {}
     lanes, sections = [], []
     for analyzer in analyzers:
@@ -132,13 +137,15 @@ def video_page(key: str, duration_s: float, video_src: str | None, tables: dict[
             continue
         lanes += [track_html(t, duration_s, gaps.get(analyzer.input, ())) for t in analyzer.tracks(mine, duration_s)]
         sections.append(f"<h3>{html.escape(analyzer.report_title or analyzer.name)}</h3>{analyzer.report_section(mine, duration_s)}")
+    link_tracks, link_list = linked or ([], "")
+    lanes += [track_html(t, duration_s) for t in link_tracks]
     player = (f'<video controls preload="metadata" src="{html.escape(video_src)}"></video>' if video_src
               else "<p><em>the video file was not found in the corpus when the report was written</em></p>")
     axis = f'<div class="axis"><span>0 s</span><span id="clock">0.0 s</span><span>{duration_s:.1f} s</span></div>'
     named = {"video": gaps.get("video_frames", []), "audio": gaps.get("audio_track", [])}
     body = (f'<p><a href="{html.escape(corpus_link)}">&larr; the corpus</a></p><h1>{html.escape(key)} ({duration_s:.1f} s)</h1>'
             f'{failed_html(failed or {})}{gaps_html(named)}<div class="player">{player}<div class="tracks">{axis}{"".join(lanes)}</div></div>'
-            f"<h2>Tables</h2>{html_img(contact_sheet, f'{key} contact sheet', 540) if contact_sheet else ''}{''.join(sections)}")
+            f"{link_list}<h2>Tables</h2>{html_img(contact_sheet, f'{key} contact sheet', 540) if contact_sheet else ''}{''.join(sections)}")
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(key)} - video-assets</title>"
             f"<style>{PAGE_STYLE}</style></head><body data-duration='{max(duration_s, 1e-6):.3f}'>{body}"
             f"<script>{PAGE_SCRIPT}</script></body></html>")

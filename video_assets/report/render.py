@@ -31,7 +31,7 @@ from video_assets.report.pages import by_cause
 PROFILE_COLUMNS = ["video", "duration_s", "languages", "articulation_wpm", "speaking_share", "caption_count", "caption_share",
                    "onscreen_wpm", "cuts_per_minute", "mean_shot_s", "face_share", "talking_head_share", "music_share",
                    "speech_over_music_share", "top_objects", "first_caption_s", "first_word_s", "first_cut_s", "random_init",
-                   "decoded_share"]
+                   "decoded_share", "sound_id", "sound_uses", "reupload_of"]
 
 
 @dataclass
@@ -84,12 +84,20 @@ def write_dataset(videos: list[VideoReport], root: str, preset: str = "optimized
     rows = {}
     for name, frames in stacked.items():
         frame = pd.concat(frames, ignore_index=True)
-        frame.attrs = {}
-        sink = io.BytesIO()
-        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), sink, compression="zstd")
-        files.write_bytes_atomic(files.join(root, f"{name}.parquet"), sink.getvalue())
+        frame.attrs = {}  # columns added here (video, preset): pyarrow infers the stacked schema
+        write_table(frame, files.join(root, f"{name}.parquet"))
         rows[name] = len(frame)
     return rows
+
+
+def write_table(frame: pd.DataFrame, url: str) -> None:
+    """One table as a Parquet file, written atomically (its own schema when it carries one)."""
+    schema = frame.attrs.get("arrow_schema")
+    plain = frame.copy(deep=False)
+    plain.attrs = {}
+    sink = io.BytesIO()
+    pq.write_table(pa.Table.from_pandas(plain, schema=schema, preserve_index=False), sink, compression="zstd")
+    files.write_bytes_atomic(url, sink.getvalue())
 
 
 def _cell(value) -> tuple[str, str]:
@@ -135,9 +143,10 @@ document.querySelectorAll('table.profile th').forEach(th => th.addEventListener(
 
 
 def render_html(videos: list[VideoReport], analyzers, title: str = "video-assets corpus report", profiles: pd.DataFrame | None = None,
-                pages: dict[str, str] | None = None) -> str:
+                pages: dict[str, str] | None = None, links_section=None) -> str:
     """The corpus page: the overview plots, the profile (sortable, each video linking to its page:
-    ``pages``, video -> relative link), then for engineers the realtime factors and checks."""
+    ``pages``, video -> relative link), what the videos share (``links_section(link)``: HTML, see
+    ``report.linked``), then for engineers the realtime factors and checks."""
     pages = pages or {}
     names = [a.name for a in analyzers if any(a.name in v.rtf for v in videos)]
     checks = sorted({c for v in videos for c in v.checks})
@@ -159,6 +168,8 @@ def render_html(videos: list[VideoReport], analyzers, title: str = "video-assets
             profile_table(profiles, PROFILE_COLUMNS, pages),
             "</section>",
         ]
+    if links_section is not None:
+        parts.append(links_section(link))
     parts += [
         '<section id="engineering">',
         "<h2>Realtime factor (analysis seconds / video seconds)</h2>",

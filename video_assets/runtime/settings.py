@@ -25,6 +25,12 @@ def storage_root() -> str:
     return env("VIDEO_ASSETS_STORAGE", str(PROJECT_DIR / "data" / "storage"))
 
 
+def links_dir(storage: str | None = None) -> str:
+    """The links ledger's folder (issue #52): ``VIDEO_ASSETS_LINKS_DIR``, else ``<storage>/links``.
+    Its index is memory-mapped, so it must be a local disk even when storage is a bucket."""
+    return env("VIDEO_ASSETS_LINKS_DIR", str(storage or storage_root()).rstrip("/") + "/links")
+
+
 def frame_codec() -> str:
     return env("VIDEO_ASSETS_FRAME_CODEC", "jpeg")
 

@@ -12,8 +12,12 @@ from video_assets.defs.history import latest_check_status, latest_metadata, part
 from video_assets.defs.partitions import VIDEOS_PARTITION_NAME
 from video_assets.insights.profile import VideoFacts, build_profile, object_frames
 from video_assets.media import files, listing
+from video_assets.defs.assets.links import LINK_TABLES, links_dir
+from video_assets.links.groups import matches_table
+from video_assets.links.ledger import Ledger
+from video_assets.report.linked import corpus_links_html, page_links
 from video_assets.report.pages import video_page
-from video_assets.report.render import VideoReport, render_html, write_dataset
+from video_assets.report.render import VideoReport, render_html, write_dataset, write_table
 
 REPORT_GROUP = "report"
 log = logging.getLogger(__name__)
@@ -57,7 +61,23 @@ def _decoded(io_manager, instance: dg.DagsterInstance, key: str, video: VideoRep
     return None, None
 
 
-def _one_video(instance, io_manager, key: str, preset: str, checks: dict, sources: dict, out_root: str) -> tuple[VideoReport, pd.DataFrame | None]:
+def corpus_links_tables(io_manager) -> dict[str, pd.DataFrame]:
+    """The links tables (``sounds``, ``reuploads``, ``video_links``) and every match in the ledger,
+    whichever exist (none before the first links_job run)."""
+    out: dict[str, pd.DataFrame] = {}
+    for name in LINK_TABLES:
+        try:
+            out[name] = io_manager.load_partition(dg.AssetKey(name), None)
+        except FileNotFoundError:
+            continue
+    folder = links_dir(io_manager.root)
+    if out and Ledger(folder).matches():
+        out["matches"] = matches_table(Ledger(folder).matches())
+    return out
+
+
+def _one_video(instance, io_manager, key: str, preset: str, checks: dict, sources: dict, out_root: str,
+               links: dict | None = None, partitions: list[str] = ()) -> tuple[VideoReport, pd.DataFrame | None]:
     """One video's entry, page and profile row, from whatever of its tables exist."""
     video = VideoReport(key=key, failed=partition_failures(instance, key))
     facts, info = _decoded(io_manager, instance, key, video)
@@ -80,7 +100,8 @@ def _one_video(instance, io_manager, key: str, preset: str, checks: dict, source
     by_analyzer = {s.name: {t: video.tables[s.asset_key(t, "optimized")] for t in s.tables if s.asset_key(t, "optimized") in video.tables}
                    for s in ANALYZERS}
     page = video_page(key, video.duration_s, copy_video(sources.get(key), key, out_root), {k: v for k, v in by_analyzer.items() if v},
-                      dict(video.weights), ANALYZERS, video.contact_sheet, gaps=video.gaps, failed=video.failed)
+                      dict(video.weights), ANALYZERS, video.contact_sheet, gaps=video.gaps, failed=video.failed,
+                      linked=page_links(key, (links or {}).get("matches"), {p: f"{p}.html" for p in partitions}))
     files.write_bytes_atomic(files.join(out_root, "videos", f"{key}.html"), page.encode())
     if facts is None:
         return video, None
@@ -104,9 +125,10 @@ def build_report(instance: dg.DagsterInstance, io_manager, partitions: list[str]
     videos, profiles = [], []
     pages: dict[str, str] = {}
     sources = {v.key: v for v in listing.scan(corpus_root)} if corpus_root else {}
+    links = corpus_links_tables(io_manager) if preset == "optimized" else {}
     for key in partitions:
         try:
-            video, profile = _one_video(instance, io_manager, key, preset, checks, sources, out_root)
+            video, profile = _one_video(instance, io_manager, key, preset, checks, sources, out_root, links, partitions)
             pages[key] = f"videos/{key}.html"
         except Exception as exc:  # noqa: BLE001 - one video's page never takes the others' report down
             log.exception("corpus report: the page of %s failed", key)
@@ -115,15 +137,23 @@ def build_report(instance: dg.DagsterInstance, io_manager, partitions: list[str]
         if profile is not None:
             profiles.append(profile)
     profile = pd.concat(profiles, ignore_index=True) if profiles else None
+    if profile is not None and "video_links" in links:
+        profile = profile.merge(links["video_links"], on="video", how="left")
     rows = write_dataset(videos, files.join(out_root, "tables"), preset, profile)
+    for name in ("sounds", "reuploads", "video_links"):
+        if name in links:  # the corpus' tables beside the per-video ones
+            write_table(links[name], files.join(out_root, "tables", f"{name}.parquet"))
+            rows[name] = len(links[name])
     html_url = files.join(out_root, "report.html")
     title = "video-assets corpus report" + ("" if preset == "optimized" else f" ({preset} preset)")
-    files.write_bytes_atomic(html_url, render_html(videos, ANALYZERS, title, profile, pages).encode())
+    files.write_bytes_atomic(html_url, render_html(videos, ANALYZERS, title, profile, pages, (
+        (lambda link: corpus_links_html(links.get("sounds"), links.get("reuploads"), link)) if links else None)).encode())
     return html_url, rows, videos
 
 
 @dg.asset(
-    deps=[dg.AssetKey(s.asset_key(t, "optimized")) for s in ANALYZERS for t in s.tables] + [dg.AssetKey("video_frames")],
+    deps=[dg.AssetKey(s.asset_key(t, "optimized")) for s in ANALYZERS for t in s.tables] + [dg.AssetKey("video_frames")]
+    + [dg.AssetKey(t) for t in LINK_TABLES],
     group_name=REPORT_GROUP,
     kinds={"html", "parquet"},
     required_resource_keys={"io_manager", "corpus"},

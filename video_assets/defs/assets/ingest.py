@@ -24,6 +24,7 @@ from video_assets.media.images import image_markdown
 from video_assets.defs.checks import decode_gaps_check_spec, decode_gaps_key, decode_gaps_results
 from video_assets.defs.partitions import videos_partitions_def
 from video_assets.media.sampling import plans_fingerprint
+from video_assets.links.fingerprints import FOOTAGE_PLAN
 from video_assets.runtime.memory import releases_memory
 
 INGEST_GROUP = "ingest"
@@ -56,9 +57,14 @@ def _find(corpus: VideoCorpus, key: str):
         raise dg.Failure(description=str(exc), allow_retries=False) from exc
 
 
+def decoded_plans() -> list:
+    """What video_frames keeps: every analyzer's frames and the footage fingerprint's (links)."""
+    return [*analyzers.sampling_plans(), FOOTAGE_PLAN]
+
+
 def _frames_code_version() -> str:
     # A changed sampling plan (or storage format) makes stored frames stale.
-    return f"frames-{FRAMES_FORMAT_VERSION}-{settings.frame_codec()}-{plans_fingerprint(analyzers.sampling_plans())}"
+    return f"frames-{FRAMES_FORMAT_VERSION}-{settings.frame_codec()}-{plans_fingerprint(decoded_plans())}"
 
 
 def _one_or_many(context: dg.AssetExecutionContext, values: dict, metadata: dict[str, dict], shas: dict[str, str],
@@ -129,7 +135,7 @@ def gap_metadata(gaps: list[tuple[float, float]], duration_s: float) -> dict:
 )
 @releases_memory
 def video_frames(context: dg.AssetExecutionContext, corpus: VideoCorpus):
-    plans = analyzers.sampling_plans()
+    plans = decoded_plans()
     bundles: dict[str, FrameBundle] = {}
     metadata: dict[str, dict] = {}
     shas: dict[str, str] = {}
