@@ -84,21 +84,14 @@ def test_sound_pairs_recall_on_the_links_clips(scored):
     assert s["max_offset_error_s"] <= 0.2, s["pairs"]
 
 
-def test_reuploads_group_and_no_false_reupload_of_a_links_clip(scored):
-    """What holds today: 9 of the 10 re-upload pairs (letterbox vs crop: shared footage at a 0.42
-    share), the five clips one re-upload group, no false re-upload pair that names a links clip."""
+def test_reuploads_group_and_no_false_reupload_pair(scored):
+    """Issue #52's footage targets: re-upload pairs recall >= 0.95 (letterbox, mirror, crop + CRF 35,
+    new captions: all ten pairs), no false re-upload pair across the links clips and the whole
+    synthetic corpus (whose clips pan over the same photographs), the five clips one group."""
     f = scored["footage"]
-    assert f["reupload_recall"] >= 0.9, f["missed_reupload_pairs"]
-    assert [p for p in f["false_reupload_pairs"] if not all(v.startswith("corpus/") for v in p)] == []
+    assert f["reupload_recall"] >= 0.95, f["missed_reupload_pairs"]
+    assert f["false_reupload_pairs"] == [], f["false_reupload_pairs"]
     assert f["reupload_groups"][0] == sorted(["bird_original", "bird_letterbox", "bird_mirror", "bird_crop_crf35", "bird_new_captions"])
-
-
-@pytest.mark.xfail(strict=True, reason="issue #52 targets not reached: letterbox vs crop+CRF 35 is matched as shared footage "
-                   "(recall 0.9); the synthetic corpus' quiet_coffee and tips_countdown show the same two photos in the same "
-                   "layout and order and are called a re-upload (docs/links.md)")
-def test_reupload_targets(scored):
-    f = scored["footage"]
-    assert f["reupload_recall"] >= 0.95 and f["false_reupload_pairs"] == [], (f["missed_reupload_pairs"], f["false_reupload_pairs"])
 
 
 def test_shared_photo_is_shared_footage_not_a_reupload(scored):

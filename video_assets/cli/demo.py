@@ -3,7 +3,8 @@
 1. writes the sample corpus (deterministic) unless it is there;
 2. registers one partition per video, as the corpus sensor does (same code), with the files'
    content hashes as observed data versions;
-3. runs ``corpus_job`` for every partition (frames, audio, every optimized analyzer, speed checks);
+3. runs ``corpus_job`` for every partition (frames, audio, every optimized analyzer, speed checks,
+   the sound and footage fingerprints), then ``links_job`` (what the videos share);
 4. runs the baseline twins and parity checks for the canary partitions: by default only of the
    analyzers whose baseline runs at most ``FAST_BASELINE_RTF`` times realtime on the reference CPU
    (their committed benchmark rows); the others' (EasyOCR reads a frame in ~20 s on 2 cores) with
@@ -197,6 +198,15 @@ def main(argv: list[str] | None = None) -> int:
         for keys in contiguous_runs(list(instance.get_dynamic_partitions("videos")), partitions, settings.videos_per_run()):
             execute("corpus_job", keys)
         phases[f"corpus job ({len(partitions)} video{'' if len(partitions) == 1 else 's'})"] = time.perf_counter() - t0
+        # What travels between the videos (issue #52): one lookup per video in the links ledger.
+        t_links = time.perf_counter()
+        links = defs.resolve_job_def("links_job").execute_in_process(instance=instance, raise_on_error=False,
+                                                                     run_config=console.SILENT_RUN_CONFIG)
+        if not links.success:
+            failed.append("links_job")
+            for line in console.failure_lines(links):
+                print(f"  FAILED: {line}", file=sys.stderr)
+        phases["links"] = time.perf_counter() - t_links
     scope = "none" if args.skip_parity else "full" if args.parity_only else args.parity
     from video_assets.definitions import default_resources
 

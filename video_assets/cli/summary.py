@@ -75,6 +75,16 @@ def corpus_overview(resources: dict, partitions: list[str]) -> str:
         lines.append(shown.to_string(index=False))
     else:
         lines.append("  (no profile materialized)")
+    lines += ["", "Shared sounds and footage (links_job; video-assets similar VIDEO --by sound|footage):"]
+    try:
+        sounds = resources["io_manager"].load_partition(dg.AssetKey("sounds"), None)
+        groups = resources["io_manager"].load_partition(dg.AssetKey("reuploads"), None)
+        lines += [f"  sound {r.sound_id}: {', '.join(r.videos)}" for r in sounds.itertuples()]
+        lines += [f"  {r.kind.replace('_', ' ')}: {', '.join(r.videos)} (first: {r.first_video})" for r in groups.itertuples()]
+        if sounds.empty and groups.empty:
+            lines.append("  none shared")
+    except FileNotFoundError:
+        lines.append("  (links_job has not run)")
     index = resources["index"].model_copy(update={"semantic": False}).open()
     lines += ["", f"Search (video-assets search {EXAMPLE_SEARCH!r}):"]
     hits = index.search(EXAMPLE_SEARCH, limit=3)

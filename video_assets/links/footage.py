@@ -27,6 +27,7 @@ SAMPLE_EVERY_S = 0.5  # frames hashed per second of video: 2
 HASH_SIDE = 64
 DCT_SIDE = 16
 MIN_QUALITY = 0.5  # mean gradient of the 64x64 luma below this: a flat frame (black, a colour card) hashes nothing
+STEP_REACH, STEP_MIN, STEP_RATIO = 0.12, 4.0, 8.0  # a border's straight step (``_straight_step``)
 CROP_VARIANT = 0.9  # the share also hashed at indexing (see the module docstring)
 # Where those crops sit (top share, left share of what is cut): the centre and the four corners'
 # halfway points. Measured (tests/test_links.py clips, a 10 % crop taken 70/30, re-encoded): the
@@ -96,10 +97,28 @@ def picture_rect(image: np.ndarray) -> tuple[int, int, int, int]:
     if (y1 - y0, x1 - x0) != (sh, sw) and not np.nanmean(outside) < 0.2 * detail[y0:y1, x0:x1].mean():
         return 0, 0, w, h  # the "band" is as detailed as the picture: a quiet stretch of the picture itself
     f = 1.0 / scale
+    x0, y0, x1, y1 = int(round(x0 * f)), int(round(y0 * f)), min(w, int(round(x1 * f))), min(h, int(round(y1 * f)))
+    # The end of a detail run is where detail fades, not the border: a dark, soft picture fades
+    # early and a caption burned into the blurred band carries the run on. A repost's border is a
+    # straight step across the whole picture: each edge snaps to one within reach.
+    y0, y1 = (_straight_step(g, y, x0, x1, h) for y in (y0, y1))
+    x0, x1 = (_straight_step(g.T, x, y0, y1, w) for x in (x0, x1))
     # A pixel in from each edge: the boundary row is half picture, half blur.
-    x0, y0 = int(round(x0 * f)) + 1, int(round(y0 * f)) + 1
-    x1, y1 = min(w, int(round(x1 * f))) - 1, min(h, int(round(y1 * f))) - 1
-    return x0, y0, x1, y1
+    return x0 + 1, y0 + 1, x1 - 1, y1 - 1
+
+
+def _straight_step(g: np.ndarray, at: int, a: int, b: int, size: int) -> int:
+    """The row near ``at`` (within ``STEP_REACH`` of ``size``) where the picture steps straight
+    across columns ``a:b``: the median of |row below - row above| over the columns, at least
+    ``STEP_MIN`` grey levels and ``STEP_RATIO`` times the median row's. ``at`` when none is."""
+    reach = int(STEP_REACH * size)
+    lo, hi = max(2, at - reach), min(g.shape[0] - 1, at + reach)
+    if hi <= lo or b - a < 8:
+        return at
+    rows = np.arange(lo, hi)
+    steps = np.median(np.abs(g[rows + 1, a:b] - g[rows - 2, a:b]), axis=1)
+    best = int(np.argmax(steps))
+    return int(rows[best]) if steps[best] >= STEP_MIN and steps[best] >= STEP_RATIO * np.median(steps) else at
 
 
 def _coefficients(gray: np.ndarray) -> tuple[np.ndarray, float]:

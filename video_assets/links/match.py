@@ -30,7 +30,10 @@ DOMINANCE = 2.0  # best offset's votes over the best offset more than 1 s away
 MAX_BITS = 64
 REUPLOAD_SHARE = 0.5  # of the shorter video's frames, matched in order: a re-upload; less: shared footage
 MIN_SHARED_FRAMES = 3
-ALIGN_S = 0.5  # a re-upload's matched frames lie within this of one offset (see ``_verify``)
+# A re-upload's frames lie within ALIGN_S of the chain's lag (over half the 0.5 s sampling step:
+# the frame nearest the true lag is in reach; pans over one photo at two speeds drift out), as
+# close there as at their best match but for TIE_BITS of re-encoding noise (a still's frames tie).
+ALIGN_S, TIE_BITS = 0.3, 8
 
 
 @dataclass(frozen=True)
@@ -274,8 +277,7 @@ class FootageIndex:
             if d[i].min() == best_d[frame_of[i]]:
                 row_of[frame_of[i]] = i
         bestj = d[row_of].argmin(axis=1)
-        qt = times
-        query_frames = times.size
+        qt, query_frames = times, times.size
         ok = best_d <= MAX_BITS
         if ok.sum() < MIN_SHARED_FRAMES:
             return None
@@ -286,15 +288,13 @@ class FootageIndex:
         if chain.size < MIN_SHARED_FRAMES:
             return None
         share = chain.size / max(1, min(query_frames, other_frames))
-        # A re-upload is the same clip: its frames meet on one timeline (one offset, the same pace);
-        # two videos panning over the same photos meet in order at drifting offsets. A frame counts
-        # when any close frame lies at the chain's lag (a still shot's frames all match each other).
+        # A re-upload is the same clip: its frames meet on one timeline (ALIGN_S, TIE_BITS above).
         lag = float(np.median(chain_tr - qt[chain]))
         dist = np.full((times.size, len(rh)), 1 << 20)
         np.minimum.at(dist, frame_of, d)
-        near = np.abs(rt[None, :] - qt[:, None] - lag) <= ALIGN_S
-        aligned = int(((dist <= MAX_BITS) & near).any(axis=1).sum()) / max(1, min(query_frames, other_frames))
+        at_lag = np.where(np.abs(rt[None, :] - qt[:, None] - lag) <= ALIGN_S, dist, 1 << 20).min(axis=1)[chain]
+        aligned = int(((at_lag <= MAX_BITS) & (at_lag <= best_d[chain] + TIE_BITS)).sum()) / max(1, min(query_frames, other_frames))
         kind = "reupload" if aligned >= REUPLOAD_SHARE else "shared_footage"
         return Match(kind, video, other, float(qt[chain].min()), float(qt[chain].max() + F.SAMPLE_EVERY_S),
                      float(chain_tr.min()), float(chain_tr.max() + F.SAMPLE_EVERY_S),
-                     round(float(np.median(chain_tr - qt[chain])), 3), 1.0, round(min(1.0, share), 4), mirrored)
+                     round(lag, 3), 1.0, round(min(1.0, share), 4), mirrored)
