@@ -33,9 +33,12 @@ Choices and the measurements behind them (tests/test_links.py signals, this mach
   code before (benchmark/results/links.md).
 
 Measured on encoded files: the links clips (``sample/links``, docs/links.md; benchmark/links_sample.py,
-tests/test_links_sample.py): re-uploads 9 of 10 pairs, 1 false re-upload pair across the sample
-corpora (two synthetic clips of the same photographs in the same layout), sound 0 of 10 pairs
-("Vibe Ace" under real voice-overs).
+tests/test_links_sample.py): re-uploads 10 of 10 pairs, no false re-upload pair across the sample
+corpora, sound 0 of 10 pairs ("Vibe Ace" under real voice-overs).
+
+In the code location (``defs/assets/links.py``): the fingerprints are per-video assets stored as
+typed tables (``fingerprints``); ``ledger`` keeps the indexes, which fingerprint each video was
+indexed with and every match, and brings them up to date one video at a time.
 
 Not reached yet (measured; see benchmark/results/links.md):
 - A music bed 10 dB under a continuous voice-over: found for the generated music (10 of 10 pairs,
