@@ -14,8 +14,6 @@ deterministic, and the muxer runs with ``bitexact`` flags so no timestamps or ve
 
 from __future__ import annotations
 
-import argparse
-import json
 import shutil
 import subprocess
 import sys
@@ -26,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from video_assets.sample import truth_file
+from video_assets.sample.truth_file import write_truth
 from video_assets.sample.clips import CLIPS, Caption, ClipSpec
 from video_assets.sample.music import render as render_music
 from video_assets.sample.photos import faces_truth, load_image, scene_layers
@@ -238,33 +238,18 @@ def write_corpus(out_dir: Path, names: list[str] | None = None) -> dict:
     with ProcessPoolExecutor(max_workers=min(2, len(clips)) or 1) as pool:
         written = list(pool.map(write_clip, clips, [out_dir] * len(clips)))
     truth = {"version": VERSION, "clips": {c.name: asdict(t) for c, t in zip(clips, written)}}
-    tmp = out_dir / "ground_truth.json.tmp"
-    tmp.write_text(json.dumps(truth, indent=2, sort_keys=True))
-    tmp.replace(out_dir / "ground_truth.json")
-    return truth
+    return write_truth(out_dir, truth)
 
 
 def ensure_corpus(out_dir: Path) -> dict:
     """The ground truth of the corpus in out_dir, writing the corpus first if it is not there or
     was written by another version of the clips (a new clip, a changed spec)."""
-    out_dir = Path(out_dir)
-    path = out_dir / "ground_truth.json"
-    truth = json.loads(path.read_text()) if path.exists() else {}
-    if truth.get("version") != VERSION or set(truth.get("clips", ())) != {c.name for c in CLIPS}:
-        truth = write_corpus(out_dir)
-    return truth
+    return truth_file.ensure(out_dir, VERSION, [c.name for c in CLIPS], write_corpus)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out_dir", type=Path)
-    parser.add_argument("--only", nargs="*", help="clip names to write (default: all)")
-    args = parser.parse_args(argv)
-    truth = write_corpus(args.out_dir, args.only)
-    for name, clip in truth["clips"].items():
-        print(f"{clip['file']}: {clip['duration']} s, {clip['fps']} fps, audio={clip['has_audio']}")
-    print(f"ground truth: {args.out_dir / 'ground_truth.json'}")
-    return 0
+    return truth_file.main(argv, __doc__.splitlines()[0], write_corpus,
+                           lambda c: f"{c['file']}: {c['duration']} s, {c['fps']} fps, audio={c['has_audio']}")
 
 
 if __name__ == "__main__":

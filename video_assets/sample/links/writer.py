@@ -10,7 +10,6 @@ same command writes the same bytes on the same machine.
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
@@ -21,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from video_assets.sample import truth_file
+from video_assets.sample.truth_file import write_truth
 from video_assets.sample.build import encode_clip
 from video_assets.sample.drawing import HEIGHT, WIDTH, CaptionLayer
 from video_assets.sample.links.uses import (CLIPS, COCKATOO, FPS, SR, LinkClip, Shot, footage_truth, media_of, sound_truth,
@@ -189,32 +190,17 @@ def write_corpus(out_dir: Path, names: list[str] | None = None) -> dict:
     kept = {k: v for k, v in kept.items() if k in {c.name for c in CLIPS}}
     truth = {"version": VERSION, "clips": kept | {c.name: t for c, t in zip(clips, written)},
              "sound": sound_truth(), "footage": footage_truth()}
-    tmp = out_dir / "ground_truth.json.tmp"
-    tmp.write_text(json.dumps(truth, indent=2, sort_keys=True, ensure_ascii=False))
-    tmp.replace(out_dir / "ground_truth.json")
-    return truth
+    return write_truth(out_dir, truth)
 
 
 def ensure_corpus(out_dir: Path) -> dict:
     """The truth of the links clips in ``out_dir``, writing them first when absent or of another version."""
-    p = Path(out_dir) / "ground_truth.json"
-    truth = json.loads(p.read_text()) if p.exists() else {}
-    if truth.get("version") != VERSION or set(truth.get("clips", ())) != {c.name for c in CLIPS} or \
-            not all((Path(out_dir) / f"{c.name}.mp4").exists() for c in CLIPS):
-        truth = write_corpus(out_dir)
-    return truth
+    return truth_file.ensure(out_dir, VERSION, [c.name for c in CLIPS], write_corpus, [f"{c.name}.mp4" for c in CLIPS])
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out_dir", type=Path)
-    parser.add_argument("--only", nargs="*", help="clip names to write (default: all)")
-    args = parser.parse_args(argv)
-    truth = write_corpus(args.out_dir, args.only)
-    for name, clip in truth["clips"].items():
-        print(f"{clip['file']}: {clip['duration']} s, media: {', '.join(clip['media']) or '-'}")
-    print(f"ground truth: {args.out_dir / 'ground_truth.json'}")
-    return 0
+    return truth_file.main(argv, __doc__.splitlines()[0], write_corpus,
+                           lambda c: f"{c['file']}: {c['duration']} s, media: {', '.join(c['media']) or '-'}")
 
 
 if __name__ == "__main__":

@@ -17,8 +17,6 @@ decoders and x264 are deterministic; the muxer runs with ``bitexact`` flags).
 
 from __future__ import annotations
 
-import argparse
-import json
 import shutil
 import subprocess
 import sys
@@ -29,6 +27,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFilter
 
+from video_assets.sample import truth_file
+from video_assets.sample.truth_file import write_truth
 from video_assets.sample.build import ClipTruth, _caption_truth, _lines_truth, encode_clip
 from video_assets.sample.drawing import HEIGHT, WIDTH, CaptionLayer, render_caption
 from video_assets.sample.real.catalogue import REAL_CLIPS
@@ -241,32 +241,17 @@ def write_corpus(out_dir: Path, names: list[str] | None = None) -> dict:
     with ProcessPoolExecutor(max_workers=min(2, len(clips)) or 1) as pool:
         written = list(pool.map(write_clip, clips, [out_dir] * len(clips)))
     truth = {"version": VERSION, "corpus": "real", "clips": {c.name: t for c, t in zip(clips, written)}}
-    tmp = out_dir / "ground_truth.json.tmp"
-    tmp.write_text(json.dumps(truth, indent=2, sort_keys=True, ensure_ascii=False))
-    tmp.replace(out_dir / "ground_truth.json")
-    return truth
+    return write_truth(out_dir, truth)
 
 
 def ensure_corpus(out_dir: Path) -> dict:
     """The real corpus' ground truth in out_dir, writing the corpus first if it is missing or older."""
-    out_dir = Path(out_dir)
-    p = out_dir / "ground_truth.json"
-    truth = json.loads(p.read_text()) if p.exists() else {}
-    if truth.get("version") != VERSION or set(truth.get("clips", ())) != {c.name for c in REAL_CLIPS}:
-        truth = write_corpus(out_dir)
-    return truth
+    return truth_file.ensure(out_dir, VERSION, [c.name for c in REAL_CLIPS], write_corpus)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out_dir", type=Path)
-    parser.add_argument("--only", nargs="*", help="clip names to write (default: all)")
-    args = parser.parse_args(argv)
-    truth = write_corpus(args.out_dir, args.only)
-    for clip in truth["clips"].values():
-        print(f"{clip['file']}: {clip['duration']} s, {clip['fps']} fps, media: {', '.join(m['file'] for m in clip['media'])}")
-    print(f"ground truth: {args.out_dir / 'ground_truth.json'}")
-    return 0
+    return truth_file.main(argv, __doc__.splitlines()[0], write_corpus,
+                           lambda c: f"{c['file']}: {c['duration']} s, {c['fps']} fps, media: {', '.join(m['file'] for m in c['media'])}")
 
 
 if __name__ == "__main__":
