@@ -215,30 +215,6 @@ def test_the_report_opens_with_the_corpus_and_links_every_video(report):
     assert rows["video_profile"] == len(CLIPS)
 
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    for tool in (CHROMIUM, CHROMEDRIVER):
-        assert Path(tool).exists(), f"{tool} is missing: `make test` installs Debian's chromium and chromium-driver"
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1300,1000",
-                 "--autoplay-policy=no-user-gesture-required", f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
 @pytest.mark.slow
 def test_a_video_page_plays_its_video_over_its_timeline(report, browser, ground_truth, artifacts):
     """In headless Chromium, from the report folder (file://, no network): the tracks hold the

@@ -53,7 +53,7 @@ def linked(corpus_dir, tmp_path_factory):
     return instance, add, link, store, resources, root
 
 
-def test_fingerprints_then_groups_then_one_new_video_then_one_removed(linked, capsys, tmp_path):
+def test_fingerprints_then_groups_then_one_new_video_then_one_removed(linked, capsys, tmp_path, browser, artifacts):
     import dagster as dg
 
     from video_assets.links.ledger import Ledger
@@ -102,6 +102,23 @@ def test_fingerprints_then_groups_then_one_new_video_then_one_removed(linked, ca
     assert page.count('href="studio_talk.html#t=') == 2 and "re-upload, mirrored" in page
     corpus = (tmp_path / "report" / "report.html").read_text()
     assert f'data-sound="{first["sounds"].sound_id[0]}"' in corpus and f'data-group="{groups.group_id[0]}"' in corpus
+    # In Chromium: the two tracks drawn where the repost shares them, and a linked video's link
+    # opens its page with the player at the shared moment.
+    browser.get((tmp_path / "report" / "videos" / "studio_repost.html").as_uri())
+    drawn = browser.execute_script("return Array.from(document.querySelectorAll(\"[data-track='same sound'] .item\"))"
+                                   ".map(e => [parseFloat(e.dataset.start), e.getBoundingClientRect().width])")
+    assert len(drawn) == 1 and drawn[0][0] < 1.0 and drawn[0][1] > 100, drawn
+    href = browser.execute_script("return document.querySelector(\"[data-link='sound'] a\").getAttribute('href')")
+    page, at = href.split("#t=")[0], float(href.split("#t=")[1])
+    browser.get((tmp_path / "report" / "videos" / page).as_uri() + f"#t={at}")
+    # The page's clock and playhead follow once the seek is done (its 'seeked' handler runs first).
+    seeked = browser.execute_script(
+        "const v = document.querySelector('video'); return new Promise(r => { const done = () => r(v.currentTime);"
+        " if (v.readyState >= 1 && v.currentTime > 0 && !v.seeking) done(); v.addEventListener('seeked', done);"
+        " setTimeout(done, 5000); });")
+    assert seeked == pytest.approx(at, abs=0.05) and at > 1.0, (href, seeked)
+    assert browser.execute_script("return document.getElementById('clock').textContent") == f"{at:.1f} s"
+    browser.save_screenshot(str(artifacts / "report_linked_video.png"))
     import pandas as pd
 
     profile = pd.read_parquet(tmp_path / "report" / "tables" / "video_profile.parquet").set_index("video")
