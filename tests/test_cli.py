@@ -25,6 +25,7 @@ def test_analyze_one_file(corpus_dir, tmp_path, monkeypatch, capsys):
     captured = capsys.readouterr()
     printed = captured.out
     assert "rocket_story" in printed and "speech_rate rows" in printed
+    assert "links: 0 shared sound(s), 0 re-upload group(s)" in printed  # one video shares nothing
     # The terminal gets progress and results; Dagster's event log goes to the file it names.
     log = tmp_path / "out" / "video-assets.log"
     assert f"log: {log}" in printed

@@ -136,7 +136,8 @@ def analyze(args: argparse.Namespace) -> int:
             row.append(f"{md['rows'].value}{'*' if weights and weights.value != 'real' else ''}" if "rows" in md else "-")
         rows.append(row)
     if args.preset == "optimized":  # the links among the folder's videos: one lookup per video
-        linked = defs.resolve_job_def("links").execute_in_process(instance=instance, raise_on_error=False, run_config=console.RUN_CONFIG)
+        linked = defs.resolve_job_def("links").execute_in_process(instance=instance, raise_on_error=False,
+                                                                 run_config=console.SILENT_RUN_CONFIG)
         if not linked.success:
             failures += [f"links: {line}" for line in console.failure_lines(linked)] or ["links: failed"]
     header = ["video", "seconds"] + [f"{s.name} rows" for s in specs]
@@ -156,6 +157,10 @@ def analyze(args: argparse.Namespace) -> int:
         html_url = None
     print(f"\ntables: {out / 'storage'} (one Parquet file per asset and video); all videos together: {out / 'report' / 'tables'}")
     print(f"report: {html_url or 'not written (see FAILED report below)'}")
+    if args.preset == "optimized" and linked.success:
+        md = {e.asset_key.to_user_string(): e.materialization.metadata for e in linked.get_asset_materialization_events()}
+        print(f"links: {md['sounds']['rows'].value} shared sound(s), {len(md['reuploads']['reupload_groups'].value)} re-upload "
+              f"group(s) (video-assets similar VIDEO --storage {out / 'storage'})")
     print(f"log: {log_path}")
     if any("*" in c for r in rows for c in r):
         print("* random-init weights: plumbing and speed only, not results")
