@@ -72,7 +72,8 @@ def test_the_sensor_runs_only_the_analyzers_named_and_names_the_setting_for_a_wr
 
     selection = sensor_run_selection(["scene_cuts", "audio_events"])
     assert [k.to_user_string() for k in selection["asset_selection"]] == [
-        "video_frames", "audio_track", "scene_cuts", "audio_events", "video_profile", "corpus_index"]
+        "video_frames", "audio_track", "scene_cuts", "audio_events", "video_profile", "corpus_index", "sound_fingerprint",
+        "footage_fingerprint"]
     assert {(c.asset_key.to_user_string(), c.name) for c in selection["asset_check_keys"]} == {
         ("scene_cuts", "scene_cuts_speed"), ("audio_events", "audio_events_speed"),
         ("video_frames", "decode_gaps"), ("audio_track", "decode_gaps")}

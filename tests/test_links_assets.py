@@ -164,3 +164,33 @@ def test_a_ledger_that_died_before_its_write_is_repaired(tmp_path):
     assert ledger.index["sound"].videos() == ["a", "b"]
     pairs = [(m.query, m.other) for m in ledger.matches()]
     assert pairs == [("b", "a")]
+
+
+def test_fingerprints_are_the_same_alone_and_in_a_step(linked, tmp_path):
+    """A fingerprint depends on its video alone: the tables a two-video step writes are the ones
+    each video's own run wrote (the first test's store)."""
+    import dagster as dg
+    import pandas as pd
+
+    from resources.corpus import VideoCorpus
+    from resources.storage import VideoAssetsIOManager
+    from video_assets.defs.assets import ingest
+    from video_assets.defs.assets.links import footage_fingerprint, sound_fingerprint
+
+    _, _, _, store, _, root = linked
+    names = ["studio_repost", "studio_talk"]
+    io = VideoAssetsIOManager(root=str(tmp_path))
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("videos", names)
+    assets = [ingest.video_file, ingest.video_frames, ingest.audio_track, sound_fingerprint, footage_fingerprint]
+    result = dg.materialize(assets, selection=[a.key for a in assets[1:]], instance=instance,
+                            resources={"io_manager": io, "corpus": VideoCorpus(root=str(root))},
+                            tags={"dagster/asset_partition_range_start": names[0], "dagster/asset_partition_range_end": names[-1]})
+    assert result.success
+    alone = VideoAssetsIOManager(root=str(store))
+    for key in ("sound_fingerprint", "footage_fingerprint"):
+        for name in names:
+            step, own = io.load_partition(dg.AssetKey(key), name), alone.load_partition(dg.AssetKey(key), name)
+            assert len(own) > 0
+            pd.testing.assert_frame_equal(step, own)
+            assert step.attrs["arrow_schema"].metadata == own.attrs["arrow_schema"].metadata

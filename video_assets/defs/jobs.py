@@ -60,7 +60,7 @@ links_job = dg.define_asset_job(
 def sensor_run_selection(analyzer_names: Sequence[str]) -> dict[str, list]:
     """What a corpus sensor run materializes when VIDEO_ASSETS_SENSOR_ANALYZERS names analyzers:
     both decoded inputs (with their decode_gaps checks), those analyzers' optimized tables (with
-    their speed and result checks) and the insights, as RunRequest arguments; ``{}`` (the whole corpus_job)
+    their speed and result checks), the insights and the two fingerprints, as RunRequest arguments; ``{}`` (the whole corpus_job)
     without names. A name that is no analyzer fails naming the setting and the choices."""
     if not analyzer_names:
         return {}
