@@ -80,7 +80,11 @@ def corpus_overview(resources: dict, partitions: list[str]) -> str:
         sounds = resources["io_manager"].load_partition(dg.AssetKey("sounds"), None)
         groups = resources["io_manager"].load_partition(dg.AssetKey("reuploads"), None)
         lines += [f"  sound {r.sound_id}: {', '.join(r.videos)}" for r in sounds.itertuples()]
-        lines += [f"  {r.kind.replace('_', ' ')}: {', '.join(r.videos)} (first: {r.first_video})" for r in groups.itertuples()]
+        reuploads = groups[groups.kind == "reupload"] if len(groups) else groups
+        lines += [f"  re-upload: {', '.join(r.videos)} (first: {r.first_video})" for r in reuploads.itertuples()]
+        shared = len(groups) - len(reuploads)
+        if shared:  # pairs that share a shot: listed on the corpus page, counted here
+            lines.append(f"  {shared} pair(s) of videos share a shot (shared footage; the report's corpus page lists them)")
         if sounds.empty and groups.empty:
             lines.append("  none shared")
     except FileNotFoundError:

@@ -57,7 +57,9 @@ def corpus_links_html(sounds: pd.DataFrame | None, reuploads: pd.DataFrame | Non
         return ('<section id="links"><h2>Shared sounds and footage</h2><p>No sound or footage is shared between the '
                 "videos (or the links have not been computed: links_job).</p></section>")
     parts = ['<section id="links"><h2>Shared sounds and footage</h2>']
-    if sounds is not None and not sounds.empty:
+    if sounds is None or sounds.empty:
+        parts.append("<p>No sound is used by two or more videos.</p>")
+    else:
         rows = "".join(
             f'<tr data-sound="{html.escape(s.sound_id)}"><td>{html.escape(s.sound_id)}</td><td>{int(s.uses)}</td>'
             f"<td>{', '.join(f'{link(v)} ({a:.1f} s, {sp:.2f}x)' for v, a, sp in zip(s.videos, s.starts_s, s.speeds))}</td></tr>"
