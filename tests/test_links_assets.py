@@ -194,3 +194,21 @@ def test_fingerprints_are_the_same_alone_and_in_a_step(linked, tmp_path):
             assert len(own) > 0
             pd.testing.assert_frame_equal(step, own)
             assert step.attrs["arrow_schema"].metadata == own.attrs["arrow_schema"].metadata
+
+
+def test_the_links_sensor_runs_once_per_change(linked):
+    """links_sensor: a run when a fingerprint was materialized or the videos changed since the
+    cursor, none for a tick that sees the same (the run key is the change)."""
+    import dagster as dg
+
+    from video_assets.defs.sensors import links_sensor
+
+    instance = linked[0]
+    first = links_sensor(dg.build_sensor_context(instance=instance))
+    assert isinstance(first, dg.RunRequest) and first.run_key
+    again = links_sensor(dg.build_sensor_context(instance=instance, cursor=first.run_key))
+    assert isinstance(again, dg.SkipReason)
+    instance.add_dynamic_partitions("videos", ["not_yet_decoded"])
+    changed = links_sensor(dg.build_sensor_context(instance=instance, cursor=first.run_key))
+    assert isinstance(changed, dg.RunRequest) and changed.run_key != first.run_key
+    instance.delete_dynamic_partition("videos", "not_yet_decoded")

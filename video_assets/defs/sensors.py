@@ -181,14 +181,19 @@ def post_alerts(context: dg.SensorEvaluationContext, url: str | None = None, bac
 
 @dg.sensor(
     job=links_job,
-    minimum_interval_seconds=60,
+    minimum_interval_seconds=300,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Runs links_job (sounds, reuploads, video_links) when a fingerprint was materialized or the corpus' videos changed.",
 )
 def links_sensor(context: dg.SensorEvaluationContext) -> dg.RunRequest | dg.SkipReason:
     """One run per change, whatever the number of videos it brought: the run reads every
     fingerprint materialized since the last one (defs/assets/links.py), so a backfill of 100k
-    videos is linked by a few runs, each taking what arrived, not one run per video."""
+    videos is linked by a run every 5 minutes at most, each taking what arrived, not one run per
+    video; never a second while one is queued or running (the next tick takes what it left)."""
+    busy = context.instance.get_runs(filters=dg.RunsFilter(job_name=links_job.name, statuses=[
+        dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]), limit=1)
+    if busy:
+        return dg.SkipReason(f"links_job run {busy[0].run_id} is not done yet")
     newest = 0
     for asset in FINGERPRINT_ASSETS:
         records = context.instance.fetch_materializations(dg.AssetKey(asset), limit=1).records
