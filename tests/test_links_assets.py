@@ -212,3 +212,22 @@ def test_the_links_sensor_runs_once_per_change(linked):
     changed = links_sensor(dg.build_sensor_context(instance=instance, cursor=first.run_key))
     assert isinstance(changed, dg.RunRequest) and changed.run_key != first.run_key
     instance.delete_dynamic_partition("videos", "not_yet_decoded")
+
+
+def test_an_empty_fingerprint_is_stored_and_read_back():
+    """A video without sound, or of flat frames only (colour bars), has an empty fingerprint: it is
+    stored like any other (its duration kept) and matches nothing."""
+    import numpy as np
+
+    from resources.storage import dump, load
+    from video_assets.links.fingerprints import digest, footage_of, footage_table, sound_of, sound_table
+    from video_assets.links.footage import FootageFingerprint
+    from video_assets.links.sound import fingerprint
+
+    none = np.zeros((0, 32), np.uint8)
+    foot = footage_of(load(dump(footage_table(FootageFingerprint(np.zeros(0, np.float32), np.zeros(0, np.uint8), none, none, 8.0, 16))),
+                           ".parquet"))
+    assert len(foot) == 0 and foot.hashes.shape == (0, 32) and (foot.duration_s, foot.frames) == (8.0, 16)
+    table = sound_table(fingerprint(np.zeros(16000 * 3, np.float32)))
+    snd = sound_of(load(dump(table), ".parquet"))
+    assert len(snd) == 0 and snd.duration_s == 3.0 and len(digest(table)) == 16

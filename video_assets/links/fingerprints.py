@@ -62,8 +62,10 @@ def sound_of(df: pd.DataFrame) -> S.SoundFingerprint:
     return S.SoundFingerprint(df["t"].to_numpy(np.float32), df["logf"].to_numpy(np.float32), _meta(df, "duration_s"))
 
 
-def _rows(hashes: np.ndarray) -> list[bytes]:
-    return [bytes(r) for r in np.asarray(hashes, np.uint8)]
+def _rows(hashes: np.ndarray) -> pd.Series:
+    # object dtype even when empty (a video of flat frames hashes nothing): an empty list would be
+    # a float column, which Parquet refuses as binary(32)
+    return pd.Series([bytes(r) for r in np.asarray(hashes, np.uint8)], dtype=object)
 
 
 def _hashes(cells: Iterable[bytes]) -> np.ndarray:
