@@ -70,7 +70,7 @@ def analyze(args: argparse.Namespace) -> int:
     from video_assets.definitions import ALL_ASSETS, ALL_CHECKS, default_resources
     from video_assets.cli.demo import register_partitions
     from video_assets.defs.batching import INSIGHTS, failed_part_way
-    from video_assets.defs.jobs import decode_gaps_check_keys, result_check_keys
+    from video_assets.defs.jobs import FINGERPRINT_ASSETS, LINK_TABLES, decode_gaps_check_keys, result_check_keys
     from video_assets.defs.partitions import videos_partitions_def
 
     specs = [s for s in ANALYZERS if not args.only or s.name in args.only]
@@ -87,7 +87,7 @@ def analyze(args: argparse.Namespace) -> int:
     for spec in specs:
         keys += [spec.asset_key(t, args.preset) for t in spec.tables]
     if args.preset == "optimized":
-        keys += ["video_profile", "corpus_index", "sound_fingerprint", "footage_fingerprint"]  # from whichever analyzers ran
+        keys += ["video_profile", "corpus_index", *FINGERPRINT_ASSETS]  # from whichever analyzers ran
     selection = dg.AssetSelection.assets(*keys).without_checks()
     if args.preset == "optimized":
         selection = selection | dg.AssetSelection.checks(*[
@@ -101,7 +101,7 @@ def analyze(args: argparse.Namespace) -> int:
         assets=ALL_ASSETS, asset_checks=ALL_CHECKS, resources=resources,
         jobs=[dg.define_asset_job("analyze", selection=selection, partitions_def=videos_partitions_def), insights],
     )
-    links_job = dg.define_asset_job("links", selection=dg.AssetSelection.assets("sounds", "reuploads", "video_links"))
+    links_job = dg.define_asset_job("links", selection=dg.AssetSelection.assets(*LINK_TABLES))
     defs = dg.Definitions.merge(defs, dg.Definitions(jobs=[links_job]))
     job = defs.resolve_job_def("analyze").with_logger_defs({"progress": console.progress_logger})
     insights_job = defs.resolve_job_def("insights").with_logger_defs({"progress": console.progress_logger})
@@ -207,7 +207,7 @@ def similar(args: argparse.Namespace) -> int:
         print(f"video-assets: no links at {folder}; run links_job (or video-assets analyze) first", file=sys.stderr)
         return 2
     ledger = Ledger(folder)
-    known = set(ledger.state()["sound"]) | set(ledger.state()["footage"])
+    known = set().union(*ledger.state().values())
     if args.video not in known:
         print(f"video-assets: {args.video} is not in the links at {folder} ({len(known)} videos)", file=sys.stderr)
         return 2

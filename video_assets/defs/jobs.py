@@ -48,6 +48,7 @@ corpus_job = dg.define_asset_job(
 INPUTS = ("video_frames", "audio_track")
 INSIGHT_ASSETS = ("video_profile", "corpus_index")
 FINGERPRINT_ASSETS = ("sound_fingerprint", "footage_fingerprint")  # per video, group "links" (defs/assets/links.py)
+LINK_TABLES = ("sounds", "reuploads", "video_links")  # per corpus, group "corpus_links"
 LINKS_JOB_NAME = "links_job"
 
 links_job = dg.define_asset_job(

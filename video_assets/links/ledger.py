@@ -15,14 +15,12 @@ interleave their writes."""
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Mapping
 
 import pandas as pd
 import pyarrow as pa
@@ -30,6 +28,8 @@ import pyarrow.parquet as pq
 
 from video_assets.links.groups import MATCHES_SCHEMA, build, matches_table
 from video_assets.links.match import FootageIndex, Match, SoundIndex
+from video_assets.links.postings import exclusive
+from video_assets.media import files
 
 KINDS = ("sound", "footage")
 # Which match kinds each fingerprint kind finds.
@@ -45,11 +45,6 @@ class Sync:
     found: dict[str, int] = field(default_factory=lambda: {k: 0 for k in KINDS})
     lookup_s: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in KINDS})
 
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 class Ledger:
@@ -80,17 +75,11 @@ class Ledger:
         table = pa.Table.from_pandas(matches_table(matches), schema=MATCHES_SCHEMA, preserve_index=False)
         sink = pa.BufferOutputStream()
         pq.write_table(table, sink, compression="zstd")
-        _write_atomic(self.folder / "matches.parquet", sink.getvalue().to_pybytes())
-        _write_atomic(self.folder / "ledger.json", json.dumps(state | {"cursor": dict(cursor or {})}, sort_keys=True).encode())
+        files.write_bytes_atomic(str(self.folder / "matches.parquet"), sink.getvalue().to_pybytes())
+        files.write_bytes_atomic(str(self.folder / "ledger.json"), json.dumps(state | {"cursor": dict(cursor or {})}, sort_keys=True).encode())
 
-    @contextmanager
-    def _turn(self) -> Iterator[None]:
-        with open(self.folder / ".sync.lock", "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+    def _turn(self):
+        return exclusive(self.folder / ".sync.lock")
 
     # -- bringing it up to date ---------------------------------------------------------------
     def sync(self, present: set[str], digests: Mapping[str, Mapping[str, str]], load: Callable[[str, str], Any],

@@ -41,6 +41,17 @@ BUCKET_POSTINGS = 8  # postings per bucket of the table, on average: the table c
 SCRAMBLE = np.uint32(0x9E3779B1)  # odd: multiplying by it modulo 2**32 is a bijection of uint32
 
 
+@contextmanager
+def exclusive(lock: Path) -> Iterator[None]:
+    """One process at a time through ``lock`` (a file lock: safe across processes on one disk)."""
+    with open(lock, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _scramble(keys: np.ndarray) -> np.ndarray:
     """Keys as stored and looked up: multiplied by an odd constant (mod 2**32), so the top bits that
     pick a bucket depend on every bit of the key. Why: the sound keys' top bits are a frequency
@@ -101,14 +112,8 @@ class PostingStore:
         tmp.write_text(json.dumps(m, sort_keys=True))
         os.replace(tmp, self.folder / "manifest.json")
 
-    @contextmanager
-    def _turn(self) -> Iterator[None]:
-        with open(self.folder / ".write.lock", "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+    def _turn(self):
+        return exclusive(self.folder / ".write.lock")
 
     def videos(self) -> dict[str, str]:
         """video -> the run that holds its live postings."""

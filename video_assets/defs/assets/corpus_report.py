@@ -70,9 +70,9 @@ def corpus_links_tables(io_manager) -> dict[str, pd.DataFrame]:
             out[name] = io_manager.load_partition(dg.AssetKey(name), None)
         except FileNotFoundError:
             continue
-    folder = links_dir(io_manager.root)
-    if out and Ledger(folder).matches():
-        out["matches"] = matches_table(Ledger(folder).matches())
+    matches = Ledger(links_dir(io_manager.root)).matches() if out else []
+    if matches:
+        out["matches"] = matches_table(matches)
     return out
 
 
@@ -140,7 +140,7 @@ def build_report(instance: dg.DagsterInstance, io_manager, partitions: list[str]
     if profile is not None and "video_links" in links:
         profile = profile.merge(links["video_links"], on="video", how="left")
     rows = write_dataset(videos, files.join(out_root, "tables"), preset, profile)
-    for name in ("sounds", "reuploads", "video_links"):
+    for name in LINK_TABLES:
         if name in links:  # the corpus' tables beside the per-video ones
             write_table(links[name], files.join(out_root, "tables", f"{name}.parquet"))
             rows[name] = len(links[name])

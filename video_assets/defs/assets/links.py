@@ -20,6 +20,7 @@ import dagster as dg
 import numpy as np
 
 from video_assets.defs.assets.analysis import markdown_preview, table_schema
+from video_assets.defs import jobs
 from video_assets.defs.history import materializations_after
 from video_assets.defs.partitions import VIDEOS_PARTITION_NAME, videos_partitions_def
 from video_assets.links import footage, sound
@@ -33,8 +34,9 @@ from video_assets.runtime.memory import releases_memory
 
 LINKS_GROUP = "links"  # per video: in the corpus job with the analyzers
 CORPUS_LINKS_GROUP = "corpus_links"  # per corpus: its own runs (links_job)
-FINGERPRINT_ASSETS = {"sound": "sound_fingerprint", "footage": "footage_fingerprint"}
-LINK_TABLES = ("sounds", "reuploads", "video_links")
+# kind -> its asset (the names live in jobs.py, which selects them without importing assets)
+FINGERPRINT_ASSETS = dict(zip(KINDS, jobs.FINGERPRINT_ASSETS))
+LINK_TABLES = jobs.LINK_TABLES
 
 
 def links_dir(io_root: str) -> str:
