@@ -37,6 +37,7 @@ class ModelWorker:
         self.busy_s = 0.0  # seconds spent in ``process`` (the model's work, not the wait for the lock)
         self.first_start: float | None = None
         self.last_end: float | None = None
+        self.running_since: float | None = None  # when the call on the model began (None: idle)
 
     def _models(self):
         """The resource's models, counting real loads: the resource caches per process, so after
@@ -62,16 +63,20 @@ class ModelWorker:
             with self.lock:
                 start = time.time()
                 self.first_start = self.first_start or start
-                t0, c0 = time.perf_counter(), time.process_time()
-                self.loaded = self._models()
-                runner = OomFallback(self.analyzer.process, self.analyzer.presets[self.preset], tuple(self.analyzer.batch_fields),
-                                     self.loaded.model, self.loaded.device, load_cpu)
-                self.calls += 1
-                result = runner(inputs, label)
-                seconds = time.perf_counter() - t0
-                self.busy_s += seconds
-                self.last_end = time.time()
-                return result, runner.events, runner.device, seconds, time.process_time() - c0
+                self.running_since = start
+                try:
+                    t0, c0 = time.perf_counter(), time.process_time()
+                    self.loaded = self._models()
+                    runner = OomFallback(self.analyzer.process, self.analyzer.presets[self.preset], tuple(self.analyzer.batch_fields),
+                                         self.loaded.model, self.loaded.device, load_cpu)
+                    self.calls += 1
+                    result = runner(inputs, label)
+                    seconds = time.perf_counter() - t0
+                    self.busy_s += seconds
+                    self.last_end = time.time()
+                    return result, runner.events, runner.device, seconds, time.process_time() - c0
+                finally:
+                    self.running_since = None
         finally:
             with self.counter:
                 self.waiting -= 1
@@ -86,4 +91,4 @@ class ModelWorker:
         return {"pid": os.getpid(), "model": self.loaded.model_id, "detail": self.loaded.detail, "device": self.loaded.device,
                 "weights": self.loaded.weights, "load_seconds": round(self.load_seconds, 3), "loads": self.loads, "calls": self.calls,
                 "started": self.started, "busy_s": round(self.busy_s, 3), "first_start": self.first_start, "last_end": self.last_end,
-                "waiting": self.waiting}
+                "waiting": self.waiting, "running_since": self.running_since}

@@ -189,6 +189,19 @@ def corpus_calibration_frames(storage_root: str, limit: int = 64, max_side: int 
     return frames[:limit]
 
 
+def decline_openvino_telemetry() -> None:
+    """OpenVINO's converter (``yolo.export(format="openvino")`` calls it) sends usage data from a
+    forked process unless a consent file in the user's home says no or ``CI=true``. Offline (GPU
+    boxes, this machine) that process waits on DNS, and the run's process waits for it at exit: a
+    finished run here sat 12 minutes before it could end. Declined for this process only; the
+    user's home is not written."""
+    try:
+        from openvino_telemetry.utils.opt_in_checker import ConsentCheckResult, OptInChecker
+    except ImportError:  # no telemetry package: nothing is sent
+        return
+    OptInChecker.check = lambda self, *args, **kwargs: ConsentCheckResult.DECLINED
+
+
 def engine_key(weights: YoloWeights, engine: str, precision: str, batch: int, imgsz: int) -> str:
     export_batch = batch if engine == "tensorrt" else 1
     return f"{weights.path.stem}-{weights.sha256[:12]}-{engine}-{precision}-b{export_batch}-{imgsz}"
@@ -223,6 +236,7 @@ def build_engine(weights: YoloWeights, engine: str, precision: str, batch: int, 
         if precision == "fp16" and engine == "tensorrt":
             kwargs["half"] = True
         fmt = {"openvino": "openvino", "onnx": "onnx", "tensorrt": "engine"}[engine]
+        decline_openvino_telemetry()
         yolo = YOLO(str(local))
         exported = Path(yolo.export(format=fmt, **kwargs))
         out = work / "out"

@@ -133,3 +133,27 @@ def test_the_demo_runs_contiguous_ranges_of_videos():
 
     assert contiguous_runs(list("abcdefg"), list("gfedcba"), 32) == [list("abcdefg")]
     assert contiguous_runs(list("abcdefg"), list("abcefg"), 2) == [["a", "b"], ["c"], ["e", "f"], ["g"]]
+
+
+def test_the_demo_scores_the_links_clips_groups_against_their_truth():
+    import pandas as pd
+
+    from video_assets.cli.demo_links import against_truth, keys
+    from video_assets.sample.links.uses import CLIPS, footage_truth, sound_truth
+
+    truth = {"clips": {c.name: {"file": f"{c.name}.mp4"} for c in CLIPS}, "sound": sound_truth(), "footage": footage_truth()}
+    key = keys(truth)
+    assert key["bird_mirror"] != "bird_mirror" and key["bird_mirror"].startswith("links_bird_mirror-")  # a key of links/bird_mirror.mp4
+    birds = [key[v] for v in truth["footage"]["reupload_groups"][0]["videos"]]
+    uses = [key[u["video"]] for u in truth["sound"]["groups"][0]["uses"]]
+    photos = [key[v] for v in truth["footage"]["shared_footage"][0]["videos"]]
+    sounds = pd.DataFrame({"videos": [uses[:2], [key["decoy_bed"], "rocket_story"]]})
+    groups = pd.DataFrame({"videos": [birds[:4], photos, [birds[4], key["decoy_strings"]]],
+                           "kind": ["reupload", "shared_footage", "reupload"]})
+    lines = against_truth(sounds, groups, truth, key)
+    assert f"  sound kevin_macleod_vibe_ace_0-40s.opus: 2 of {len(uses)} videos found in one group" in lines
+    assert "  reupload bird_original: 4 of 5 videos found in one group" in lines
+    assert "  shared footage obama_official_portrait_2012.jpg: 2 of 2 videos found in one group" in lines
+    assert "  false sound group: decoy_bed, rocket_story" in lines
+    assert f"  false reupload group: {', '.join(sorted([truth['footage']['reupload_groups'][0]['videos'][4], 'decoy_strings']))}" in lines
+    assert len(lines) == 5, lines

@@ -130,3 +130,23 @@ def test_assets_and_checks_through_materialize(corpus_dir, materialize_analyzer)
     assert set(checks) == {"object_detection_speed", "object_detection_parity", "decode_gaps"} and checks["decode_gaps"].passed  # its input's check (#51)
     parity = checks["object_detection_parity"]
     assert parity.severity == dg.AssetCheckSeverity.WARN and "not meaningful" in parity.description
+
+
+def test_building_an_openvino_engine_sends_no_telemetry(monkeypatch, tmp_path):
+    """OpenVINO's converter would send usage data from a forked process; offline, the run's process
+    then waited minutes at exit for its DNS lookup (resources/yolo_engines.py)."""
+    import openvino_telemetry as tm
+    from openvino_telemetry.utils.opt_in_checker import OptInChecker
+
+    from resources.yolo_engines import decline_openvino_telemetry
+
+    monkeypatch.setenv("HOME", str(tmp_path))  # no consent file, as on a fresh machine
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setattr(OptInChecker, "check", OptInChecker.check)  # put back after the test
+    args = {"tid": "G-TEST", "app_name": "OVC", "app_version": "0", "backend": "ga4", "enable_opt_in_dialog": False, "disable_in_ci": True}
+    telemetry = tm.Telemetry(**args)
+    telemetry.init(**args)
+    assert telemetry.consent  # what the converter does by default
+    decline_openvino_telemetry()
+    telemetry.init(**args)
+    assert not telemetry.consent

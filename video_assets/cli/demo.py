@@ -1,6 +1,7 @@
 """``make demo``: the bundled sample corpus through the code location, on the embedded instance.
 
-1. writes the sample corpus (deterministic) unless it is there;
+1. writes the sample corpus (deterministic) unless it is there, and the links clips into its
+   ``links/`` folder (``demo_links.py``: decoded and fingerprinted only, then scored against their truth);
 2. registers one partition per video, as the corpus sensor does (same code), with the files'
    content hashes as observed data versions;
 3. runs ``corpus_job`` for every partition (frames, audio, every optimized analyzer, speed checks,
@@ -117,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-parity", action="store_true", help="the same as --parity none")
     parser.add_argument("--parity-only", action="store_true", help="only the canary parity run (after a demo): make demo-parity")
     parser.add_argument("--partitions", default="", help="comma-separated videos to run (default: every video in the corpus)")
+    parser.add_argument("--no-links-clips", action="store_true",
+                        help="leave out the links clips (written to the corpus' links/ folder, decoded and fingerprinted; "
+                             "left out anyway with --partitions)")
     args = parser.parse_args(argv)
     defaulted = []
     for name, value in OFFLINE_DEFAULTS.items():
@@ -126,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     if defaulted:
         print(f"no trained weights set, using random-init ones (labelled as such): {', '.join(defaulted)}")
     from video_assets.cli import console
-    from video_assets.cli.summary import corpus_overview, results_table
+    from video_assets.cli.summary import corpus_overview, links_against_truth, results_table
     from video_assets.runtime import settings
 
     log_path = console.quiet_to_file(settings.PROJECT_DIR / "data" / "demo.log")
@@ -142,17 +146,27 @@ def main(argv: list[str] | None = None) -> int:
     corpus_root = settings.corpus_root()
     print(f"sample corpus: {corpus_root}")
     ensure_corpus(Path(corpus_root))
+    from video_assets.cli import demo_links
     from video_assets.definitions import defs
 
+    links_truth = None
+    if not (args.partitions or args.no_links_clips or args.parity_only):
+        print(f"links clips (shared sound, re-uploads, a shared shot): {Path(corpus_root) / demo_links.FOLDER}")
+        links_truth = demo_links.ensure(corpus_root)
+    link_keys = demo_links.keys(links_truth) if links_truth else {}
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
-    partitions = register_partitions(instance, corpus_root)
+    registered = register_partitions(instance, corpus_root)
+    # The links clips are decoded and fingerprinted only (demo_links.py); an earlier demo's, left in
+    # the folder, are registered like any file but not run unless named.
+    partitions = [p for p in registered if p not in demo_links.in_folder(corpus_root)]
     if args.partitions:
         wanted = [p.strip() for p in args.partitions.split(",") if p.strip()]
         unknown = sorted(set(wanted) - set(partitions))
         if unknown:
             parser.error(f"--partitions: {unknown} not in the corpus ({', '.join(partitions)})")
         partitions = wanted
-    print(f"{len(partitions)} partitions: {', '.join(partitions)}; event log: {log_path}")
+    print(f"{len(partitions)} partitions: {', '.join(partitions)}"
+          + (f"; and the {len(link_keys)} links clips (decoded and fingerprinted)" if link_keys else "") + f"; event log: {log_path}")
     check_events: dict = {}
     failed: list[str] = []
     from video_assets.media.listing import find
@@ -192,12 +206,18 @@ def main(argv: list[str] | None = None) -> int:
     import time
 
     phases: dict[str, float] = {}
-    t0 = time.perf_counter()
+    t0 = t_corpus = time.perf_counter()
     if not args.parity_only:
         # Runs of up to VIDEO_ASSETS_VIDEOS_PER_RUN videos, each a contiguous range of the partitions.
         for keys in contiguous_runs(list(instance.get_dynamic_partitions("videos")), partitions, settings.videos_per_run()):
             execute("corpus_job", keys)
-        phases[f"corpus job ({len(partitions)} video{'' if len(partitions) == 1 else 's'})"] = time.perf_counter() - t0
+        phases[f"corpus job ({len(partitions)} video{'' if len(partitions) == 1 else 's'})"] = time.perf_counter() - t_corpus
+        if link_keys:
+            t_clips = time.perf_counter()
+            with_links = demo_links.with_job(defs)
+            for keys in contiguous_runs(list(instance.get_dynamic_partitions("videos")), list(link_keys.values()), settings.videos_per_run()):
+                execute(demo_links.JOB_NAME, keys, with_links)
+            phases[f"links clips decoded and fingerprinted ({len(link_keys)} videos)"] = time.perf_counter() - t_clips
         # What travels between the videos (issue #52): one lookup per video in the links ledger.
         t_links = time.perf_counter()
         links = defs.resolve_job_def("links_job").execute_in_process(instance=instance, raise_on_error=False,
@@ -234,6 +254,9 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(results_table(instance, partitions, check_events))
     print(corpus_overview(default_resources(), partitions))
+    if links_truth:
+        print(f"\nThe links clips against their ground truth ({Path(corpus_root) / demo_links.FOLDER / 'ground_truth.json'}):")
+        print("\n".join(links_against_truth(default_resources(), links_truth, link_keys)))
     if report_path:
         print(f"\nCorpus report: {report_path} (a page per video: videos/<video>.html)")
     print("\nTook: " + "; ".join(f"{name} {seconds:.0f} s" for name, seconds in phases.items()) + f"; in all {time.perf_counter() - t0:.0f} s")

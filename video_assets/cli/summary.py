@@ -94,3 +94,17 @@ def corpus_overview(resources: dict, partitions: list[str]) -> str:
     hits = index.search(EXAMPLE_SEARCH, limit=3)
     lines += ["  " + ln for ln in format_hits(hits)] if hits else ["  no hits"]
     return "\n".join(lines)
+
+
+def links_against_truth(resources: dict, truth: dict, key_of: dict[str, str]) -> list[str]:
+    """The links clips' groups of the ground truth against what ``links_job`` found (demo_links.py)."""
+    import dagster as dg
+
+    from video_assets.cli.demo_links import against_truth
+
+    try:
+        sounds = resources["io_manager"].load_partition(dg.AssetKey("sounds"), None)
+        groups = resources["io_manager"].load_partition(dg.AssetKey("reuploads"), None)
+    except FileNotFoundError:
+        return ["  (links_job has not run)"]
+    return against_truth(sounds, groups, truth, key_of)

@@ -11,6 +11,7 @@ same command writes the same bytes on the same machine.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -30,6 +31,7 @@ from video_assets.sample.real.media import LICENCES, path
 from video_assets.sample.specs import Caption
 
 VERSION = 1
+UPLOADED = 1767225600  # 2026-01-01 UTC, the first clip's modification time; each next clip one second later
 FOOTAGE_SIDE = (540, 960)  # the cockatoo's 9:16 centre, decoded at half size and scaled up
 
 
@@ -185,6 +187,9 @@ def write_corpus(out_dir: Path, names: list[str] | None = None) -> dict:
     clips = [c for c in CLIPS if names is None or c.name in names]
     with ProcessPoolExecutor(max_workers=2) as pool:
         written = list(pool.map(write_clip, clips, [out_dir] * len(clips)))
+    for clip in clips:  # "uploaded" in the order of CLIPS, originals first: "first" in a group is a file's mtime
+        stamp = UPLOADED + CLIPS.index(clip)
+        os.utime(out_dir / f"{clip.name}.mp4", (stamp, stamp))
     before = out_dir / "ground_truth.json"  # ``--only``: the other clips' truth stays as it was
     kept = json.loads(before.read_text()).get("clips", {}) if names is not None and before.exists() else {}
     kept = {k: v for k, v in kept.items() if k in {c.name for c in CLIPS}}
