@@ -158,7 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     registered = register_partitions(instance, corpus_root)
     # The links clips are decoded and fingerprinted only (demo_links.py); an earlier demo's, left in
     # the folder, are registered like any file but not run unless named.
-    partitions = [p for p in registered if p not in demo_links.in_folder(corpus_root)]
+    in_links = demo_links.in_folder(corpus_root)
+    partitions = [p for p in registered if p not in in_links]
     if args.partitions:
         wanted = [p.strip() for p in args.partitions.split(",") if p.strip()]
         unknown = sorted(set(wanted) - set(partitions))

@@ -3,8 +3,8 @@
 
 Why a part of their own: what the demo shows of them is what they share, so they are decoded and
 fingerprinted (``demo_links_job``), not run through every analyzer, which would double the demo's
-time for tables the synthetic clips already show. ``make dev`` opens the same instance: the
-corpus sensor runs the rest of ``corpus_job`` on them there like on any other video.
+time for tables the synthetic clips already show. In the UI (``make dev``) the rest of
+``corpus_job`` can be materialized for them like for any partition.
 """
 
 from __future__ import annotations

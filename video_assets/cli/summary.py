@@ -76,9 +76,11 @@ def corpus_overview(resources: dict, partitions: list[str]) -> str:
     else:
         lines.append("  (no profile materialized)")
     lines += ["", "Shared sounds and footage (links_job; video-assets similar VIDEO --by sound|footage):"]
-    try:
-        sounds = resources["io_manager"].load_partition(dg.AssetKey("sounds"), None)
-        groups = resources["io_manager"].load_partition(dg.AssetKey("reuploads"), None)
+    tables = _link_groups(resources)
+    if tables is None:
+        lines.append("  (links_job has not run)")
+    else:
+        sounds, groups = tables
         lines += [f"  sound {r.sound_id}: {', '.join(r.videos)}" for r in sounds.itertuples()]
         reuploads = groups[groups.kind == "reupload"] if len(groups) else groups
         lines += [f"  re-upload: {', '.join(r.videos)} (first: {r.first_video})" for r in reuploads.itertuples()]
@@ -87,8 +89,6 @@ def corpus_overview(resources: dict, partitions: list[str]) -> str:
             lines.append(f"  {shared} pair(s) of videos share a shot (shared footage; the report's corpus page lists them)")
         if sounds.empty and groups.empty:
             lines.append("  none shared")
-    except FileNotFoundError:
-        lines.append("  (links_job has not run)")
     index = resources["index"].model_copy(update={"semantic": False}).open()
     lines += ["", f"Search (video-assets search {EXAMPLE_SEARCH!r}):"]
     hits = index.search(EXAMPLE_SEARCH, limit=3)
@@ -96,15 +96,19 @@ def corpus_overview(resources: dict, partitions: list[str]) -> str:
     return "\n".join(lines)
 
 
-def links_against_truth(resources: dict, truth: dict, key_of: dict[str, str]) -> list[str]:
-    """The links clips' groups of the ground truth against what ``links_job`` found (demo_links.py)."""
+def _link_groups(resources: dict):
+    """(``sounds``, ``reuploads``) as ``links_job`` last wrote them; None before its first run."""
     import dagster as dg
 
+    try:
+        return tuple(resources["io_manager"].load_partition(dg.AssetKey(name), None) for name in ("sounds", "reuploads"))
+    except FileNotFoundError:
+        return None
+
+
+def links_against_truth(resources: dict, truth: dict, key_of: dict[str, str]) -> list[str]:
+    """The links clips' groups of the ground truth against what ``links_job`` found (demo_links.py)."""
     from video_assets.cli.demo_links import against_truth
 
-    try:
-        sounds = resources["io_manager"].load_partition(dg.AssetKey("sounds"), None)
-        groups = resources["io_manager"].load_partition(dg.AssetKey("reuploads"), None)
-    except FileNotFoundError:
-        return ["  (links_job has not run)"]
-    return against_truth(sounds, groups, truth, key_of)
+    tables = _link_groups(resources)
+    return ["  (links_job has not run)"] if tables is None else against_truth(*tables, truth, key_of)

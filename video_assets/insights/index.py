@@ -11,7 +11,6 @@ of Lance files on local disk or an object store, appended to in place.
 
 from __future__ import annotations
 
-import fcntl
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -52,14 +51,8 @@ def write_turn(uri: str) -> Iterator[None]:
     if not files.is_local(uri):
         yield
         return
-    folder = Path(uri.removeprefix("file://"))
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".write.lock", "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with files.exclusive(Path(uri.removeprefix("file://")) / ".write.lock"):
+        yield
 
 
 @dataclass(frozen=True)

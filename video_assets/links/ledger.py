@@ -28,7 +28,6 @@ import pyarrow.parquet as pq
 
 from video_assets.links.groups import MATCHES_SCHEMA, build, matches_table
 from video_assets.links.match import FootageIndex, Match, SoundIndex
-from video_assets.links.postings import exclusive
 from video_assets.media import files
 
 KINDS = ("sound", "footage")
@@ -44,7 +43,6 @@ class Sync:
     removed: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in KINDS})
     found: dict[str, int] = field(default_factory=lambda: {k: 0 for k in KINDS})
     lookup_s: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in KINDS})
-
 
 
 class Ledger:
@@ -79,7 +77,7 @@ class Ledger:
         files.write_bytes_atomic(str(self.folder / "ledger.json"), json.dumps(state | {"cursor": dict(cursor or {})}, sort_keys=True).encode())
 
     def _turn(self):
-        return exclusive(self.folder / ".sync.lock")
+        return files.exclusive(self.folder / ".sync.lock")
 
     # -- bringing it up to date ---------------------------------------------------------------
     def sync(self, present: set[str], digests: Mapping[str, Mapping[str, str]], load: Callable[[str, str], Any],

@@ -26,30 +26,19 @@ reader never sees half a write; writers take turns on a lock file.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 
+from video_assets.media import files
+
 BUCKET_POSTINGS = 8  # postings per bucket of the table, on average: the table costs 4/8 = 0.5 bytes a posting
 SCRAMBLE = np.uint32(0x9E3779B1)  # odd: multiplying by it modulo 2**32 is a bijection of uint32
-
-
-@contextmanager
-def exclusive(lock: Path) -> Iterator[None]:
-    """One process at a time through ``lock`` (a file lock: safe across processes on one disk)."""
-    with open(lock, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _scramble(keys: np.ndarray) -> np.ndarray:
@@ -113,7 +102,7 @@ class PostingStore:
         os.replace(tmp, self.folder / "manifest.json")
 
     def _turn(self):
-        return exclusive(self.folder / ".write.lock")
+        return files.exclusive(self.folder / ".write.lock")
 
     def videos(self) -> dict[str, str]:
         """video -> the run that holds its live postings."""

@@ -6,8 +6,12 @@ run killed half-way) never sees a half-written file: either the old version or t
 
 from __future__ import annotations
 
+import fcntl
 import os
 import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
 
 
 def _fs(url: str):
@@ -115,3 +119,16 @@ def exists(url: str) -> bool:
 
 def is_local(url: str) -> bool:
     return "://" not in url or url.startswith("file://")
+
+
+@contextmanager
+def exclusive(lock: str | os.PathLike) -> Iterator[None]:
+    """One process at a time through ``lock`` (a file lock, on a local disk: writers of an index or
+    a ledger take turns)."""
+    Path(lock).parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
