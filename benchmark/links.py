@@ -101,6 +101,9 @@ def _build(index, fakes, batch: int = 250) -> float:
     t0 = time.perf_counter()
     items = list(fakes)
     for i in range(0, len(items), batch):
+        if hasattr(index, "add_many"):  # today's SoundIndex: triplets and each video's peaks
+            index.add_many(items[i:i + batch])
+            continue
         entries = []
         for name, fp in items[i:i + batch]:
             if hasattr(fp, "logf"):  # a sound fingerprint, today's or the baseline's

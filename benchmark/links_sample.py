@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from video_assets.links import FootageIndex, SoundIndex, build, footage, sound
+from video_assets.links.sound_index import note_partners
 from video_assets.sample.links.uses import expected_sound_pair
 
 RESULTS = Path(__file__).parent / "results"
@@ -74,9 +75,11 @@ def fingerprints(files: dict[str, Path]) -> tuple[dict, dict, dict]:
 def match_all(snd: dict, foot: dict, folder: Path) -> list:
     """Each clip in name order: queried against the clips before it, then added."""
     si, fi = SoundIndex(folder / "sound"), FootageIndex(folder / "footage")
-    matches = []
+    matches, partners = [], {}
     for name in sorted(snd):
-        matches += si.query(name, snd[name]) + fi.query(name, foot[name])
+        found = si.query(name, snd[name], lambda v: partners.get(v, ()))
+        note_partners(partners, found)  # as the ledger does: who shares a sound with whom, so far
+        matches += found + fi.query(name, foot[name])
         si.add(name, snd[name])
         fi.add(name, foot[name])
     return matches

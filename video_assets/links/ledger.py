@@ -27,7 +27,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from video_assets.links.groups import MATCHES_SCHEMA, build, matches_table
-from video_assets.links.match import FootageIndex, Match, SoundIndex
+from video_assets.links.match import FootageIndex, Match
+from video_assets.links.sound_index import SoundIndex, note_partners
 from video_assets.media import files
 
 KINDS = ("sound", "footage")
@@ -102,10 +103,12 @@ class Ledger:
                 matches = [m for m in matches if m.kind not in _FOUND[kind] or not ({m.query, m.other} & out)]
                 done.removed[kind] = sorted(gone)
                 key = (lambda v: ((order or {}).get(v, 0.0), v))
+                partners = note_partners({}, matches)  # sound: who shares a sound with whom, so far
                 for video in sorted(changed, key=key):
                     fp = load(kind, video)
                     t0 = time.perf_counter()
-                    found = index.query(video, fp)
+                    found = index.query(video, fp, lambda v: partners.get(v, ())) if kind == "sound" else index.query(video, fp)
+                    note_partners(partners, found)
                     done.lookup_s[kind].append(time.perf_counter() - t0)
                     index.add(video, fp)
                     mine[video] = digests[kind][video]

@@ -1,10 +1,8 @@
-"""Matching a video against everything indexed before it: ``SoundIndex`` and ``FootageIndex``.
+"""Matching a video against everything indexed before it: ``Match`` (what both kinds find) and
+``FootageIndex`` (sound: ``sound_index.SoundIndex``).
 
-Each new video costs one lookup per hash in the on-disk index (``index.PostingStore``), then a vote
-per candidate video: sound hits vote for (video, speed, offset) and a match is the bin that gets
-far more votes than any other offset of that video (music that only shares a genre scatters its
-votes over many offsets: the same drums land on every beat); footage hits name candidate videos
-whose frames are then compared bit by bit, in order.
+Each new video costs one lookup per hash in the on-disk index (``postings.PostingStore``); footage
+hits name candidate videos whose frames are then compared bit by bit, in order.
 """
 
 from __future__ import annotations
@@ -16,15 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from video_assets.links import footage as F
-from video_assets.links import sound as S
 from video_assets.links.postings import PostingStore
 
-# Sound votes. Measured on the links test signals: true reuses at least 81 votes at their offset without
-# a voice on top, at least 16 under a voice-over 10 dB over the music; decoy songs of the same style (same
-# drums and tempo) at most 10, chance under voice-overs at most 4.
-OFFSET_BIN_S = 0.2
-MIN_VOTES = 14
-DOMINANCE = 2.0  # best offset's votes over the best offset more than 1 s away
 # Footage: frames within this many bits of 256 are the same picture (unrelated test-clip frames
 # >= 88 bits apart; letterbox, mirror, re-encode with captions, 10 % crop: medians 6-45).
 MAX_BITS = 64
@@ -41,8 +32,8 @@ class Match:
     """One video found in another. ``query`` is the video looked up, ``other`` the indexed one.
 
     A time t in ``query`` is at ``offset_s + speed * t`` in ``other`` (``speed`` > 1: the query plays
-    the sound faster). Ranges are where each uses what they share. ``score``: sound, votes at the
-    offset (matched landmarks); footage, the share of the shorter video's frames matched in order.
+    the sound faster). Ranges are where each uses what they share. ``score``: sound, the onsets
+    of the query whose peaks land on the other's there (``coincide``); footage, the share of the shorter video's frames matched in order.
     ``kind``: "sound", or for footage "reupload" / "shared_footage"; ``mirrored``: footage flipped."""
 
     kind: str
@@ -62,108 +53,6 @@ def _nonempty(folder: str | Path) -> Path:
     p = Path(str(folder).removeprefix("file://"))
     p.mkdir(parents=True, exist_ok=True)
     return p
-
-
-class SoundIndex:
-    """Sound fingerprints of a corpus in ``folder``; ``query`` finds the indexed videos that use
-    the same sound, at any offset and at speeds 0.75-1.26 (``sound.SPEEDS``). Each posting is a
-    triplet hash with its anchor's time and log frequency (the speed of a hit)."""
-
-    def __init__(self, folder: str | Path):
-        self.store = PostingStore(_nonempty(folder), inline=True)
-
-    def add(self, video: str, fp: S.SoundFingerprint) -> None:
-        keys, t, logf = fp.hashes()
-        self.store.add([(video, keys, np.arange(keys.size), {"time": t, "logf": logf.astype(np.float32)})])
-
-    def remove(self, video: str) -> None:
-        self.store.remove([video])
-
-    def videos(self) -> list[str]:
-        return sorted(self.store.videos())
-
-    def query(self, video: str, fp: S.SoundFingerprint) -> list[Match]:
-        if len(fp) == 0:
-            return []
-        keys, tq_s, lfq = fp.hashes(spread=True)
-        hits_v, hits_s, hits_tq, hits_tr = [], [], [], []
-        names: list[str] = []
-        ns = len(S.SPEEDS)
-        speeds = np.asarray(S.SPEEDS, np.float32)
-        for run, q, rows, live in self.store.lookup(keys):
-            # The speed of each hit: its anchor's frequency over the indexed anchor's, on the
-            # speed grid (one frequency quantum a step); the neighbouring steps vote too (peak
-            # frequencies are good to about a quantum). Hits outside the speed range go first:
-            # at scale most hits are chance and this drops ~85 % of them before any other gather.
-            k = np.rint((lfq[q] - run.items["logf"][rows]) * S.BINS_PER_OCTAVE).astype(np.int64) - S.SPEED_STEPS[0]
-            ok = (k >= -1) & (k <= ns)
-            q, rows, k = q[ok], rows[ok], k[ok]
-            vid = np.asarray(run.items["video"][rows]).astype(np.int64)
-            me = run.index.get(video)
-            ok = live[vid] & (vid != (-1 if me is None else me))
-            # A video with fewer hits than MIN_VOTES cannot reach MIN_VOTES in any cell (a cell
-            # counts each hit at most once): at scale that is nearly every video, dropped before
-            # the votes are sorted.
-            ok &= np.bincount(vid, minlength=len(run.videos))[vid] >= MIN_VOTES
-            if not ok.any():
-                continue
-            q, rows, vid, k = q[ok], rows[ok], vid[ok], k[ok]
-            cand, vid = np.unique(vid, return_inverse=True)
-            base = len(names)
-            names += [run.videos[i] for i in cand]
-            tr = np.asarray(run.items["time"][rows])
-            for step in (-1, 0, 1):
-                sp = k + step
-                inside = (sp >= 0) & (sp < ns)
-                hits_v.append(vid[inside] + base)
-                hits_s.append(sp[inside])
-                hits_tq.append(tq_s[q[inside]] * speeds[sp[inside]])
-                hits_tr.append(tr[inside])
-        if not hits_v:
-            return []
-        v, sp, tq_, tr = (np.concatenate(a) for a in (hits_v, hits_s, hits_tq, hits_tr))
-        if v.size == 0:
-            return []
-        obin = np.floor((tr - tq_) / OFFSET_BIN_S).astype(np.int64)
-        omin = obin.min()
-        span = int(obin.max() - omin + 2)
-        cell = (v * ns + sp) * span + (obin - omin)
-        cells, votes = np.unique(cell, return_counts=True)
-        # A true offset straddling two bins: each cell also gets its upper neighbour's votes.
-        nxt = np.searchsorted(cells, cells + 1)
-        nxt_votes = np.where((nxt < cells.size) & (cells[np.minimum(nxt, cells.size - 1)] == cells + 1), votes[np.minimum(nxt, cells.size - 1)], 0)
-        votes2 = votes + nxt_votes
-        cv = cells // (span * ns)
-        out = []
-        for vi in np.unique(cv[votes2 >= MIN_VOTES]):  # most videos never reach MIN_VOTES anywhere
-            mine = cv == vi
-            c, n2 = cells[mine], votes2[mine]
-            best = int(np.argmax(n2))
-            if n2[best] < MIN_VOTES:
-                continue
-            off_bins = c % span
-            far = np.abs(off_bins - off_bins[best]) * OFFSET_BIN_S > 1.0
-            runner = n2[far].max() if far.any() else 0
-            if n2[best] < DOMINANCE * runner:
-                continue
-            sp_best = int((c[best] // span) % ns)
-            ob = off_bins[best] + omin
-            sel = (v == vi) & (sp == sp_best) & (obin >= ob) & (obin <= ob + 1)
-            speed = S.SPEEDS[sp_best]
-            tq_own = tq_[sel] / speed
-            # The exact speed and offset: a line through the votes (t_other = offset + speed * t_query).
-            if np.ptp(tq_own) > 2.0:
-                slope, icpt = np.polyfit(tq_own, tr[sel], 1)
-                if abs(slope / speed - 1) < 0.03:
-                    speed, offset = float(slope), float(icpt)
-                else:
-                    offset = float(np.median(tr[sel] - speed * tq_own))
-            else:
-                offset = float(np.median(tr[sel] - speed * tq_own))
-            out.append(Match("sound", video, names[int(vi)], float(tq_own.min()), float(tq_own.max() + S.MAX_DT * S.FRAME_S),
-                             float(tr[sel].min()), float(tr[sel].max() + S.MAX_DT * S.FRAME_S), round(offset, 3), round(speed, 4),
-                             float(n2[best])))
-        return sorted(out, key=lambda m: (-m.score, m.other))
 
 
 def _lis(values: np.ndarray) -> np.ndarray:
