@@ -30,8 +30,8 @@ Choices and the measurements behind them (tests/test_links.py signals, this mach
   stored pictures only (without crop-to-crop pairs the test clips keep recall 1.0 either order).
 - Index: sorted, memory-mapped ``.npy`` runs merged like a binary counter, found through a bucket
   table over scrambled keys; sound items stored inline in key order; see ``postings``. A sound
-  query against 10,000 generated videos: p50 22 ms, p95 32 ms, 2.6x (median) faster than the
-  code before (benchmark/results/links.md).
+  query against 10,000 generated videos, candidates and verification: p50 38 ms, p95 44 ms
+  (benchmark/results/links.md).
 
 Measured on encoded files: the links clips (``sample/links``, docs/links.md; benchmark/links_sample.py,
 tests/test_links_sample.py): re-uploads 10 of 10 pairs, no false re-upload pair across the sample
@@ -41,14 +41,15 @@ In the code location (``defs/assets/links.py``): the fingerprints are per-video 
 typed tables (``fingerprints``); ``ledger`` keeps the indexes, which fingerprint each video was
 indexed with and every match, and brings them up to date one video at a time.
 
-Not reached yet (measured; see benchmark/results/links.md):
+Limits (measured; see benchmark/results/links.md):
 - A margin: the voice-over clips' weakest true pair stands 4.94 above its own best offsets
   (``coincide.best``'s ``above_typical``), the test signals' same-genre decoys (one drum kit, scale
   and tempo, quantized) up to 4.7; the bar is 4.8 (``sound_index.MIN_ABOVE_TYPICAL``).
-- Sound index size: 78 KB a video (78 GB at 1 M videos; generated videos of 20 peaks/s, the
-  benchmark's voice-over): 4,513 triplets a video, 16.5 bytes each (key, video, time, log
-  frequency, half a bucket-table entry). Smaller: log frequency in 16 bits, video ids in 16 bits
-  in runs of fewer than 65,536 videos.
+- Sound index size: 197 KB a video (197 GB at 1 M videos; generated videos of 28 peaks/s, the
+  benchmark's voice-over): the triplets (15 per anchor) and each video's peaks for the
+  verification. It was 78 KB with 10 triplets per anchor and no peaks, which found none of the
+  links clips' shared sound. Smaller: log frequency in 16 bits, video ids in 16 bits in runs of
+  fewer than 65,536 videos.
 """
 
 from video_assets.links.footage import FootageFingerprint

@@ -25,6 +25,7 @@ MIN_SHARED_FRAMES = 3
 # the frame nearest the true lag is in reach; pans over one photo at two speeds drift out), as
 # close there as at their best match but for TIE_BITS of re-encoding noise (a still's frames tie).
 ALIGN_S, TIE_BITS = 0.3, 8
+STILL_BITS = 16  # re-encoding noise on a still shot (``FootageIndex._verify``)
 
 
 @dataclass(frozen=True)
@@ -181,8 +182,12 @@ class FootageIndex:
         lag = float(np.median(chain_tr - qt[chain]))
         dist = np.full((times.size, len(rh)), 1 << 20)
         np.minimum.at(dist, frame_of, d)
-        at_lag = np.where(np.abs(rt[None, :] - qt[:, None] - lag) <= ALIGN_S, dist, 1 << 20).min(axis=1)[chain]
-        aligned = int(((at_lag <= MAX_BITS) & (at_lag <= best_d[chain] + TIE_BITS)).sum()) / max(1, min(query_frames, other_frames))
+        at_lag = np.where(np.abs(rt[None, :] - qt[:, None] - lag) <= ALIGN_S, dist, 1 << 20).min(axis=1)
+        aligned = int(((at_lag[chain] <= MAX_BITS) & (at_lag[chain] <= best_d[chain] + TIE_BITS)).sum())
+        # Or most frames all but identical at the lag, chain or not: in a near-still shot (a talking
+        # head) the best matches jump about and the chain is short (a mirrored repost cut 1.5 s in:
+        # 15 of 27 frames in it, 25 within STILL_BITS at the lag; two pans over one photo: 2 of 20).
+        aligned = max(aligned, int((at_lag <= STILL_BITS).sum())) / max(1, min(query_frames, other_frames))
         kind = "reupload" if aligned >= REUPLOAD_SHARE else "shared_footage"
         return Match(kind, video, other, float(qt[chain].min()), float(qt[chain].max() + F.SAMPLE_EVERY_S),
                      float(chain_tr.min()), float(chain_tr.max() + F.SAMPLE_EVERY_S),
