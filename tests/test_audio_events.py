@@ -47,7 +47,10 @@ def test_the_studio_clip_has_speech_over_music_and_a_sung_part(video, model):
 
 def test_probabilities_a_chunk_at_a_time_equal_the_whole_track_s(video, model):
     """The model runs half a minute at a time (flat memory, issue #50) with context either side; the
-    stitched probabilities are the whole-track call's to the bit, at lengths that end mid-chunk."""
+    stitched probabilities are the whole-track call's, at lengths that end mid-chunk, to 1e-6: to
+    the bit with the onnxruntime of the change, 1-2 float32 ulps on a few frames (6 of 22,497
+    values, at most 1.2e-7) with onnxruntime 1.32, whose kernels round by the input's length. A
+    stitching error (a frame shifted, context cut) moves them by 1e-2 and more."""
     from resources.audio_events import CHUNK_S
 
     clip = np.concatenate([decode_audio(video(name)).samples for name in ("studio_talk", "bilingual_walk")])
@@ -55,7 +58,7 @@ def test_probabilities_a_chunk_at_a_time_equal_the_whole_track_s(video, model):
         samples = np.resize(clip, int(seconds * 16000)).astype(np.float32)
         whole = model._aed.detect_probs(samples)
         chunked = model.probs(samples)
-        assert chunked.shape == whole.shape and np.array_equal(chunked, whole), seconds
+        assert chunked.shape == whole.shape and np.abs(chunked - whole).max() <= 1e-6, seconds
 
 
 def test_segments_threshold_bridge_short_gaps_and_drop_blips():
