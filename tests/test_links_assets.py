@@ -7,6 +7,7 @@ A small corpus made from the sample corpus: ``studio_talk`` (music then a voice)
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import subprocess
 
@@ -231,3 +232,30 @@ def test_an_empty_fingerprint_is_stored_and_read_back():
     table = sound_table(fingerprint(np.zeros(16000 * 3, np.float32)))
     snd = sound_of(load(dump(table), ".parquet"))
     assert len(snd) == 0 and snd.duration_s == 3.0 and len(digest(table)) == 16
+
+
+def test_overlapping_spans_of_a_track_are_drawn_on_rows_of_their_own(browser, tmp_path, artifacts):
+    """Four re-uploads of one whole clip on the "same footage" track: four bars a person can read
+    (before, one bar over the other three), in Chromium; spans that do not overlap share a row."""
+    from video_assets.analyzers.base import Track
+    from video_assets.report.pages import PAGE_STYLE, track_html
+
+    spans = [(0.0, 12.0, "bird_letterbox"), (0.0, 12.0, "bird_mirror"), (0.5, 11.5, "bird_crop_crf35"),
+             (0.0, 12.0, "bird_new_captions"), (12.5, 14.0, "later, alone")]
+    lane = track_html(Track("same footage", spans, color="#8172b2"), 14.0)
+    page = tmp_path / "lane.html"
+    page.write_text(f"<html><head><meta charset='utf-8'><style>{PAGE_STYLE}</style></head><body>"
+                    f"<div style='width:800px'>{lane}</div></body></html>")
+    browser.get(page.as_uri())
+    boxes = browser.execute_script(
+        "return Array.from(document.querySelectorAll('.item')).map(e => { const r = e.getBoundingClientRect();"
+        " return [e.textContent, r.left, r.top, r.right, r.bottom]; })")
+    lane_box = browser.execute_script("const r = document.querySelector('.lane').getBoundingClientRect(); return [r.top, r.bottom];")
+    browser.save_screenshot(str(artifacts / "report_overlapping_spans.png"))
+    assert sorted(b[0] for b in boxes) == sorted(s[2] for s in spans)
+    for a, b in itertools.combinations(boxes, 2):
+        overlap = min(a[3], b[3]) - max(a[1], b[1]) > 1 and min(a[4], b[4]) - max(a[2], b[2]) > 1
+        assert not overlap, (a, b)
+    assert all(lane_box[0] <= b[2] and b[4] <= lane_box[1] for b in boxes), (boxes, lane_box)
+    rows = {b[0]: round(b[2]) for b in boxes}
+    assert len({rows[s[2]] for s in spans[:4]}) == 4 and rows["later, alone"] == rows["bird_letterbox"]

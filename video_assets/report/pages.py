@@ -37,6 +37,8 @@ PAGE_STYLE = (
     "font-size:11px;overflow:hidden;white-space:nowrap;background:#4c72b0}.warn{color:#b00}"
 )
 
+ROW_PX = 24  # a lane's row: an item's 22 px and a gap
+
 # Seek on click; move the playhead and mark the items under it as the video plays.
 PAGE_SCRIPT = """
 const video = document.querySelector('video');
@@ -73,18 +75,23 @@ def track_html(track: Track, duration: float, gaps=()) -> str:
     if duration <= 0:
         return (f'<div class="track" data-track="{html.escape(track.name)}"><h4>{html.escape(track.name)}</h4>'
                 f'<p class="gaps">{len(track.items)} item(s); no timeline: the video\'s duration is unknown</p></div>')
-    items = []
-    for start, end, label in track.items:
+    items, row_ends = [], []
+    for start, end, label in sorted(track.items, key=lambda it: (it[0], it[1])):
         left = 100 * start / duration if duration > 0 else 0.0
         moment = end <= start
         width = 0.0 if moment else max(0.6, 100 * (end - start) / duration)
+        # Spans that overlap go on rows of their own (the first row free at their start), so four
+        # re-uploads of one whole clip are four readable bars, not one bar over three.
+        row = next((r for r, e in enumerate(row_ends) if e <= left), len(row_ends))
+        row_ends[row:row + 1] = [left + max(width, 0.3)]
         items.append(
             f'<div class="item{" moment" if moment else ""}" data-start="{start:.3f}" data-end="{max(end, start + 0.25):.3f}" '
-            f'style="left:{left:.2f}%;width:{width:.2f}%;background:{track.color}" '
+            f'data-row="{row}" style="left:{left:.2f}%;width:{width:.2f}%;top:{2 + ROW_PX * row}px;background:{track.color}" '
             f'title="{start:.2f}-{end:.2f} s: {html.escape(label)}">{"" if moment else html.escape(label)}</div>')
     empty = "" if items else '<span style="font-size:11px;color:#777;padding-left:4px">none</span>'
+    height = f' style="height:{26 + ROW_PX * (len(row_ends) - 1)}px"' if len(row_ends) > 1 else ""
     return (f'<div class="track" data-track="{html.escape(track.name)}"><h4>{html.escape(track.name)}</h4>'
-            f'<div class="lane">{"".join(items)}{empty}{gap_bands(gaps, duration)}<div class="playhead"></div></div></div>')
+            f'<div class="lane"{height}>{"".join(items)}{empty}{gap_bands(gaps, duration)}<div class="playhead"></div></div></div>')
 
 
 def collapsed_html(analyzer: str, weights: str) -> str:
