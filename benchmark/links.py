@@ -178,7 +178,7 @@ def _sound_side(snd, index, audio, planted, real_queries, videos: int, queries: 
     del fakes
     qs = [(name, snd.fingerprint(a)) for name, a in real_queries]
     qs += [(f"f{i}", _fake_sound(rng, n, seconds, snd)) for i in range(queries - len(qs))]
-    keys = qs[0][1].hashes(spread=True)[0]
+    keys = qs[0][1].hashes(True)[0]  # a query's keys (``spread``/``query``: the baseline's name, today's)
     return {"index": index, "queries": qs, "build_s": round(build_s, 1), "peaks_per_video": n,
             "keys_per_query": int(keys.size), "postings_hit_per_query": sum(int(q.size) for _, q, _, _ in index.store.lookup(keys)),
             "planted_found": [[(m.other, m.offset_s, m.score) for m in index.query(name, fp)] for name, fp in qs[:len(real_queries)]]}

@@ -87,7 +87,7 @@ def best(a_t: np.ndarray, a_logf: np.ndarray, a_dur: float, b_t: np.ndarray, b_l
     nk = k_hi - k_lo + 1
     kr = 2.0 ** ((np.arange(nk) + k_lo) * step)
     off = b_t[ib] - kr[k] * a_t[ia]
-    c0 = int(np.floor(-max(kr) * a_dur / OFFSET_BIN_S)) - 1
+    c0 = int(np.floor(-kr[-1] * a_dur / OFFSET_BIN_S)) - 1
     cell = np.floor(off / OFFSET_BIN_S).astype(np.int64) - c0
     nc = int(np.ceil(b_dur / OFFSET_BIN_S)) - c0 + 2
     cell = np.clip(cell, 0, nc - 2)

@@ -54,9 +54,6 @@ PROMINENCE_DB = 1.0  # ... and stands this far above its (31 x 41) neighbourhood
 STEADY_FRAMES = 6
 STEADY_DB = 12.0  # 15 (and PROMINENCE_DB 3) kept a fifth of the music's peaks under a real voice: too few to verify
 STEADY_BINS = 4
-# A query may also ask for the neighbouring cell within this share of a step from its edge: 0.2 asked
-# 3.4x the keys; since matches are verified peak by peak (sound_index) the triplets only name candidates.
-SPREAD = 0.0
 MAX_REPEATS = 3  # a hash repeated more often per 30 s is a drum or a drone, not the song (_unrepeated)
 # Speeds a query is hashed at: one frequency quantum apart, 0.75x .. 1.26x.
 SPEED_STEPS = tuple(range(-15, 13))
@@ -75,31 +72,18 @@ class SoundFingerprint:
     def __len__(self) -> int:
         return int(self.t.size)
 
-    def hashes(self, spread: bool = False, near: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def hashes(self, query: bool = False, near: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(uint32 keys, anchor times in seconds, anchor log2 Hz) of this sound's triplets, drums
-        and drones (hashes repeated within the video) left out.
+        and drones (hashes repeated within the video) left out. ``query``: ``NEAR`` partners an
+        anchor (the index stores ``NEAR_INDEX``, a subset).
 
-        ``spread`` (queries): a triplet whose invariants lie near a quantization boundary also
-        asks for the neighbouring cell, so a peak that moved a little still finds its hash; the
-        index stores each triplet once."""
-        ti, lfi, q = triplets(self.t, self.logf, near or (NEAR if spread else NEAR_INDEX))
+        No neighbouring cells are asked for (a triplet near a quantization boundary once also asked
+        for the cell next to it: 3.4x the keys); matches are verified peak by peak
+        (``sound_index``), so the triplets only name candidates."""
+        ti, lfi, q = triplets(self.t, self.logf, near or (NEAR if query else NEAR_INDEX))
         keys = _pack(np.floor(q).astype(np.int64))
         keep = _unrepeated(keys, ti)
-        ti, lfi, q, keys = ti[keep], lfi[keep], q[keep], keys[keep]
-        t = (ti * FRAME_S).astype(np.float32)
-        if not spread or keys.size == 0:
-            return keys, t, lfi
-        cell = np.floor(q).astype(np.int64)
-        frac = q - cell
-        out_k, out_t, out_f = [keys], [t], [lfi]
-        for d in range(q.shape[1]):
-            for sel, step in ((frac[:, d] < SPREAD, -1), (frac[:, d] > 1 - SPREAD, 1)):
-                c = cell[sel].copy()
-                c[:, d] += step
-                out_k.append(_pack(c))
-                out_t.append(t[sel])
-                out_f.append(lfi[sel])
-        return np.concatenate(out_k), np.concatenate(out_t), np.concatenate(out_f)
+        return keys[keep], (ti[keep] * FRAME_S).astype(np.float32), lfi[keep]
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         return {"t": self.t, "logf": self.logf, "meta": np.array([self.duration_s], dtype=np.float64)}

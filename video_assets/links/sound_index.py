@@ -126,7 +126,7 @@ class SoundIndex:
 
     def candidates(self, video: str, fp: S.SoundFingerprint) -> list[str]:
         """The triplet votes' stage: up to ``CANDIDATES`` indexed videos, the most votes in one cell first."""
-        keys, tq_s, lfq = fp.hashes(spread=True)
+        keys, tq_s, lfq = fp.hashes(query=True)
         hits_v, hits_s, hits_o = [], [], []
         names: list[str] = []
         ns = len(S.SPEEDS)
@@ -173,13 +173,13 @@ class SoundIndex:
         out: dict[str, tuple[np.ndarray, np.ndarray, float]] = {}
         if not videos:
             return out
-        want = {_peak_key(v): v for v in videos}
-        for run, q, rows, live in self.peaks.lookup(np.fromiter(want, np.uint32, len(want))):
-            vid = np.asarray(run.items["video"][rows]).astype(np.int64)
-            for i in np.unique(vid):
-                name = run.videos[int(i)]
-                if live[i] and name in videos:
-                    r = rows[vid == i]
+        keys = np.unique(np.fromiter((_peak_key(v) for v in videos), np.uint32, len(videos)))
+        for run, q, rows, live in self.peaks.lookup(keys):
+            vid = np.asarray(run.items["video"][rows])
+            for name in videos:
+                i = run.index.get(name)
+                r = rows[vid == i] if i is not None and live[i] else rows[:0]
+                if r.size:  # an empty (silent) fingerprint stores no peaks
                     out[name] = (np.asarray(run.items["time"][r], np.float64), np.asarray(run.items["logf"][r], np.float64),
                                  float(run.items["duration"][r][0]))
         return out
