@@ -23,7 +23,7 @@ from video_assets.links import footage as F
 from video_assets.links import sound as S
 from video_assets.media.sampling import SamplingPlan
 
-VERSION = "1"
+VERSION = "2"  # 2: looser sound peaks (sound.STEADY_DB 12, PROMINENCE_DB 1) and a peak store beside the triplets
 # The frames footage hashes: two a second at 360x640, the stored bundle's 0.5 s frames made smaller
 # (text_overlay keeps the same frames at full size, so decoding keeps no extra frame for them).
 FOOTAGE_PLAN = SamplingPlan(name="links:footage", every_s=F.SAMPLE_EVERY_S, max_side=640)
